@@ -1,0 +1,437 @@
+package compiler
+
+import (
+	"fmt"
+	"math/big"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"kubeforge.dev/kubeforge/compiler/diag"
+)
+
+// A check looks at relations between fields that the schema cannot express. Each reports
+// with the position of the field at fault.
+type check struct {
+	name string
+	run  func(*checker)
+}
+
+// checks is the list Check runs, in order.
+var checks = []check{
+	{"unique names and addresses", (*checker).uniqueHosts},
+	{"roles", (*checker).roles},
+	{"etcd topology", (*checker).etcdTopology},
+	{"endpoint", (*checker).endpoint},
+	{"networks", (*checker).networks},
+	{"node CIDRs", (*checker).nodeCIDRs},
+	{"service IPs", (*checker).serviceIPs},
+	{"cgroup driver", (*checker).cgroupDriver},
+	{"node allocatable", (*checker).nodeAllocatable},
+	{"kubelet auth", (*checker).kubeletAuth},
+	{"apiserver auth", (*checker).apiServerAuth},
+	{"controller-manager node CIDRs", (*checker).allocateNodeCIDRs},
+	{"image GC", (*checker).imageGC},
+	{"dual-stack addresses", (*checker).dualStackHosts},
+}
+
+// Check runs every cross-field check and returns all the problems found.
+func Check(c *Cluster, loc Locator) diag.List {
+	k := &checker{c: c, loc: loc}
+	for _, ch := range checks {
+		ch.run(k)
+	}
+	return k.diags
+}
+
+type checker struct {
+	c     *Cluster
+	loc   Locator
+	diags diag.List
+}
+
+func (k *checker) report(sev diag.Severity, path, detail, format string, args ...any) {
+	k.diags = append(k.diags, diag.Diagnostic{Severity: sev, Pos: k.loc.PosOf(path), Path: path,
+		Summary: fmt.Sprintf(format, args...), Detail: detail})
+}
+
+func (k *checker) errorf(path, detail, format string, args ...any) {
+	k.report(diag.Error, path, detail, format, args...)
+}
+
+func (k *checker) warnf(path, detail, format string, args ...any) {
+	k.report(diag.Warning, path, detail, format, args...)
+}
+
+func hostPath(h *Host, field string) string {
+	if field == "" {
+		return fmt.Sprintf("hosts[%d]", h.Index)
+	}
+	return fmt.Sprintf("hosts[%d].%s", h.Index, field)
+}
+
+func (k *checker) uniqueHosts() {
+	names := map[string]*Host{}
+	nodes := map[string]*Host{}
+	addrs := map[netip.Addr]*Host{}
+	for _, h := range k.c.Hosts {
+		if prev, ok := names[h.Name]; ok {
+			k.errorf(hostPath(h, "name"), fmt.Sprintf("first used by hosts[%d]", prev.Index), "duplicate host name %q", h.Name)
+		} else {
+			names[h.Name] = h
+		}
+		if prev, ok := nodes[h.NodeName]; ok && prev.Name != h.Name {
+			k.errorf(hostPath(h, "nodeName"), fmt.Sprintf("also the node name of hosts[%d]", prev.Index), "duplicate node name %q", h.NodeName)
+		} else {
+			nodes[h.NodeName] = h
+		}
+		for i, a := range h.Addresses {
+			if prev, ok := addrs[a]; ok && prev != h {
+				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), fmt.Sprintf("also an address of hosts[%d] (%s)", prev.Index, prev.Name), "duplicate address %s", a)
+			} else {
+				addrs[a] = h
+			}
+			if a.IsUnspecified() || a.IsMulticast() {
+				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), "a host address must be unicast", "%s cannot be a host address", a)
+			}
+		}
+	}
+}
+
+func (k *checker) roles() {
+	if len(k.c.HostsWith(RoleControlPlane)) == 0 {
+		k.errorf("hosts", "a cluster needs at least one host with role \"control-plane\"", "no control-plane host")
+	}
+}
+
+func (k *checker) etcdTopology() {
+	c := k.c
+	switch c.Etcd.Topology {
+	case EtcdExternal:
+		if c.Etcd.External == nil {
+			k.errorf("etcd", "give etcd.external with endpoints, caFile, certFile and keyFile", "topology \"external\" needs etcd.external")
+		}
+	default:
+		if c.Etcd.External != nil {
+			k.errorf("etcd.external", "set etcd.topology: \"external\" to use an external etcd cluster", "etcd.external is set but the topology is %q", c.Etcd.Topology)
+		}
+	}
+	if c.Etcd.Topology != EtcdDedicated {
+		for _, h := range c.HostsWith(RoleEtcd) {
+			k.errorf(hostPath(h, "roles"), "dedicated etcd hosts need etcd.topology: \"dedicated\"", "host %q has role \"etcd\" but the etcd topology is %q", h.Name, c.Etcd.Topology)
+		}
+	}
+	if c.Etcd.Topology == EtcdExternal {
+		return
+	}
+	n := len(c.EtcdMembers())
+	path := "etcd.topology"
+	switch {
+	case n == 0 && c.Etcd.Topology == EtcdDedicated:
+		k.errorf(path, "give some hosts the role \"etcd\"", "topology \"dedicated\" but no host has role \"etcd\"")
+	case n == 0:
+		// No control-plane host: reported by roles.
+	case n%2 == 0:
+		k.warnf(path, fmt.Sprintf("%d members tolerate the loss of %d, as %d would; an odd count (1, 3, 5 or 7) is safer", n, (n-1)/2, n-1), "even number of etcd members (%d)", n)
+	case n > 7:
+		k.warnf(path, "more than 7 members slow every write without adding useful fault tolerance", "%d etcd members", n)
+	}
+}
+
+func (k *checker) endpoint() {
+	c := k.c
+	if cps := c.HostsWith(RoleControlPlane); len(cps) > 1 && !c.Endpoint.Explicit {
+		k.errorf("controlPlaneEndpoint", "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint (host or host:port)",
+			"controlPlaneEndpoint is required with %d control-plane hosts", len(cps))
+	}
+	for i, san := range c.APIServer.CertSANs {
+		if _, err := netip.ParseAddr(san); err == nil {
+			continue
+		}
+		if !isDNSName(san) {
+			k.errorf(fmt.Sprintf("apiServer.certSANs[%d]", i), "expected a DNS name (wildcards allowed as the first label) or an IP address", "%q is not a valid SAN", san)
+		}
+	}
+}
+
+func isDNSName(s string) bool {
+	s = strings.TrimPrefix(s, "*.")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+type namedPrefix struct {
+	path string
+	p    netip.Prefix
+}
+
+func (k *checker) networks() {
+	n := k.c.Network
+	var all []namedPrefix
+	for i, p := range n.PodSubnets {
+		all = append(all, namedPrefix{fmt.Sprintf("networking.podSubnets[%d]", i), p})
+	}
+	for i, p := range n.ServiceSubnets {
+		all = append(all, namedPrefix{fmt.Sprintf("networking.serviceSubnets[%d]", i), p})
+	}
+	for i := range all {
+		for j := range i {
+			if all[i].p.Overlaps(all[j].p) {
+				k.errorf(all[i].path, fmt.Sprintf("it overlaps %s (%s); pod and service networks must be disjoint", all[j].path, all[j].p), "%s overlaps another cluster network", all[i].p)
+			}
+		}
+	}
+	for _, list := range []struct {
+		path string
+		ps   []netip.Prefix
+	}{{"networking.podSubnets", n.PodSubnets}, {"networking.serviceSubnets", n.ServiceSubnets}} {
+		if len(list.ps) > 2 || len(list.ps) == 2 && list.ps[0].Addr().Is4() == list.ps[1].Addr().Is4() {
+			k.errorf(list.path, "give at most one IPv4 and one IPv6 network (dual-stack)", "%d networks of the same family", len(list.ps))
+		}
+	}
+	if len(n.PodSubnets) > 0 && len(n.ServiceSubnets) > 0 && n.PodSubnets[0].Addr().Is4() != n.ServiceSubnets[0].Addr().Is4() {
+		k.errorf("networking.serviceSubnets[0]", "the first pod and service networks set the cluster's primary IP family and must agree", "primary service network %s is not of the primary pod network's family (%s)", n.ServiceSubnets[0], n.PodSubnets[0])
+	}
+	// Host addresses inside a cluster network would be shadowed by pod or service routes.
+	for _, h := range k.c.Hosts {
+		for i, a := range h.Addresses {
+			for _, np := range all {
+				if np.p.Contains(a) {
+					k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), fmt.Sprintf("%s is %s", np.path, np.p), "host address %s lies inside a cluster network", a)
+				}
+			}
+		}
+	}
+}
+
+func (k *checker) nodeMask(p netip.Prefix) (int, string) {
+	if p.Addr().Is4() {
+		return k.c.Network.NodeMaskIPv4, "networking.nodeCIDRMaskSize.ipv4"
+	}
+	return k.c.Network.NodeMaskIPv6, "networking.nodeCIDRMaskSize.ipv6"
+}
+
+func (k *checker) nodeCIDRs() {
+	c := k.c
+	for i, p := range c.Network.PodSubnets {
+		path := fmt.Sprintf("networking.podSubnets[%d]", i)
+		mask, maskPath := k.nodeMask(p)
+		switch {
+		case mask < p.Bits():
+			k.errorf(maskPath, fmt.Sprintf("the pod subnet %s is smaller than one node CIDR (/%d)", p, mask), "node CIDR mask /%d is larger than the pod subnet", mask)
+			continue
+		case mask-p.Bits() > 16:
+			k.errorf(maskPath, "the controller-manager allows at most 16 bits between the pod subnet and the node CIDR mask", "node CIDR mask /%d is too far from pod subnet %s", mask, p)
+			continue
+		}
+		available := 1 << (mask - p.Bits())
+		if len(c.Hosts) > available {
+			k.errorf(path, fmt.Sprintf("%s holds %d node CIDRs of /%d but the cluster has %d hosts", p, available, mask, len(c.Hosts)), "pod subnet too small for the cluster")
+		}
+		if !p.Addr().Is4() {
+			continue
+		}
+		// Every pod needs an address from its node's CIDR; network and broadcast are not usable.
+		usable := (1 << (32 - mask)) - 2
+		for _, h := range c.Hosts {
+			if h.Kubelet.MaxPods > usable {
+				k.errorf(k.originOf(h, "maxPods"), fmt.Sprintf("a /%d node CIDR has %d usable addresses; lower maxPods or set networking.nodeCIDRMaskSize.ipv4 to /%d or less", mask, usable, maskFor(h.Kubelet.MaxPods)),
+					"maxPods %d of host %q does not fit its node CIDR", h.Kubelet.MaxPods, h.Name)
+			}
+		}
+	}
+}
+
+// maskFor returns the longest IPv4 mask with at least n usable addresses.
+func maskFor(n int) int {
+	m := 30
+	for m > 8 && (1<<(32-m))-2 < n {
+		m--
+	}
+	return m
+}
+
+// originOf returns the description path that set a kubelet field of h, for positions.
+func (k *checker) originOf(h *Host, field string) string {
+	if p, ok := h.Kubelet.Origin[field]; ok {
+		return p
+	}
+	return "kubelet." + field
+}
+
+func (k *checker) serviceIPs() {
+	for i, p := range k.c.Network.ServiceSubnets {
+		path := fmt.Sprintf("networking.serviceSubnets[%d]", i)
+		hostBits := p.Addr().BitLen() - p.Bits()
+		if hostBits > 20 {
+			k.errorf(path, "the apiserver allocates service IPs from at most 20 bits (/12 for IPv4, /108 for IPv6)", "service subnet %s is too large", p)
+		}
+		if size := new(big.Int).Lsh(big.NewInt(1), uint(hostBits)); size.Cmp(big.NewInt(11)) < 0 {
+			k.errorf(path, "the kubernetes service takes the 1st address and cluster DNS the 10th", "service subnet %s has fewer than 11 addresses", p)
+		}
+	}
+}
+
+func (k *checker) cgroupDriver() {
+	c := k.c
+	check := func(path, driver string) {
+		if driver != "" && driver != c.Runtime.CgroupDriver {
+			k.errorf(path, fmt.Sprintf("containerRuntime.cgroupDriver is %q; the kubelet and the runtime must use the same driver or pods fail to start", c.Runtime.CgroupDriver),
+				"kubelet cgroupDriver %q disagrees with the container runtime", driver)
+		}
+	}
+	reported := map[string]bool{}
+	for _, h := range c.Hosts {
+		if p, ok := h.Kubelet.Origin["cgroupDriver"]; ok && !reported[p] {
+			reported[p] = true
+			check(p, h.Kubelet.CgroupDriver)
+		}
+	}
+	if _, ok := c.Kubelet.Origin["cgroupDriver"]; ok && !reported["kubelet.cgroupDriver"] {
+		check("kubelet.cgroupDriver", c.Kubelet.CgroupDriver)
+	}
+}
+
+// forEachDistinct calls f once per distinct origin of a kubelet field, so a cluster-wide
+// mistake is reported once, not once per host.
+func (k *checker) forEachDistinct(field string, f func(h *Host, path string)) {
+	seen := map[string]bool{}
+	for _, h := range k.c.Hosts {
+		p := k.originOf(h, field)
+		if !seen[p] {
+			seen[p] = true
+			f(h, p)
+		}
+	}
+}
+
+func (k *checker) nodeAllocatable() {
+	k.forEachDistinct("enforceNodeAllocatable", func(h *Host, path string) {
+		kl := h.Kubelet
+		for _, want := range []struct{ enforce, cgroup, cgroupField, reservedField string }{
+			{"system-reserved", kl.SystemReservedCgroup, "systemReservedCgroup", "systemReserved"},
+			{"kube-reserved", kl.KubeReservedCgroup, "kubeReservedCgroup", "kubeReserved"},
+		} {
+			if !slices.Contains(kl.EnforceNodeAllocatable, want.enforce) {
+				continue
+			}
+			if want.cgroup == "" {
+				k.errorf(path, fmt.Sprintf("enforcing %s needs kubelet.%s naming an existing cgroup, or the kubelet refuses to start", want.enforce, want.cgroupField),
+					"%s is enforced without %s", want.enforce, want.cgroupField)
+			}
+		}
+		if slices.Contains(kl.EnforceNodeAllocatable, "none") && len(kl.EnforceNodeAllocatable) > 1 {
+			k.errorf(path, "\"none\" cannot be combined with other values", "enforceNodeAllocatable lists \"none\" with others")
+		}
+	})
+}
+
+func (k *checker) kubeletAuth() {
+	c := k.c
+	k.forEachDistinct("clientCAFile", func(h *Host, path string) {
+		kl := h.Kubelet
+		if kl.ClientCAFile == "" && (kl.WebhookAuthentication || kl.AuthorizationMode == "Webhook") && !c.EtcdOnly(h) {
+			k.errorf(path, "the apiserver authenticates to kubelets with a client certificate; without clientCAFile the kubelet cannot verify it and webhook authentication/authorization rejects the apiserver (logs, exec, port-forward fail)",
+				"webhook authentication or authorization needs a kubelet client CA")
+		}
+	})
+	for _, h := range c.Hosts {
+		if !c.EtcdOnly(h) {
+			continue
+		}
+		for _, f := range []string{"webhookAuthentication", "authorizationMode"} {
+			if p, ok := h.Kubelet.Origin[f]; ok && strings.HasPrefix(p, "hosts[") && (h.Kubelet.WebhookAuthentication || h.Kubelet.AuthorizationMode == "Webhook") {
+				k.errorf(p, "a dedicated etcd host's kubelet runs standalone, without a kubeconfig; it would fail with \"no client provided, cannot use webhook authentication\"",
+					"webhook kubelet auth on dedicated etcd host %q", h.Name)
+			}
+		}
+	}
+	k.forEachDistinct("anonymousAuth", func(h *Host, path string) {
+		if h.Kubelet.AnonymousAuth {
+			k.warnf(path, "anyone reaching port 10250 is then treated as system:anonymous; kubeadm disables it", "kubelet anonymous authentication is enabled")
+		}
+	})
+	k.forEachDistinct("authorizationMode", func(h *Host, path string) {
+		if h.Kubelet.AuthorizationMode == "AlwaysAllow" {
+			k.warnf(path, "every authenticated (or anonymous) request to the kubelet API is allowed, including exec into pods", "kubelet authorization mode AlwaysAllow")
+		}
+	})
+	k.forEachDistinct("readOnlyPort", func(h *Host, path string) {
+		if h.Kubelet.ReadOnlyPort != 0 {
+			k.warnf(path, "the read-only port serves pod and node data without authentication", "kubelet read-only port %d is open", h.Kubelet.ReadOnlyPort)
+		}
+	})
+}
+
+func (k *checker) apiServerAuth() {
+	args := k.c.APIServer.ExtraArgs
+	if args["anonymous-auth"] == "true" {
+		k.warnf(`apiServer.extraArgs["anonymous-auth"]`, "unauthenticated requests are then served as system:anonymous", "apiserver anonymous authentication is enabled")
+	}
+	if modes, ok := args["authorization-mode"]; ok {
+		if slices.Contains(strings.Split(modes, ","), "AlwaysAllow") {
+			k.warnf(`apiServer.extraArgs["authorization-mode"]`, "every authenticated request is allowed; kubeadm uses Node,RBAC", "apiserver authorization mode AlwaysAllow")
+		}
+		if !slices.Contains(strings.Split(modes, ","), "Node") {
+			k.warnf(`apiServer.extraArgs["authorization-mode"]`, "without the Node authorizer, kubelet credentials cannot read their own pods' secrets", "apiserver authorization mode without Node")
+		}
+	}
+}
+
+func (k *checker) allocateNodeCIDRs() {
+	c := k.c
+	v, set := c.ControllerManager.ExtraArgs["allocate-node-cidrs"]
+	path := `controllerManager.extraArgs["allocate-node-cidrs"]`
+	switch {
+	case set && v == "true" && len(c.Network.PodSubnets) == 0:
+		k.errorf(path, "allocating node CIDRs needs a pod subnet (networking.podSubnets); the controller-manager exits without --cluster-cidr", "allocate-node-cidrs without a pod subnet")
+	case set && v == "false" && len(c.Network.PodSubnets) > 0:
+		k.warnf(path, "nodes then get no spec.podCIDR and CNI plugins that rely on it (flannel, kubenet-style) cannot assign pod addresses", "node CIDR allocation turned off although a pod subnet is set")
+	}
+}
+
+func (k *checker) imageGC() {
+	k.forEachDistinct("imageGC.lowThresholdPercent", func(h *Host, path string) {
+		kl := h.Kubelet
+		high, low := 85, 80
+		if kl.ImageGCHighPercent != nil {
+			high = *kl.ImageGCHighPercent
+		}
+		if kl.ImageGCLowPercent != nil {
+			low = *kl.ImageGCLowPercent
+		}
+		if low >= high {
+			k.errorf(path, fmt.Sprintf("highThresholdPercent is %d; the kubelet refuses a low threshold not below the high one", high), "image GC lowThresholdPercent %d is not below highThresholdPercent", low)
+		}
+	})
+}
+
+func (k *checker) dualStackHosts() {
+	families := map[bool]bool{}
+	for _, p := range k.c.Network.ServiceSubnets {
+		families[p.Addr().Is4()] = true
+	}
+	for _, h := range k.c.Hosts {
+		for is4 := range families {
+			if !slices.ContainsFunc(h.Addresses, func(a netip.Addr) bool { return a.Is4() == is4 }) {
+				fam := "IPv6"
+				if is4 {
+					fam = "IPv4"
+				}
+				k.errorf(hostPath(h, "addresses"), fmt.Sprintf("the cluster's service networks use %s; every node needs a node IP of each family", fam), "host %q has no %s address", h.Name, fam)
+			}
+		}
+	}
+}

@@ -1,0 +1,168 @@
+// Package description loads a cluster description (CUE, YAML or JSON), checks it against the
+// embedded CUE schema and decodes it into Go types that mirror the schema field for field.
+//
+// The types here are the description as written (after the schema's defaults); the compiler
+// package turns them into the model it compiles. A test keeps them and the schema in step.
+package description
+
+// Cluster mirrors #Cluster.
+type Cluster struct {
+	APIVersion           string                  `json:"apiVersion"`
+	Kind                 string                  `json:"kind"`
+	Name                 string                  `json:"name"`
+	KubernetesVersion    string                  `json:"kubernetesVersion"`
+	ImageRepository      string                  `json:"imageRepository"`
+	ControlPlaneEndpoint string                  `json:"controlPlaneEndpoint,omitempty"`
+	APIServer            APIServer               `json:"apiServer"`
+	ControllerManager    Component               `json:"controllerManager"`
+	Scheduler            Component               `json:"scheduler"`
+	Networking           Networking              `json:"networking"`
+	Etcd                 Etcd                    `json:"etcd"`
+	ContainerRuntime     ContainerRuntime        `json:"containerRuntime"`
+	Kubelet              Kubelet                 `json:"kubelet"`
+	PKI                  PKI                     `json:"pki"`
+	Proxy                *Proxy                  `json:"proxy,omitempty"`
+	Firewall             Firewall                `json:"firewall"`
+	Sysctls              map[string]any          `json:"sysctls"`
+	Addons               Addons                  `json:"addons"`
+	HostDefaults         HostSettings            `json:"hostDefaults"`
+	Groups               map[string]HostSettings `json:"groups"`
+	Hosts                []Host                  `json:"hosts"`
+}
+
+type APIServer struct {
+	BindPort  int               `json:"bindPort"`
+	CertSANs  []string          `json:"certSANs"`
+	ExtraArgs map[string]string `json:"extraArgs"`
+}
+
+type Component struct {
+	ExtraArgs map[string]string `json:"extraArgs"`
+}
+
+type Networking struct {
+	PodSubnets       []string         `json:"podSubnets"`
+	ServiceSubnets   []string         `json:"serviceSubnets"`
+	DNSDomain        string           `json:"dnsDomain"`
+	NodeCIDRMaskSize NodeCIDRMaskSize `json:"nodeCIDRMaskSize"`
+	NodePortRange    string           `json:"nodePortRange"`
+}
+
+type NodeCIDRMaskSize struct {
+	IPv4 int `json:"ipv4"`
+	IPv6 int `json:"ipv6"`
+}
+
+type Etcd struct {
+	Topology  string            `json:"topology"`
+	DataDir   string            `json:"dataDir"`
+	ExtraArgs map[string]string `json:"extraArgs"`
+	External  *ExternalEtcd     `json:"external,omitempty"`
+}
+
+type ExternalEtcd struct {
+	Endpoints []string `json:"endpoints"`
+	CAFile    string   `json:"caFile"`
+	CertFile  string   `json:"certFile"`
+	KeyFile   string   `json:"keyFile"`
+}
+
+type ContainerRuntime struct {
+	Kind         string `json:"kind"`
+	CRISocket    string `json:"criSocket"`
+	CgroupDriver string `json:"cgroupDriver"`
+}
+
+// Kubelet mirrors #KubeletFields: every field optional, so that an override says only what it
+// changes. At cluster level the schema fills the defaults in.
+type Kubelet struct {
+	MaxPods                *int              `json:"maxPods,omitempty"`
+	CgroupDriver           *string           `json:"cgroupDriver,omitempty"`
+	SystemReserved         map[string]string `json:"systemReserved,omitempty"`
+	KubeReserved           map[string]string `json:"kubeReserved,omitempty"`
+	EvictionHard           map[string]string `json:"evictionHard,omitempty"`
+	EnforceNodeAllocatable []string          `json:"enforceNodeAllocatable,omitempty"`
+	SystemReservedCgroup   *string           `json:"systemReservedCgroup,omitempty"`
+	KubeReservedCgroup     *string           `json:"kubeReservedCgroup,omitempty"`
+	ResolvConf             *string           `json:"resolvConf,omitempty"`
+	FailSwapOn             *bool             `json:"failSwapOn,omitempty"`
+	SwapBehavior           *string           `json:"swapBehavior,omitempty"`
+	ImageGC                *ImageGC          `json:"imageGC,omitempty"`
+	ReadOnlyPort           *int              `json:"readOnlyPort,omitempty"`
+	AnonymousAuth          *bool             `json:"anonymousAuth,omitempty"`
+	WebhookAuthentication  *bool             `json:"webhookAuthentication,omitempty"`
+	AuthorizationMode      *string           `json:"authorizationMode,omitempty"`
+	ClientCAFile           *string           `json:"clientCAFile,omitempty"`
+	RotateCertificates     *bool             `json:"rotateCertificates,omitempty"`
+	FeatureGates           map[string]bool   `json:"featureGates,omitempty"`
+	ExtraArgs              map[string]string `json:"extraArgs,omitempty"`
+}
+
+type ImageGC struct {
+	HighThresholdPercent *int    `json:"highThresholdPercent,omitempty"`
+	LowThresholdPercent  *int    `json:"lowThresholdPercent,omitempty"`
+	MinimumAge           *string `json:"minimumAge,omitempty"`
+}
+
+type PKI struct {
+	KeyAlgorithm string `json:"keyAlgorithm"`
+	CAValidity   string `json:"caValidity"`
+	CertValidity string `json:"certValidity"`
+}
+
+type Proxy struct {
+	HTTP    string   `json:"http,omitempty"`
+	HTTPS   string   `json:"https,omitempty"`
+	NoProxy []string `json:"noProxy"`
+}
+
+type Firewall struct {
+	Enabled    bool        `json:"enabled"`
+	Zone       string      `json:"zone"`
+	ExtraPorts []ExtraPort `json:"extraPorts"`
+}
+
+type ExtraPort struct {
+	// Port is a number or a "from-to" range.
+	Port     any      `json:"port"`
+	Protocol string   `json:"protocol"`
+	Roles    []string `json:"roles"`
+}
+
+type Addons struct {
+	KubeProxy KubeProxyAddon `json:"kubeProxy"`
+	CoreDNS   CoreDNSAddon   `json:"coreDNS"`
+}
+
+type KubeProxyAddon struct {
+	Enabled bool   `json:"enabled"`
+	Mode    string `json:"mode"`
+}
+
+type CoreDNSAddon struct {
+	Enabled bool `json:"enabled"`
+}
+
+// HostSettings mirrors #HostSettings.
+type HostSettings struct {
+	Labels  map[string]string `json:"labels"`
+	Taints  []Taint           `json:"taints"`
+	Kubelet Kubelet           `json:"kubelet"`
+}
+
+type Host struct {
+	Name      string            `json:"name"`
+	NodeName  string            `json:"nodeName,omitempty"`
+	Addresses []string          `json:"addresses"`
+	Roles     []string          `json:"roles"`
+	Group     string            `json:"group,omitempty"`
+	Labels    map[string]string `json:"labels"`
+	Taints    []Taint           `json:"taints"`
+	Kubelet   Kubelet           `json:"kubelet"`
+}
+
+type Taint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}

@@ -1,0 +1,54 @@
+package compiler
+
+// Paths on the node, as kubeadm lays them out, so kubeadm-era tooling finds everything where
+// it expects it. Renderers take paths from here only.
+const (
+	KubernetesDir             = "/etc/kubernetes"
+	ManifestsDir              = "/etc/kubernetes/manifests"
+	PKIDir                    = "/etc/kubernetes/pki"
+	EtcdPKIDir                = "/etc/kubernetes/pki/etcd"
+	KubeletDir                = "/var/lib/kubelet"
+	KubeletConfigPath         = "/var/lib/kubelet/config.yaml"
+	KubeletPKIDir             = "/var/lib/kubelet/pki"
+	KubeletEnvPath            = "/var/lib/kubelet/kubeadm-flags.env"
+	KubeletUnitPath           = "/etc/systemd/system/kubelet.service"
+	KubeletDropInDir          = "/etc/systemd/system/kubelet.service.d"
+	KubeletBinary             = "/usr/bin/kubelet"
+	SysctlPath                = "/etc/sysctl.d/99-kubernetes.conf"
+	ModulesLoadPath           = "/etc/modules-load.d/kubernetes.conf"
+	FirewalldDir              = "/etc/firewalld"
+	AdminConfPath             = "/etc/kubernetes/admin.conf"
+	SuperAdminConfPath        = "/etc/kubernetes/super-admin.conf"
+	KubeletConfPath           = "/etc/kubernetes/kubelet.conf"
+	ControllerManagerConfPath = "/etc/kubernetes/controller-manager.conf"
+	SchedulerConfPath         = "/etc/kubernetes/scheduler.conf"
+
+	CACertPath                 = "/etc/kubernetes/pki/ca.crt"
+	CAKeyPath                  = "/etc/kubernetes/pki/ca.key"
+	APIServerCertPath          = "/etc/kubernetes/pki/apiserver.crt"
+	APIServerKeyPath           = "/etc/kubernetes/pki/apiserver.key"
+	APIServerKubeletClientCert = "/etc/kubernetes/pki/apiserver-kubelet-client.crt"
+	APIServerKubeletClientKey  = "/etc/kubernetes/pki/apiserver-kubelet-client.key"
+	APIServerEtcdClientCert    = "/etc/kubernetes/pki/apiserver-etcd-client.crt"
+	APIServerEtcdClientKey     = "/etc/kubernetes/pki/apiserver-etcd-client.key"
+	FrontProxyCACertPath       = "/etc/kubernetes/pki/front-proxy-ca.crt"
+	FrontProxyCAKeyPath        = "/etc/kubernetes/pki/front-proxy-ca.key"
+	FrontProxyClientCert       = "/etc/kubernetes/pki/front-proxy-client.crt"
+	FrontProxyClientKey        = "/etc/kubernetes/pki/front-proxy-client.key"
+	ServiceAccountKeyPath      = "/etc/kubernetes/pki/sa.key"
+	ServiceAccountPubPath      = "/etc/kubernetes/pki/sa.pub"
+	EtcdCACertPath             = "/etc/kubernetes/pki/etcd/ca.crt"
+	EtcdCAKeyPath              = "/etc/kubernetes/pki/etcd/ca.key"
+	EtcdServerCert             = "/etc/kubernetes/pki/etcd/server.crt"
+	EtcdServerKey              = "/etc/kubernetes/pki/etcd/server.key"
+	EtcdPeerCert               = "/etc/kubernetes/pki/etcd/peer.crt"
+	EtcdPeerKey                = "/etc/kubernetes/pki/etcd/peer.key"
+	EtcdHealthcheckClientCert  = "/etc/kubernetes/pki/etcd/healthcheck-client.crt"
+	EtcdHealthcheckClientKey   = "/etc/kubernetes/pki/etcd/healthcheck-client.key"
+	// The kubelet's serving certificate; kubeforge issues it so the kubelet does not serve a
+	// self-signed one.
+	KubeletServingCert = "/var/lib/kubelet/pki/kubelet.crt"
+	KubeletServingKey  = "/var/lib/kubelet/pki/kubelet.key"
+	// The kubelet's rotated client credential, which kubelet.conf points at (as kubeadm does).
+	KubeletClientCurrent = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+)

@@ -1,0 +1,74 @@
+// Package artifact defines what renderers produce and emitters consume: files (and
+// directories) at their paths on a node, with mode, owner, content and provenance.
+package artifact
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"slices"
+)
+
+// Artifact is one file or directory of a bundle.
+type Artifact struct {
+	// Path is absolute, as on the node: /var/lib/kubelet/config.yaml.
+	Path string
+	// Mode holds the permission bits, and fs.ModeDir for a directory.
+	Mode fs.FileMode
+	// UID and GID own the file; kubeadm's files are root's.
+	UID, GID int
+	Data     []byte
+	// Secret marks private keys and files embedding them (kubeconfigs): never printed, and
+	// fingerprinted rather than shown by diff and redacted outputs.
+	Secret bool
+	// Sources are the description fields the artifact was derived from, for provenance.
+	Sources []string
+}
+
+// IsDir reports whether the artifact is a directory.
+func (a Artifact) IsDir() bool { return a.Mode.IsDir() }
+
+// SHA256 returns the hex digest of the content.
+func (a Artifact) SHA256() string {
+	sum := sha256.Sum256(a.Data)
+	return hex.EncodeToString(sum[:])
+}
+
+// File returns a root-owned file artifact.
+func File(path string, mode fs.FileMode, data []byte, sources ...string) Artifact {
+	return Artifact{Path: path, Mode: mode, Data: data, Sources: sources}
+}
+
+// Dir returns a root-owned directory artifact.
+func Dir(path string, mode fs.FileMode, sources ...string) Artifact {
+	return Artifact{Path: path, Mode: fs.ModeDir | mode, Sources: sources}
+}
+
+// Bundle is everything one host receives, or the cluster-level bundle.
+type Bundle struct {
+	// Name is the host name, or ClusterBundle.
+	Name      string
+	Artifacts []Artifact
+}
+
+// ClusterBundle names the bundle of cluster-level manifests applied through the API.
+const ClusterBundle = "cluster"
+
+// Add appends artifacts.
+func (b *Bundle) Add(a ...Artifact) { b.Artifacts = append(b.Artifacts, a...) }
+
+// Sort orders artifacts by path, so every output is deterministic.
+func (b *Bundle) Sort() {
+	slices.SortStableFunc(b.Artifacts, func(x, y Artifact) int { return cmp.Compare(x.Path, y.Path) })
+}
+
+// Lookup returns the artifact at path.
+func (b *Bundle) Lookup(path string) (Artifact, bool) {
+	for _, a := range b.Artifacts {
+		if a.Path == path {
+			return a, true
+		}
+	}
+	return Artifact{}, false
+}
