@@ -1,0 +1,159 @@
+// Package emit writes bundles out: a directory tree per host, tarballs, cloud-init user-data,
+// an Ansible playbook and Ignition configs. Emitters see only artifacts.
+package emit
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// Format is a way bundles are delivered.
+type Format string
+
+const (
+	FormatDir       Format = "dir"
+	FormatTar       Format = "tar"
+	FormatCloudInit Format = "cloud-init"
+	FormatAnsible   Format = "ansible"
+	FormatIgnition  Format = "ignition"
+)
+
+// Output is everything one compile emits.
+type Output struct {
+	// Hosts holds one bundle per compiled host.
+	Hosts []artifact.Bundle
+	// Cluster is the cluster-level bundle, applied through the API; nil when not compiled.
+	Cluster *artifact.Bundle
+	Formats []Format
+	// Partial output (a --host compile) replaces only the named hosts' entries and keeps the
+	// rest of an existing output.
+	Partial bool
+}
+
+// Write emits out under dir. A full output is staged beside dir and swapped in at once, so dir
+// holds either the previous output or the new one, never a mix, even if the process is killed.
+// A partial output replaces each named host's entries the same way, one host at a time.
+func Write(dir string, out Output) error {
+	if len(out.Formats) == 0 {
+		out.Formats = []Format{FormatDir}
+	}
+	if err := checkReplaceable(dir); err != nil {
+		return err
+	}
+	if out.Partial {
+		return writePartial(dir, out)
+	}
+	staged, err := stage(dir)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(staged) // after a successful swap this is the old tree
+	if err := writeAll(staged, out); err != nil {
+		return err
+	}
+	if err := os.Chmod(staged, 0o755); err != nil {
+		return err
+	}
+	testPoint("staged")
+	return swapIn(staged, dir)
+}
+
+// testPoint lets tests stop a process at a known moment (to kill it there); a no-op otherwise.
+var testPoint = func(string) {}
+
+// writeAll writes every requested format into root.
+func writeAll(root string, out Output) error {
+	if err := os.WriteFile(filepath.Join(root, markerName), []byte("kubeforge output; replaced as a whole by each compile\n"), 0o644); err != nil {
+		return err
+	}
+	for _, f := range out.Formats {
+		w, ok := formatWriters[f]
+		if !ok {
+			return fmt.Errorf("unknown format %q", f)
+		}
+		if err := w(root, out); err != nil {
+			return fmt.Errorf("format %s: %w", f, err)
+		}
+	}
+	return nil
+}
+
+// formatWriters writes each format's files under an output root.
+var formatWriters = map[Format]func(root string, out Output) error{
+	FormatDir: writeDirFormat,
+}
+
+// Formats lists the known formats, sorted.
+func Formats() []Format {
+	var fs []Format
+	for f := range formatWriters {
+		fs = append(fs, f)
+	}
+	slices.Sort(fs)
+	return fs
+}
+
+// writeDirFormat writes OUT/<host>/ trees with OUT/<host>.manifest.json, and OUT/cluster/.
+func writeDirFormat(root string, out Output) error {
+	bundles := slices.Clone(out.Hosts)
+	if out.Cluster != nil {
+		bundles = append(bundles, *out.Cluster)
+	}
+	for _, b := range bundles {
+		if err := writeTree(filepath.Join(root, b.Name), b); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(root, b.Name+".manifest.json"), ManifestOf(b).JSON(), 0o644); err != nil {
+			return err
+		}
+		testPoint("bundle " + b.Name)
+	}
+	return nil
+}
+
+// writePartial replaces the entries of the named hosts inside an existing output: each host's
+// entries are written to a staging output, then moved in one by one, each with an atomic swap.
+func writePartial(dir string, out Output) error {
+	if slices.Contains(out.Formats, FormatAnsible) {
+		return fmt.Errorf("the ansible format describes the whole cluster; compile without --host to emit it")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	staged, err := stage(dir)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(staged)
+	out.Cluster = nil
+	if err := writeAll(staged, out); err != nil {
+		return err
+	}
+	return filepath.WalkDir(staged, func(p string, d os.DirEntry, err error) error {
+		if err != nil || p == staged {
+			return err
+		}
+		rel, _ := filepath.Rel(staged, p)
+		dst := filepath.Join(dir, rel)
+		// Host trees are swapped whole; other directories (format folders) are merged into,
+		// file by file.
+		if d.IsDir() && !isHostTree(out, rel) {
+			return os.MkdirAll(dst, 0o755)
+		}
+		if err := swapIn(p, dst); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+}
+
+func isHostTree(out Output, rel string) bool {
+	return slices.ContainsFunc(out.Hosts, func(b artifact.Bundle) bool { return b.Name == rel })
+}

@@ -1,0 +1,89 @@
+// Package render turns the compiled model into artifacts: every file a host's bundle holds,
+// and the cluster-level bundle. Each family of files has its own subpackage; this package
+// only runs them, for all hosts in one pass.
+package render
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// hostRenderer renders one family of a host's files.
+type hostRenderer struct {
+	name   string
+	render func(*compiler.Cluster, *compiler.Host) ([]artifact.Artifact, error)
+}
+
+// hostRenderers lists every family of per-host files (the PKI comes from its own step, which
+// keeps state across compiles).
+var hostRenderers = []hostRenderer{}
+
+// Host renders one host's bundle, without PKI.
+func Host(c *compiler.Cluster, h *compiler.Host) (artifact.Bundle, error) {
+	b := artifact.Bundle{Name: h.Name}
+	for _, r := range hostRenderers {
+		arts, err := r.render(c, h)
+		if err != nil {
+			return b, fmt.Errorf("host %s: %s: %w", h.Name, r.name, err)
+		}
+		b.Add(arts...)
+	}
+	return b, nil
+}
+
+// Hosts renders the bundles of the given hosts on all cores, in the order given. extra, when
+// not nil, adds artifacts to a host's bundle (the PKI step's).
+func Hosts(c *compiler.Cluster, hosts []*compiler.Host, extra func(*compiler.Host) []artifact.Artifact) ([]artifact.Bundle, error) {
+	out := make([]artifact.Bundle, len(hosts))
+	errs := make([]error, len(hosts))
+	workers := min(runtime.GOMAXPROCS(0), len(hosts))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(hosts); i += workers {
+				b, err := Host(c, hosts[i])
+				if err == nil && extra != nil {
+					b.Add(extra(hosts[i])...)
+				}
+				b.Sort()
+				out[i], errs[i] = b, err
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	for i := range out {
+		if err := mergeDuplicates(&out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// mergeDuplicates drops repeated identical directory entries of a sorted bundle and fails when
+// two renderers claim the same file: one of them would silently lose.
+func mergeDuplicates(b *artifact.Bundle) error {
+	kept := b.Artifacts[:0]
+	for i, cur := range b.Artifacts {
+		if i > 0 && cur.Path == b.Artifacts[i-1].Path {
+			prev := b.Artifacts[i-1]
+			if prev.IsDir() && cur.IsDir() && prev.Mode == cur.Mode {
+				continue
+			}
+			return fmt.Errorf("bundle %s: two artifacts for %s", b.Name, cur.Path)
+		}
+		kept = append(kept, cur)
+	}
+	b.Artifacts = kept
+	return nil
+}
