@@ -15,6 +15,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	hosts := fs.StringArray("host", nil, "compile only this host (repeatable); other hosts' output is kept")
 	formats := fs.StringSlice("format", []string{string(emit.FormatDir)}, fmt.Sprintf("output formats, comma-separated: %v", emit.Formats()))
 	diagFormat := fs.String("diagnostics", "text", "diagnostics format: text or json")
+	redact := fs.Bool("redact-secrets", false, "write key material as fingerprints (for golden trees committed without keys)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -41,6 +42,11 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "kubeforge compile: %v\n", err)
 		return exitInvalid
+	}
+	if *redact {
+		for i := range res.Hosts {
+			res.Hosts[i] = emit.Redact(res.Hosts[i])
+		}
 	}
 	err = emit.Write(*out, emit.Output{Hosts: res.Hosts, Cluster: res.Cluster, Formats: fmts, Partial: len(*hosts) > 0})
 	if err != nil {

@@ -24,6 +24,7 @@ func commands() []command {
 	return []command{
 		{"validate", "check a cluster description and show every problem", runValidate},
 		{"compile", "compile a description into per-host bundles", runCompile},
+		{"diff", "compile in memory and compare with an output directory (exit 1 when different)", runDiff},
 		{"schema", "print the CUE schema of the description", runSchema},
 	}
 }
