@@ -97,7 +97,7 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		c.Firewall.ExtraPorts = append(c.Firewall.ExtraPorts, b.extraPort(fmt.Sprintf("firewall.extraPorts[%d]", i), ep))
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Sysctls)) {
-		c.Sysctls = append(c.Sysctls, Sysctl{Key: k, Value: fmt.Sprint(d.Sysctls[k])})
+		c.Sysctls = append(c.Sysctls, Sysctl{Key: k, Value: sysctlValue(d.Sysctls[k])})
 	}
 
 	c.Kubelet = mergeKubelet(Kubelet{Origin: map[string]string{}}, d.Kubelet, "kubelet")
@@ -109,6 +109,15 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		c.Proxy = &Proxy{HTTP: d.Proxy.HTTP, HTTPS: d.Proxy.HTTPS, NoProxy: noProxy(c, d.Proxy.NoProxy)}
 	}
 	return c, b.diags
+}
+
+// sysctlValue writes a sysctl value as sysctl reads it: JSON numbers arrive as float64 and
+// must not turn into 1.048576e+06.
+func sysctlValue(v any) string {
+	if f, ok := v.(float64); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
 }
 
 func (b *builder) network(n description.Networking) Network {

@@ -17,6 +17,8 @@ type Port struct {
 	Roles []Role
 	// LoopbackOnly ports are bound to 127.0.0.1 and never opened in the firewall.
 	LoopbackOnly bool
+	// Source is the description field that decides the entry ("" for ports Kubernetes fixes).
+	Source string
 }
 
 func (p Port) String() string {
@@ -57,22 +59,23 @@ func (c *Cluster) Ports() []Port {
 		etcd = []Role{RoleEtcd}
 	}
 	ports := []Port{
-		{Name: PortNameAPIServer, From: c.APIServer.BindPort, To: c.APIServer.BindPort, Protocol: "tcp", Roles: cp},
+		{Name: PortNameAPIServer, From: c.APIServer.BindPort, To: c.APIServer.BindPort, Protocol: "tcp", Roles: cp, Source: "apiServer.bindPort"},
 		{Name: PortNameKubelet, From: PortKubelet, To: PortKubelet, Protocol: "tcp", Roles: []Role{RoleControlPlane, RoleEtcd, RoleWorker}},
 		// kubeadm binds the controller-manager and scheduler to 127.0.0.1: no firewall rule.
-		{Name: PortNameControllerManager, From: PortControllerManager, To: PortControllerManager, Protocol: "tcp", Roles: cp, LoopbackOnly: !bindsBeyondLoopback(c.ControllerManager.ExtraArgs)},
-		{Name: PortNameScheduler, From: PortScheduler, To: PortScheduler, Protocol: "tcp", Roles: cp, LoopbackOnly: !bindsBeyondLoopback(c.Scheduler.ExtraArgs)},
-		{Name: PortNameNodePorts, From: c.Network.NodePorts.From, To: c.Network.NodePorts.To, Protocol: "tcp", Roles: []Role{RoleWorker}},
+		{Name: PortNameControllerManager, From: PortControllerManager, To: PortControllerManager, Protocol: "tcp", Roles: cp, LoopbackOnly: !bindsBeyondLoopback(c.ControllerManager.ExtraArgs), Source: `controllerManager.extraArgs["bind-address"]`},
+		{Name: PortNameScheduler, From: PortScheduler, To: PortScheduler, Protocol: "tcp", Roles: cp, LoopbackOnly: !bindsBeyondLoopback(c.Scheduler.ExtraArgs), Source: `scheduler.extraArgs["bind-address"]`},
+		{Name: PortNameNodePorts, From: c.Network.NodePorts.From, To: c.Network.NodePorts.To, Protocol: "tcp", Roles: []Role{RoleWorker}, Source: "networking.nodePortRange"},
 	}
 	if c.Etcd.Topology != EtcdExternal {
 		ports = append(ports,
-			Port{Name: PortNameEtcdClient, From: PortEtcdClient, To: PortEtcdClient, Protocol: "tcp", Roles: etcd},
-			Port{Name: PortNameEtcdPeer, From: PortEtcdPeer, To: PortEtcdPeer, Protocol: "tcp", Roles: etcd},
-			Port{Name: PortNameEtcdMetrics, From: PortEtcdMetrics, To: PortEtcdMetrics, Protocol: "tcp", Roles: etcd, LoopbackOnly: true},
+			Port{Name: PortNameEtcdClient, From: PortEtcdClient, To: PortEtcdClient, Protocol: "tcp", Roles: etcd, Source: "etcd.topology"},
+			Port{Name: PortNameEtcdPeer, From: PortEtcdPeer, To: PortEtcdPeer, Protocol: "tcp", Roles: etcd, Source: "etcd.topology"},
+			Port{Name: PortNameEtcdMetrics, From: PortEtcdMetrics, To: PortEtcdMetrics, Protocol: "tcp", Roles: etcd, LoopbackOnly: true, Source: "etcd.topology"},
 		)
 	}
 	for i, p := range c.Firewall.ExtraPorts {
 		p.Name = fmt.Sprintf("extra-%d", i)
+		p.Source = fmt.Sprintf("firewall.extraPorts[%d]", i)
 		ports = append(ports, p)
 	}
 	return ports
