@@ -52,3 +52,32 @@ const (
 	// The kubelet's rotated client credential, which kubelet.conf points at (as kubeadm does).
 	KubeletClientCurrent = "/var/lib/kubelet/pki/kubelet-client-current.pem"
 )
+
+// Host directories mounted into control-plane pods.
+const (
+	// The host's CA bundles, mounted read-only into the apiserver and controller-manager so
+	// they trust what the host trusts (webhooks, OIDC issuers, cloud APIs). kubeadm mounts the
+	// ones present on the machine running it; kubeforge cannot look, so it mounts them all.
+	SSLCertsDir            = "/etc/ssl/certs"
+	PKICATrustDir          = "/etc/pki/ca-trust"
+	PKITLSCertsDir         = "/etc/pki/tls/certs"
+	CACertificatesDir      = "/etc/ca-certificates"
+	ShareCACertificatesDir = "/usr/share/ca-certificates"
+	LocalCACertificatesDir = "/usr/local/share/ca-certificates"
+	// FlexVolumePluginDir is the controller-manager's default flexvolume plugin directory,
+	// which kubeadm up to 1.35 mounts into it.
+	FlexVolumePluginDir = "/usr/libexec/kubernetes/kubelet-plugins/volume/exec"
+)
+
+// Paths of the kubelet's systemd integration and kubeadm's instance config.
+const (
+	// SystemdUnitDir is where the administrator's units and drop-ins live; they override the
+	// packages' units in /usr/lib/systemd/system.
+	SystemdUnitDir = "/etc/systemd/system"
+	// KubeletInstanceConfigPath is kubeadm's node-local patch to config.yaml (1.35+): the
+	// container runtime endpoint, which `kubeadm upgrade node` reapplies.
+	KubeletInstanceConfigPath = "/var/lib/kubelet/instance-config.yaml"
+	// The distributions' files for KUBELET_EXTRA_ARGS: Debian-family and RPM-family packages.
+	KubeletDefaultsDebPath = "/etc/default/kubelet"
+	KubeletDefaultsRPMPath = "/etc/sysconfig/kubelet"
+)

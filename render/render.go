@@ -10,6 +10,10 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/firewalld"
+	"kubeforge.dev/kubeforge/render/hostconfig"
+	"kubeforge.dev/kubeforge/render/kubelet"
+	"kubeforge.dev/kubeforge/render/staticpod"
 )
 
 // hostRenderer renders one family of a host's files.
@@ -20,7 +24,14 @@ type hostRenderer struct {
 
 // hostRenderers lists every family of per-host files (the PKI comes from its own step, which
 // keeps state across compiles).
-var hostRenderers = []hostRenderer{}
+var hostRenderers = []hostRenderer{
+	{"kubelet", kubelet.Artifacts},
+	{"static pods", staticpod.Manifests},
+	{"host config", func(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
+		return hostconfig.Artifacts(c, h), nil
+	}},
+	{"firewalld", firewalld.Artifacts},
+}
 
 // Host renders one host's bundle, without PKI.
 func Host(c *compiler.Cluster, h *compiler.Host) (artifact.Bundle, error) {

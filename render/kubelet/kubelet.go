@@ -1,0 +1,51 @@
+// Package kubelet renders a host's kubelet files as kubeadm and the Kubernetes packages lay
+// them out: the KubeletConfiguration, kubeadm's flags file and instance config, the systemd
+// unit with its drop-ins, the proxy drop-ins of the kubelet and the container runtime, and
+// the slices reserved cgroups live in.
+package kubelet
+
+import (
+	"cmp"
+	"slices"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// Artifacts returns every kubelet file of the host's bundle, sorted by path.
+func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
+	var out []artifact.Artifact
+
+	cfg, src, err := hostConfig(c, h)
+	if err != nil {
+		return nil, err
+	}
+	data, err := Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, artifact.File(compiler.KubeletConfigPath, 0o644, data, src...))
+
+	out = append(out, unitArtifacts(c, h)...)
+	out = append(out, proxyArtifacts(c)...)
+
+	if c.EtcdOnly(h) {
+		// A standalone kubelet: no apiserver to register with, so neither kubeadm's flags
+		// nor its instance config apply.
+		out = append(out, etcdServiceManagerArtifact(c, h))
+	} else {
+		inst, err := instanceConfig(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inst, flagsArtifact(h))
+		sl, err := sliceArtifacts(c, h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sl...)
+	}
+
+	slices.SortStableFunc(out, func(a, b artifact.Artifact) int { return cmp.Compare(a.Path, b.Path) })
+	return out, nil
+}

@@ -1,0 +1,73 @@
+package kubelet
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+
+	kubeletconfigv1beta1 "k8s.io/kubelet/config/v1beta1"
+	"sigs.k8s.io/yaml"
+)
+
+// Marshal returns the configuration as YAML with its apiVersion and kind, keeping only the
+// fields that were set: what config.yaml holds, and what the kubelet-config ConfigMap should.
+func Marshal(cfg *kubeletconfigv1beta1.KubeletConfiguration) ([]byte, error) {
+	out := cfg.DeepCopy()
+	out.APIVersion = kubeletconfigv1beta1.SchemeGroupVersion.String()
+	out.Kind = "KubeletConfiguration"
+	return marshalPruned(out)
+}
+
+// marshalPruned returns cfg as YAML without the fields the typed marshal writes although
+// nothing set them: every value equal to the one an empty KubeletConfiguration marshals to
+// ("0s" durations, empty structs, zero logging options). Pointers that were set survive even
+// when they hold a zero value (resolvConf: "", failSwapOn: false), since the empty
+// configuration omits them.
+func marshalPruned(cfg *kubeletconfigv1beta1.KubeletConfiguration) ([]byte, error) {
+	obj, err := toTree(cfg)
+	if err != nil {
+		return nil, err
+	}
+	zero, err := toTree(&kubeletconfigv1beta1.KubeletConfiguration{})
+	if err != nil {
+		return nil, err
+	}
+	return yaml.Marshal(prune(obj, zero))
+}
+
+// toTree returns v's JSON form as maps, slices and json.Numbers.
+func toTree(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// prune returns obj without the entries equal to zero's, recursing into objects and dropping
+// objects left empty.
+func prune(obj, zero map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range obj {
+		z, inZero := zero[k]
+		if inZero && reflect.DeepEqual(v, z) {
+			continue
+		}
+		if m, ok := v.(map[string]any); ok {
+			zm, _ := z.(map[string]any)
+			m = prune(m, zm)
+			if len(m) == 0 && inZero {
+				continue
+			}
+			v = m
+		}
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+package kubelet
+
+import (
+	"path"
+	"strings"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// proxyDropIn is the name of the proxy drop-in, for the kubelet and the runtime alike.
+const proxyDropIn = "http-proxy.conf"
+
+// runtimeServices returns the systemd services that reach registries for the runtime kind.
+// With cri-dockerd, Docker's daemon pulls the images, so it needs the proxy too.
+func runtimeServices(kind string) []string {
+	switch kind {
+	case "cri-o":
+		return []string{"crio.service"}
+	case "cri-dockerd":
+		return []string{"cri-docker.service", "docker.service"}
+	default:
+		return []string{"containerd.service"}
+	}
+}
+
+// proxyArtifacts returns the proxy drop-ins of the kubelet and the runtime's services, or
+// nothing when the cluster has no proxy.
+func proxyArtifacts(c *compiler.Cluster) []artifact.Artifact {
+	if c.Proxy == nil {
+		return nil
+	}
+	data := proxyConf(c.Proxy)
+	src := sources{}
+	src.add("proxy.noProxy", "networking.podSubnets", "networking.serviceSubnets", "networking.dnsDomain")
+	if c.Proxy.HTTP != "" {
+		src.add("proxy.http")
+	}
+	if c.Proxy.HTTPS != "" {
+		src.add("proxy.https")
+	}
+	if c.Endpoint.Explicit {
+		src.add("controlPlaneEndpoint")
+	}
+	out := []artifact.Artifact{artifact.File(path.Join(compiler.KubeletDropInDir, proxyDropIn), 0o644, data, src.list()...)}
+	for _, svc := range runtimeServices(c.Runtime.Kind) {
+		rs := sources{}
+		rs.add(src.list()...)
+		rs.add("containerRuntime.kind")
+		out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, svc+".d", proxyDropIn), 0o644, data, rs.list()...))
+	}
+	return out
+}
+
+// proxyConf returns a drop-in setting the proxy variables in both cases: Go programs read the
+// upper-case ones, curl and others the lower-case ones.
+func proxyConf(p *compiler.Proxy) []byte {
+	var u unitFile
+	u.section("Service")
+	env := func(name, value string) {
+		u.set("Environment", quoteValue(strings.ToUpper(name)+"="+value))
+		u.set("Environment", quoteValue(name+"="+value))
+	}
+	if p.HTTP != "" {
+		env("http_proxy", p.HTTP)
+	}
+	if p.HTTPS != "" {
+		env("https_proxy", p.HTTPS)
+	}
+	env("no_proxy", strings.Join(p.NoProxy, ","))
+	return u.bytes()
+}

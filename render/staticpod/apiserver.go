@@ -1,0 +1,127 @@
+package staticpod
+
+import (
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"kubeforge.dev/kubeforge/compiler"
+)
+
+const apiServerName = "kube-apiserver"
+
+// apiServerPod returns h's kube-apiserver: advertising h's address, serving on the port
+// table's apiserver port and talking to the etcd the topology names.
+func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string) {
+	addr := h.AdvertiseAddress()
+	port := c.PortNamed(compiler.PortNameAPIServer).From
+	sources := []string{hostField(h, "addresses"), "apiServer.bindPort", "networking.serviceSubnets", "networking.dnsDomain",
+		"etcd.topology", "kubernetesVersion", "imageRepository"}
+	if len(c.APIServer.ExtraArgs) > 0 {
+		sources = append(sources, "apiServer.extraArgs")
+	}
+	etcdServers, etcdSources := etcdServers(c, addr)
+	sources = append(sources, etcdSources...)
+
+	defaults := map[string]string{
+		"advertise-address":                  addr.String(),
+		"allow-privileged":                   "true",
+		"client-ca-file":                     compiler.CACertPath,
+		"enable-admission-plugins":           "NodeRestriction",
+		"enable-bootstrap-token-auth":        "true",
+		"etcd-cafile":                        compiler.EtcdCACertPath,
+		"etcd-certfile":                      compiler.APIServerEtcdClientCert,
+		"etcd-keyfile":                       compiler.APIServerEtcdClientKey,
+		"etcd-servers":                       etcdServers,
+		"kubelet-client-certificate":         compiler.APIServerKubeletClientCert,
+		"kubelet-client-key":                 compiler.APIServerKubeletClientKey,
+		"kubelet-preferred-address-types":    "InternalIP,ExternalIP,Hostname",
+		"proxy-client-cert-file":             compiler.FrontProxyClientCert,
+		"proxy-client-key-file":              compiler.FrontProxyClientKey,
+		"requestheader-allowed-names":        "front-proxy-client",
+		"requestheader-client-ca-file":       compiler.FrontProxyCACertPath,
+		"requestheader-extra-headers-prefix": "X-Remote-Extra-",
+		"requestheader-group-headers":        "X-Remote-Group",
+		"requestheader-username-headers":     "X-Remote-User",
+		"secure-port":                        strconv.Itoa(port),
+		"service-account-issuer":             "https://kubernetes.default.svc." + c.Network.DNSDomain,
+		"service-account-key-file":           compiler.ServiceAccountPubPath,
+		"service-account-signing-key-file":   compiler.ServiceAccountKeyPath,
+		"service-cluster-ip-range":           joinPrefixes(c.Network.ServiceSubnets),
+		"tls-cert-file":                      compiler.APIServerCertPath,
+		"tls-private-key-file":               compiler.APIServerKeyPath,
+	}
+	// --authorization-config and --authorization-mode exclude each other.
+	if _, structured := c.APIServer.ExtraArgs["authorization-config"]; !structured {
+		defaults["authorization-mode"] = "Node,RBAC"
+	}
+	f := flags{defaults: defaults, extra: c.APIServer.ExtraArgs}
+
+	ms := &mounts{}
+	ms.add("k8s-certs", compiler.PKIDir, corev1.HostPathDirectoryOrCreate, true)
+	ms.addCACertDirs()
+	ms.addFlagPaths(apiServerPathFlags, f)
+
+	return component{
+		name:        apiServerName,
+		image:       c.ControlPlaneImage(apiServerName),
+		flags:       f,
+		mounts:      ms,
+		annotations: map[string]string{annotationAPIServerAdvertise: net.JoinHostPort(addr.String(), strconv.Itoa(port))},
+		cpu:         "250m",
+		probes: probes{
+			host:      probeHost(addr.String()),
+			port:      effectivePort(f, "secure-port", port),
+			scheme:    corev1.URISchemeHTTPS,
+			liveness:  "/livez",
+			readiness: "/readyz",
+			startup:   "/livez",
+		},
+	}.pod(), sources
+}
+
+// etcdServers returns the apiserver's --etcd-servers and the fields it came from: the local
+// member for stacked etcd (or the URLs the user made it advertise), every member for
+// dedicated etcd, the user's endpoints for external etcd.
+func etcdServers(c *compiler.Cluster, addr netip.Addr) (string, []string) {
+	// Looked up only where kubeforge runs etcd: the table has no etcd entries for external etcd.
+	port := func() int { return c.PortNamed(compiler.PortNameEtcdClient).From }
+	switch c.Etcd.Topology {
+	case compiler.EtcdExternal:
+		return strings.Join(c.Etcd.External.Endpoints, ","), []string{"etcd.external.endpoints"}
+	case compiler.EtcdDedicated:
+		var urls, sources []string
+		for _, m := range c.EtcdMembers() {
+			urls = append(urls, hostURL("https", m.AdvertiseAddress(), port()))
+			sources = append(sources, hostField(m, "addresses"))
+		}
+		return strings.Join(urls, ","), sources
+	}
+	if v, ok := c.Etcd.ExtraArgs["advertise-client-urls"]; ok {
+		return v, []string{"etcd.extraArgs"}
+	}
+	return hostURL("https", loopback(addr), port()), nil
+}
+
+// effectivePort returns the port a component serves on: the user's flag if it sets one
+// (the compiler should keep it equal to the port table's), else the table's port.
+func effectivePort(f flags, flag string, table int) int {
+	if v, ok := f.get(flag); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return table
+}
+
+// joinPrefixes returns the prefixes comma-separated, as the components take them.
+func joinPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
+}

@@ -1,0 +1,167 @@
+package staticpod
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"kubeforge.dev/kubeforge/compiler"
+)
+
+// Where kubeforge departs from kubeadm on purpose; everything else must be equal.
+var intendedAdditions = map[string][]string{
+	// All members start together from one --initial-cluster; kubeadm adds members one by one.
+	"etcd": {"initial-cluster-state"},
+	// The description's node CIDR masks are always passed, so they hold whatever the default.
+	"kube-controller-manager": {"node-cidr-mask-size-ipv4", "node-cidr-mask-size-ipv6"},
+}
+
+// TestMatchesKubeadm has the real kubeadm (v1.37.1) write the manifests of the same
+// single-control-plane clusters and compares them with ours, pod by pod.
+func TestMatchesKubeadm(t *testing.T) {
+	dir := binDir(t)
+	kubeadm := filepath.Join(dir, "kubeadm")
+	if _, err := os.Stat(kubeadm); err != nil {
+		t.Skipf("no kubeadm binary in %s", dir)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("kubeadm --rootfs chroots: needs root")
+	}
+	v, rel, err := compiler.ParseVersion("1.37.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]*compiler.Cluster{
+		"single-node": load(t, "../../examples/single-node.yaml"),
+		"dual-stack":  load(t, "../../examples/dual-stack.yaml"),
+		"ipv6-8443": loadYAML(t, `apiVersion: kubeforge.dev/v1alpha1
+kind: Cluster
+name: six
+apiServer: {bindPort: 8443}
+networking: {serviceSubnets: ["fd00:96::/112"], dnsDomain: six.internal}
+etcd: {dataDir: /srv/etcd}
+hosts:
+  - {name: cp1, nodeName: node-one, addresses: ["fd00:10::11"], roles: [control-plane]}
+`),
+	}
+	dec := strictDecoder(t)
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			c.Version, c.Release = v, rel
+			h := c.HostsWith(compiler.RoleControlPlane)[0]
+			theirs := runKubeadm(t, kubeadm, c, h)
+			if len(theirs) != 4 {
+				t.Fatalf("kubeadm wrote %d manifests, want 4", len(theirs))
+			}
+			for _, a := range manifests(t, c, h) {
+				if a.IsDir() {
+					continue
+				}
+				ours := decodePod(t, dec, a.Path, a.Data)
+				data, ok := theirs[filepath.Base(a.Path)]
+				if !ok {
+					t.Errorf("kubeadm wrote no %s", filepath.Base(a.Path))
+					continue
+				}
+				kpod := decodePod(t, dec, "kubeadm "+a.Path, data)
+				dropFlags(ours, intendedAdditions[ours.Name])
+				// kubeadm lists etcd's two mounts unsorted; the order means nothing.
+				slices.SortFunc(kpod.Spec.Containers[0].VolumeMounts, func(a, b corev1.VolumeMount) int { return strings.Compare(a.Name, b.Name) })
+				want, _ := encode(kpod)
+				got, _ := encode(ours)
+				if string(got) != string(want) {
+					t.Errorf("%s differs from kubeadm's:\n%s", a.Path, lineDiff(string(want), string(got)))
+				}
+			}
+		})
+	}
+}
+
+// runKubeadm has kubeadm write h's control-plane and etcd manifests into a throwaway root,
+// with every CA directory kubeadm looks for present, and returns them by file name.
+func runKubeadm(t *testing.T, kubeadm string, c *compiler.Cluster, h *compiler.Host) map[string][]byte {
+	t.Helper()
+	root := t.TempDir()
+	for _, d := range caCertDirs {
+		if err := os.MkdirAll(filepath.Join(root, d.path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint: {advertiseAddress: %q, bindPort: %d}
+nodeRegistration: {name: %q}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: %s
+clusterName: %s
+imageRepository: %s
+networking: {podSubnet: %q, serviceSubnet: %q, dnsDomain: %s}
+etcd: {local: {dataDir: %s}}
+`, h.AdvertiseAddress(), c.APIServer.BindPort, h.NodeName, c.Version, c.Name, c.ImageRepository,
+		joinPrefixes(c.Network.PodSubnets), joinPrefixes(c.Network.ServiceSubnets), c.Network.DNSDomain, c.Etcd.DataDir)
+	if err := os.WriteFile(filepath.Join(root, "kubeadm.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, phase := range [][]string{{"control-plane", "all"}, {"etcd", "local"}} {
+		args := append([]string{"init", "phase"}, phase...)
+		cmd := exec.Command(kubeadm, append(args, "--config", "/kubeadm.yaml", "--rootfs", root)...)
+		// kubeadm copies *_proxy variables of its environment into the pods.
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kubeadm %v: %v\n%s", phase, err, out)
+		}
+	}
+	out := map[string][]byte{}
+	files, _ := filepath.Glob(filepath.Join(root, compiler.ManifestsDir, "*.yaml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(f)] = data
+	}
+	return out
+}
+
+// dropFlags removes the named flags from the pod's command.
+func dropFlags(p *corev1.Pod, names []string) {
+	ctr := &p.Spec.Containers[0]
+	ctr.Command = slices.DeleteFunc(ctr.Command, func(arg string) bool {
+		name, _, _ := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
+		return strings.HasPrefix(arg, "--") && slices.Contains(names, name)
+	})
+}
+
+// lineDiff returns the lines only in want (-) or only in got (+), enough to see a difference.
+func lineDiff(want, got string) string {
+	count := func(s string) map[string]int {
+		m := map[string]int{}
+		sc := bufio.NewScanner(strings.NewReader(s))
+		for sc.Scan() {
+			m[sc.Text()]++
+		}
+		return m
+	}
+	w, g := count(want), count(got)
+	var b strings.Builder
+	for _, l := range strings.Split(want, "\n") {
+		if w[l] > g[l] {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if g[l] > w[l] {
+			fmt.Fprintf(&b, "+ %s\n", l)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,100 @@
+package staticpod
+
+import (
+	"fmt"
+	"path"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// Modes kubeadm gives the manifests directory and files: the manifests name key paths and
+// the kubelet is their only reader.
+const (
+	dirMode  = 0o700
+	fileMode = 0o600
+)
+
+// staticPod is one rendered pod and the description fields it came from.
+type staticPod struct {
+	pod     *corev1.Pod
+	sources []string
+}
+
+// Manifests returns the manifests directory and one file per static pod h runs (etcd.yaml,
+// kube-apiserver.yaml, ...), or nothing for a host without static pods.
+func Manifests(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
+	pods, err := staticPods(c, h)
+	if err != nil || len(pods) == 0 {
+		return nil, err
+	}
+	out := []artifact.Artifact{artifact.Dir(compiler.ManifestsDir, dirMode, hostField(h, "roles"), "etcd.topology")}
+	for _, p := range pods {
+		data, err := encode(p.pod)
+		if err != nil {
+			return nil, fmt.Errorf("static pod %s of host %s: %w", p.pod.Name, h.Name, err)
+		}
+		out = append(out, artifact.File(path.Join(compiler.ManifestsDir, p.pod.Name+".yaml"), fileMode, data, p.sources...))
+	}
+	return out, nil
+}
+
+// Pods returns the static pods h runs, in file name order.
+func Pods(c *compiler.Cluster, h *compiler.Host) ([]*corev1.Pod, error) {
+	pods, err := staticPods(c, h)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*corev1.Pod, len(pods))
+	for i, p := range pods {
+		out[i] = p.pod
+	}
+	return out, nil
+}
+
+// staticPods builds h's pods: its etcd member if it runs one, the control plane if it is a
+// control-plane host.
+func staticPods(c *compiler.Cluster, h *compiler.Host) ([]staticPod, error) {
+	if !c.RunsStaticPods(h) {
+		return nil, nil
+	}
+	if len(h.Addresses) == 0 {
+		return nil, fmt.Errorf("static pods of host %s: the host has no address to advertise", h.Name)
+	}
+	facts, err := factsFor(c)
+	if err != nil {
+		return nil, err
+	}
+	common := []string{hostField(h, "roles")}
+	var out []staticPod
+	add := func(p *corev1.Pod, sources []string) {
+		out = append(out, staticPod{pod: p, sources: dedupe(append(slices.Clone(common), sources...))})
+	}
+	if c.RunsEtcd(h) {
+		p, sources, err := etcdPod(c, h)
+		if err != nil {
+			return nil, fmt.Errorf("etcd static pod of host %s: %w", h.Name, err)
+		}
+		add(p, sources)
+	}
+	if h.Has(compiler.RoleControlPlane) {
+		add(apiServerPod(c, h))
+		add(controllerManagerPod(c, facts))
+		add(schedulerPod(c))
+	}
+	return out, nil
+}
+
+// dedupe returns s without repeats, first occurrences kept in order.
+func dedupe(s []string) []string {
+	var out []string
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package staticpod
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"kubeforge.dev/kubeforge/compiler"
+)
+
+const versionedYAML = `apiVersion: kubeforge.dev/v1alpha1
+kind: Cluster
+name: minors
+networking: {podSubnets: [10.244.0.0/16]}
+hosts:
+  - {name: cp1, addresses: [192.168.3.10], roles: [control-plane]}
+`
+
+// TestMinorDifferences renders one cluster at each supported minor and checks what kubeadm
+// of that minor does differently, and that nothing else differs.
+func TestMinorDifferences(t *testing.T) {
+	want := map[string]struct {
+		etcdTag    string
+		flexVolume bool
+	}{
+		"1.35": {"3.6.6-0", true},
+		"1.36": {"3.6.8-0", false},
+		"1.37": {"3.7.0-0", false},
+	}
+	commands := map[string][]string{} // component -> command at the first minor
+	for _, minor := range []string{"1.35", "1.36", "1.37"} {
+		w := want[minor]
+		c := loadYAML(t, atVersion(versionedYAML, minor))
+		pods := podsOf(t, c, host(t, c, "cp1"))
+
+		etcd := pods["etcd"]
+		if img := etcd.Spec.Containers[0].Image; img != "registry.k8s.io/etcd:"+w.etcdTag {
+			t.Errorf("%s: etcd image %s, want tag %s", minor, img, w.etcdTag)
+		}
+		// Every supported minor ships etcd 3.6 or later: the non-experimental spellings.
+		wantFlag(t, etcd, "feature-gates", "InitialCorruptCheck=true")
+		wantFlag(t, etcd, "watch-progress-notify-interval", "5s")
+		noFlag(t, etcd, "experimental-initial-corrupt-check")
+		noFlag(t, etcd, "experimental-watch-progress-notify-interval")
+
+		cm := pods["kube-controller-manager"]
+		v, m := volume(cm, compiler.FlexVolumePluginDir)
+		if (v != nil) != w.flexVolume {
+			t.Errorf("%s: flexvolume volume present %v, want %v", minor, v != nil, w.flexVolume)
+		}
+		if v != nil && (v.Name != "flexvolume-dir" || m == nil || m.ReadOnly || *v.HostPath.Type != corev1.HostPathDirectoryOrCreate) {
+			t.Errorf("%s: flexvolume volume %+v mount %+v", minor, v, m)
+		}
+		for name, p := range pods {
+			img := p.Spec.Containers[0].Image
+			if name != "etcd" && !strings.HasSuffix(img, ":"+c.Version.String()) {
+				t.Errorf("%s: %s image %s", minor, name, img)
+			}
+			cmd := p.Spec.Containers[0].Command
+			if first, ok := commands[name]; !ok {
+				commands[name] = cmd
+			} else if !slices.Equal(first, cmd) {
+				t.Errorf("%s: %s command differs from 1.35's:\n%q\n%q", minor, name, cmd, first)
+			}
+		}
+	}
+}
+
+// TestFlexVolumeDirFlag: kubeadm 1.35 mounts the directory the user's flag names; later
+// minors mount it because the flag names a directory the controller-manager writes.
+func TestFlexVolumeDirFlag(t *testing.T) {
+	for _, minor := range []string{"1.35", "1.37"} {
+		c := loadYAML(t, atVersion(versionedYAML, minor))
+		c.ControllerManager.ExtraArgs = compiler.Args{"flex-volume-plugin-dir": "/opt/flex"}
+		cm := pod(t, c, host(t, c, "cp1"), "kube-controller-manager")
+		v, m := volume(cm, "/opt/flex")
+		if v == nil || m == nil || m.ReadOnly {
+			t.Errorf("%s: /opt/flex not mounted writable", minor)
+		}
+		if v, _ := volume(cm, compiler.FlexVolumePluginDir); v != nil {
+			t.Errorf("%s: default flexvolume dir mounted next to the user's", minor)
+		}
+	}
+}
+
+// TestEtcdSpellingFollowsImage: an etcd before 3.6 gets the --experimental-* spellings.
+func TestEtcdSpellingFollowsImage(t *testing.T) {
+	c := loadYAML(t, versionedYAML)
+	c.Release.EtcdImageTag = "3.5.24-0"
+	etcd := pod(t, c, host(t, c, "cp1"), "etcd")
+	wantFlag(t, etcd, "experimental-initial-corrupt-check", "true")
+	wantFlag(t, etcd, "experimental-watch-progress-notify-interval", "5s")
+	noFlag(t, etcd, "feature-gates")
+	noFlag(t, etcd, "watch-progress-notify-interval")
+
+	c.Release.EtcdImageTag = "latest"
+	if _, err := Manifests(c, host(t, c, "cp1")); err == nil {
+		t.Error("an etcd image tag without a version rendered without error")
+	}
+}
+
+// TestEveryMinorHasFacts: every minor the compiler supports has a row here, and an unknown
+// minor is an error rather than a guess.
+func TestEveryMinorHasFacts(t *testing.T) {
+	for _, m := range compiler.SupportedMinors() {
+		if _, ok := minors[m]; !ok {
+			t.Errorf("no manifest facts for 1.%d", m)
+		}
+	}
+	c := loadYAML(t, versionedYAML)
+	c.Version.Minor = 99
+	if _, err := Manifests(c, host(t, c, "cp1")); err == nil {
+		t.Error("unknown minor rendered without error")
+	}
+}
