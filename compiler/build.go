@@ -17,6 +17,8 @@ import (
 // Locator finds the position of a description field given by path (e.g. "hosts[2].name").
 type Locator interface {
 	PosOf(path string) diag.Position
+	// Written reports whether the user wrote the field (rather than the schema defaulting it).
+	Written(path string) bool
 }
 
 // Load reads, checks and builds a description: the entry point of the compiler.
@@ -64,6 +66,9 @@ type builder struct {
 }
 
 func (b *builder) errorf(path, detail, format string, args ...any) {
+	if reportHook != nil {
+		reportHook(format)
+	}
 	b.diags = append(b.diags, diag.Diagnostic{Severity: diag.Error, Pos: b.loc.PosOf(path), Path: path,
 		Summary: fmt.Sprintf(format, args...), Detail: detail})
 }
@@ -220,7 +225,11 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 	if dh.Group != "" {
 		g, ok := d.Groups[dh.Group]
 		if !ok {
-			b.errorf(path+".group", "groups defined: "+strings.Join(slices.Sorted(maps.Keys(d.Groups)), ", "), "unknown group %q", dh.Group)
+			defined := "no groups are defined"
+			if len(d.Groups) > 0 {
+				defined = "groups defined: " + strings.Join(slices.Sorted(maps.Keys(d.Groups)), ", ")
+			}
+			b.errorf(path+".group", defined, "unknown group %q", dh.Group)
 		}
 		layers = append(layers, struct {
 			path string
@@ -234,9 +243,14 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 
 	h.Kubelet = c.Kubelet.clone()
 	h.Labels = map[string]string{}
+	// Taints are optional in the schema: a layer that writes them (even as []) replaces the
+	// taints before it; when none does, control-plane hosts that are not workers get kubeadm's
+	// control-plane taint.
+	taintsWritten := false
 	for _, l := range layers {
 		maps.Copy(h.Labels, l.s.Labels)
-		if len(l.s.Taints) > 0 {
+		if l.s.Taints != nil {
+			taintsWritten = true
 			h.Taints = nil
 			for _, t := range l.s.Taints {
 				h.Taints = append(h.Taints, Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
@@ -244,14 +258,11 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 		}
 		h.Kubelet = mergeKubelet(h.Kubelet, l.s.Kubelet, l.path+".kubelet")
 	}
-	// kubeadm taints control-plane nodes that are not also workers.
-	if len(h.Taints) == 0 && h.Has(RoleControlPlane) && !h.Has(RoleWorker) && !anyTaintsWritten(layers[len(layers)-1].s) {
+	if !taintsWritten && h.Has(RoleControlPlane) && !h.Has(RoleWorker) {
 		h.Taints = []Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}
 	}
 	return h
 }
-
-func anyTaintsWritten(s description.HostSettings) bool { return s.Taints != nil }
 
 // endpoint parses controlPlaneEndpoint, or derives it from the only control-plane host.
 func (b *builder) endpoint(c *Cluster, s string) Endpoint {

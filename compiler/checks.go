@@ -50,9 +50,33 @@ type checker struct {
 	diags diag.List
 }
 
+// reportHook, when set (by tests), is told the format of every diagnostic reported, so a
+// test can check that the corpus exercises each one.
+var reportHook func(format string)
+
 func (k *checker) report(sev diag.Severity, path, detail, format string, args ...any) {
-	k.diags = append(k.diags, diag.Diagnostic{Severity: sev, Pos: k.loc.PosOf(path), Path: path,
+	k.reportAt(sev, path, path, detail, format, args...)
+}
+
+// reportAt reports about the field at path, positioned at the field at posPath (for a field
+// that is missing).
+func (k *checker) reportAt(sev diag.Severity, path, posPath, detail, format string, args ...any) {
+	if reportHook != nil {
+		reportHook(format)
+	}
+	k.diags = append(k.diags, diag.Diagnostic{Severity: sev, Pos: k.loc.PosOf(posPath), Path: path,
 		Summary: fmt.Sprintf(format, args...), Detail: detail})
+}
+
+// firstWritten returns the first of paths the user wrote, or the last: a diagnostic is best
+// placed on a field the user can see.
+func (k *checker) firstWritten(paths ...string) string {
+	for _, p := range paths {
+		if k.loc.Written(p) {
+			return p
+		}
+	}
+	return paths[len(paths)-1]
 }
 
 func (k *checker) errorf(path, detail, format string, args ...any) {
@@ -87,7 +111,7 @@ func (k *checker) uniqueHosts() {
 		}
 		for i, a := range h.Addresses {
 			if prev, ok := addrs[a]; ok && prev != h {
-				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), fmt.Sprintf("also an address of hosts[%d] (%s)", prev.Index, prev.Name), "duplicate address %s", a)
+				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), fmt.Sprintf("also an address of hosts[%d], %s", prev.Index, prev.Name), "duplicate address %s", a)
 			} else {
 				addrs[a] = h
 			}
@@ -109,7 +133,7 @@ func (k *checker) etcdTopology() {
 	switch c.Etcd.Topology {
 	case EtcdExternal:
 		if c.Etcd.External == nil {
-			k.errorf("etcd", "give etcd.external with endpoints, caFile, certFile and keyFile", "topology \"external\" needs etcd.external")
+			k.errorf("etcd.topology", "give etcd.external with endpoints, caFile, certFile and keyFile", "topology \"external\" needs etcd.external")
 		}
 	default:
 		if c.Etcd.External != nil {
@@ -125,23 +149,24 @@ func (k *checker) etcdTopology() {
 		return
 	}
 	n := len(c.EtcdMembers())
-	path := "etcd.topology"
 	switch {
 	case n == 0 && c.Etcd.Topology == EtcdDedicated:
-		k.errorf(path, "give some hosts the role \"etcd\"", "topology \"dedicated\" but no host has role \"etcd\"")
+		k.errorf("etcd.topology", "give some hosts the role \"etcd\"", "topology \"dedicated\" but no host has role \"etcd\"")
 	case n == 0:
 		// No control-plane host: reported by roles.
 	case n%2 == 0:
-		k.warnf(path, fmt.Sprintf("%d members tolerate the loss of %d, as %d would; an odd count (1, 3, 5 or 7) is safer", n, (n-1)/2, n-1), "even number of etcd members (%d)", n)
+		// The member count comes from the hosts' roles.
+		k.warnf("hosts", fmt.Sprintf("%d members tolerate the loss of %d, as %d would; an odd count (1, 3, 5 or 7) is safer", n, (n-1)/2, n-1), "even number of etcd members: %d", n)
 	case n > 7:
-		k.warnf(path, "more than 7 members slow every write without adding useful fault tolerance", "%d etcd members", n)
+		k.warnf("hosts", "more than 7 members slow every write without adding useful fault tolerance", "%d etcd members", n)
 	}
 }
 
 func (k *checker) endpoint() {
 	c := k.c
 	if cps := c.HostsWith(RoleControlPlane); len(cps) > 1 && !c.Endpoint.Explicit {
-		k.errorf("controlPlaneEndpoint", "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint (host or host:port)",
+		// The field is missing: point at the second control-plane host, which makes it needed.
+		k.reportAt(diag.Error, "controlPlaneEndpoint", hostPath(cps[1], "roles"), "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint, host or host:port",
 			"controlPlaneEndpoint is required with %d control-plane hosts", len(cps))
 	}
 	for i, san := range c.APIServer.CertSANs {
@@ -149,7 +174,7 @@ func (k *checker) endpoint() {
 			continue
 		}
 		if !isDNSName(san) {
-			k.errorf(fmt.Sprintf("apiServer.certSANs[%d]", i), "expected a DNS name (wildcards allowed as the first label) or an IP address", "%q is not a valid SAN", san)
+			k.errorf(fmt.Sprintf("apiServer.certSANs[%d]", i), "expected a DNS name, with a wildcard allowed as the first label, or an IP address", "%q is not a valid SAN", san)
 		}
 	}
 }
@@ -189,7 +214,12 @@ func (k *checker) networks() {
 	for i := range all {
 		for j := range i {
 			if all[i].p.Overlaps(all[j].p) {
-				k.errorf(all[i].path, fmt.Sprintf("it overlaps %s (%s); pod and service networks must be disjoint", all[j].path, all[j].p), "%s overlaps another cluster network", all[i].p)
+				// Report on the network the user wrote (the other may be a default).
+				this, other := all[i], all[j]
+				if !k.loc.Written(this.path) {
+					this, other = other, this
+				}
+				k.errorf(this.path, fmt.Sprintf("it overlaps %s, %s; pod and service networks must be disjoint", other.path, other.p), "%s overlaps another cluster network", this.p)
 			}
 		}
 	}
@@ -198,11 +228,11 @@ func (k *checker) networks() {
 		ps   []netip.Prefix
 	}{{"networking.podSubnets", n.PodSubnets}, {"networking.serviceSubnets", n.ServiceSubnets}} {
 		if len(list.ps) > 2 || len(list.ps) == 2 && list.ps[0].Addr().Is4() == list.ps[1].Addr().Is4() {
-			k.errorf(list.path, "give at most one IPv4 and one IPv6 network (dual-stack)", "%d networks of the same family", len(list.ps))
+			k.errorf(list.path, "give at most one IPv4 and one IPv6 network, for dual-stack", "%d networks of the same family", len(list.ps))
 		}
 	}
 	if len(n.PodSubnets) > 0 && len(n.ServiceSubnets) > 0 && n.PodSubnets[0].Addr().Is4() != n.ServiceSubnets[0].Addr().Is4() {
-		k.errorf("networking.serviceSubnets[0]", "the first pod and service networks set the cluster's primary IP family and must agree", "primary service network %s is not of the primary pod network's family (%s)", n.ServiceSubnets[0], n.PodSubnets[0])
+		k.errorf(k.firstWritten("networking.serviceSubnets[0]", "networking.podSubnets[0]"), "the first pod and service networks set the cluster's primary IP family and must agree", "primary service network %s is not of the family of the primary pod network %s", n.ServiceSubnets[0], n.PodSubnets[0])
 	}
 	// Host addresses inside a cluster network would be shadowed by pod or service routes.
 	for _, h := range k.c.Hosts {
@@ -230,10 +260,11 @@ func (k *checker) nodeCIDRs() {
 		mask, maskPath := k.nodeMask(p)
 		switch {
 		case mask < p.Bits():
-			k.errorf(maskPath, fmt.Sprintf("the pod subnet %s is smaller than one node CIDR (/%d)", p, mask), "node CIDR mask /%d is larger than the pod subnet", mask)
+			k.errorf(k.firstWritten(maskPath, path), fmt.Sprintf("the controller-manager gives each node a /%d out of the pod subnet; use a larger pod subnet or a longer %s", mask, maskPath),
+				"pod subnet %s is smaller than one /%d node CIDR", p, mask)
 			continue
 		case mask-p.Bits() > 16:
-			k.errorf(maskPath, "the controller-manager allows at most 16 bits between the pod subnet and the node CIDR mask", "node CIDR mask /%d is too far from pod subnet %s", mask, p)
+			k.errorf(k.firstWritten(maskPath, path), "the controller-manager allows at most 16 bits between the pod subnet and the node CIDR mask", "node CIDR mask /%d is too far from pod subnet %s", mask, p)
 			continue
 		}
 		available := 1 << (mask - p.Bits())
@@ -247,7 +278,7 @@ func (k *checker) nodeCIDRs() {
 		usable := (1 << (32 - mask)) - 2
 		for _, h := range c.Hosts {
 			if h.Kubelet.MaxPods > usable {
-				k.errorf(k.originOf(h, "maxPods"), fmt.Sprintf("a /%d node CIDR has %d usable addresses; lower maxPods or set networking.nodeCIDRMaskSize.ipv4 to /%d or less", mask, usable, maskFor(h.Kubelet.MaxPods)),
+				k.errorf(k.firstWritten(k.originOf(h, "maxPods"), maskPath), fmt.Sprintf("a /%d node CIDR has %d usable addresses; lower maxPods or set networking.nodeCIDRMaskSize.ipv4 to /%d or less", mask, usable, maskFor(h.Kubelet.MaxPods)),
 					"maxPods %d of host %q does not fit its node CIDR", h.Kubelet.MaxPods, h.Name)
 			}
 		}
@@ -276,7 +307,7 @@ func (k *checker) serviceIPs() {
 		path := fmt.Sprintf("networking.serviceSubnets[%d]", i)
 		hostBits := p.Addr().BitLen() - p.Bits()
 		if hostBits > 20 {
-			k.errorf(path, "the apiserver allocates service IPs from at most 20 bits (/12 for IPv4, /108 for IPv6)", "service subnet %s is too large", p)
+			k.errorf(path, "the apiserver allocates service IPs from at most 20 bits: /12 for IPv4, /108 for IPv6", "service subnet %s is too large", p)
 		}
 		if size := new(big.Int).Lsh(big.NewInt(1), uint(hostBits)); size.Cmp(big.NewInt(11)) < 0 {
 			k.errorf(path, "the kubernetes service takes the 1st address and cluster DNS the 10th", "service subnet %s has fewer than 11 addresses", p)
@@ -343,7 +374,7 @@ func (k *checker) kubeletAuth() {
 	k.forEachDistinct("clientCAFile", func(h *Host, path string) {
 		kl := h.Kubelet
 		if kl.ClientCAFile == "" && (kl.WebhookAuthentication || kl.AuthorizationMode == "Webhook") && !c.EtcdOnly(h) {
-			k.errorf(path, "the apiserver authenticates to kubelets with a client certificate; without clientCAFile the kubelet cannot verify it and webhook authentication/authorization rejects the apiserver (logs, exec, port-forward fail)",
+			k.errorf(path, "the apiserver authenticates to kubelets with a client certificate; without clientCAFile the kubelet cannot verify it and webhook authentication/authorization rejects the apiserver: logs, exec and port-forward fail",
 				"webhook authentication or authorization needs a kubelet client CA")
 		}
 	})
@@ -365,7 +396,7 @@ func (k *checker) kubeletAuth() {
 	})
 	k.forEachDistinct("authorizationMode", func(h *Host, path string) {
 		if h.Kubelet.AuthorizationMode == "AlwaysAllow" {
-			k.warnf(path, "every authenticated (or anonymous) request to the kubelet API is allowed, including exec into pods", "kubelet authorization mode AlwaysAllow")
+			k.warnf(path, "every request to the kubelet API is allowed, including exec into pods", "kubelet authorization mode AlwaysAllow")
 		}
 	})
 	k.forEachDistinct("readOnlyPort", func(h *Host, path string) {
@@ -396,15 +427,16 @@ func (k *checker) allocateNodeCIDRs() {
 	path := `controllerManager.extraArgs["allocate-node-cidrs"]`
 	switch {
 	case set && v == "true" && len(c.Network.PodSubnets) == 0:
-		k.errorf(path, "allocating node CIDRs needs a pod subnet (networking.podSubnets); the controller-manager exits without --cluster-cidr", "allocate-node-cidrs without a pod subnet")
+		k.errorf(path, "allocating node CIDRs needs a pod subnet in networking.podSubnets; the controller-manager exits without --cluster-cidr", "allocate-node-cidrs without a pod subnet")
 	case set && v == "false" && len(c.Network.PodSubnets) > 0:
-		k.warnf(path, "nodes then get no spec.podCIDR and CNI plugins that rely on it (flannel, kubenet-style) cannot assign pod addresses", "node CIDR allocation turned off although a pod subnet is set")
+		k.warnf(path, "nodes then get no spec.podCIDR, and CNI plugins that rely on it, such as flannel, cannot assign pod addresses", "node CIDR allocation turned off although a pod subnet is set")
 	}
 }
 
 func (k *checker) imageGC() {
 	k.forEachDistinct("imageGC.lowThresholdPercent", func(h *Host, path string) {
 		kl := h.Kubelet
+		path = k.firstWritten(path, k.originOf(h, "imageGC.highThresholdPercent"))
 		high, low := 85, 80
 		if kl.ImageGCHighPercent != nil {
 			high = *kl.ImageGCHighPercent

@@ -7,6 +7,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/clusterbundle"
 )
 
 // Options selects what Compile renders.
@@ -33,7 +34,16 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Hosts: bundles}, nil
+	res := &Result{Hosts: bundles}
+	if len(opts.Hosts) == 0 {
+		arts, err := clusterbundle.Artifacts(c)
+		if err != nil {
+			return nil, fmt.Errorf("cluster bundle: %w", err)
+		}
+		res.Cluster = &artifact.Bundle{Name: artifact.ClusterBundle, Artifacts: arts}
+		res.Cluster.Sort()
+	}
+	return res, nil
 }
 
 // SelectHosts returns the named hosts in description order, or all hosts when names is empty.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -48,6 +49,10 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", stderr)
 	output := fs.StringP("output", "o", "text", "output format: text or json")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "kubeforge validate: %v\n", err)
 		return exitUsage
 	}
 	if *output != "text" && *output != "json" {

@@ -8,187 +8,377 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
 
 	"kubeforge.dev/kubeforge/compiler/diag"
 	"kubeforge.dev/kubeforge/schema"
 )
 
+// CUE's messages, which kubeforge rewords; anything else is a message of the schema's own
+// (its error("...") calls) or one CUE words clearly enough.
 var (
 	conflictRE = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types (\w+) and (\w+)\))?$`)
 	disjRE     = regexp.MustCompile(`^\d+ errors in empty disjunction:?$`)
 	listLenRE  = regexp.MustCompile(`^incompatible list lengths \((\d+) and (\d+)\)$`)
+	boundRE    = regexp.MustCompile(`^invalid value .+ \(out of bound (<=|>=|<|>|=~|!~|!=)(.+)\)$`)
+	notSatRE   = regexp.MustCompile(`^invalid value .+ \(does not satisfy (.+)\)$`)
 )
+
+// cueError is one CUE error, reduced to what the rewording needs.
+type cueError struct {
+	msg       string
+	positions []token.Pos
+}
 
 // diagnostics turns CUE's errors into kubeforge diagnostics: one per field, positioned in the
 // user's file, worded for a person (CUE's raw output is never shown as is).
 func (s *Source) diagnostics(err error) diag.List {
 	type group struct {
-		path []string
-		errs []cueerrors.Error
+		path fieldPath
+		errs []cueError
 	}
 	var order []string
 	groups := map[string]*group{}
 	for _, e := range cueerrors.Errors(err) {
-		key := strings.Join(e.Path(), "\x00")
+		p := errPath(e.Path())
+		key := p.String()
 		g, ok := groups[key]
 		if !ok {
-			g = &group{path: e.Path()}
+			g = &group{path: p}
 			groups[key] = g
 			order = append(order, key)
 		}
-		g.errs = append(g.errs, e)
+		format, args := e.Msg()
+		g.errs = append(g.errs, cueError{msg: fmt.Sprintf(format, args...), positions: cueerrors.Positions(e)})
 	}
 	var out diag.List
 	for _, key := range order {
 		g := groups[key]
-		out = append(out, s.groupDiagnostic(g.path, g.errs))
+		if d, ok := s.groupDiagnostic(g.path, g.errs); ok {
+			out = append(out, d)
+		}
 	}
 	return out
 }
 
-func (s *Source) groupDiagnostic(path []string, errs []cueerrors.Error) diag.Diagnostic {
-	d := diag.Diagnostic{Severity: diag.Error, Path: FormatPath(path), Pos: s.userPos(path, errs)}
-	var alternatives []string
-	var given string
+// groupDiagnostic words the errors CUE reports for one field as one diagnostic; false when
+// they say nothing a person needs (an incomplete list element whose list is reported).
+func (s *Source) groupDiagnostic(path fieldPath, errs []cueError) (diag.Diagnostic, bool) {
+	var msgs []string
 	for _, e := range errs {
-		format, args := e.Msg()
-		msg := fmt.Sprintf(format, args...)
-		switch m := conflictRE.FindStringSubmatch(msg); {
-		case disjRE.MatchString(msg):
-			continue
-		case msg == "field not allowed":
-			name := path[len(path)-1]
-			d.Summary = fmt.Sprintf("unknown field %q", name)
-			d.Detail = s.suggestField(path)
-			return d
-		case strings.HasPrefix(msg, "incomplete value") || strings.Contains(msg, "required but not present"):
-			d.Summary = fmt.Sprintf("missing required field %q", path[len(path)-1])
-			if len(path) > 0 {
-				d.Pos = s.Pos(selectors(path[:len(path)-1])...)
-			}
-			return d
-		case m != nil && m[3] != "":
-			// Which side is the user's depends on operand order; the type the schema wants is the
-			// one that is not a literal.
-			want, got := m[4], m[3]
-			if isLiteral(m[2]) {
-				want, got = m[3], m[4]
-			}
-			d.Summary = fmt.Sprintf("expected %s, got %s", want, got)
-			d.Detail = fmt.Sprintf("the value written is %s", literalOf(m))
-			return d
-		case m != nil:
-			alternatives = append(alternatives, m[1])
-			given = m[2]
-		case listLenRE.MatchString(msg):
-			lm := listLenRE.FindStringSubmatch(msg)
-			d.Summary = fmt.Sprintf("the list has %s elements, expected at least %s", lm[1], lm[2])
-			return d
-		default:
-			// A message of our own (the schema's error("...")) or one CUE worded clearly.
-			d.Summary = msg
-			return d
+		if !disjRE.MatchString(e.msg) {
+			msgs = append(msgs, e.msg)
 		}
 	}
-	if len(alternatives) > 0 {
+	if len(msgs) == 0 {
+		// Only "no alternative of a disjunction matched": the alternatives' own errors, at
+		// deeper paths, say why.
+		return diag.Diagnostic{}, false
+	}
+	for _, m := range msgs {
+		switch {
+		case m == "field not allowed":
+			return s.unknownField(path), true
+		case strings.HasPrefix(m, "incomplete value") || strings.Contains(m, "required but not present"):
+			return s.incomplete(path, m)
+		}
+	}
+	d := diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.errorPos(path, errs)}
+	user := s.value.LookupPath(cue.MakePath(path.selectors()...))
+
+	// The user's value is of a kind the schema does not take: say so rather than list what the
+	// value conflicts with (which may be a default).
+	if want, got, ok := kindMismatch(user, schemaAt(path)); ok {
+		d.Summary = fmt.Sprintf("expected %s, got %s", kindName(want), kindName(got))
+		d.Detail = "the value written is " + describe(user) + hint(user, want)
+		return d, true
+	}
+	if d2, ok := s.userConflict(d, errs); ok {
+		return d2, true
+	}
+	d.Summary = "invalid value " + describe(user)
+	if !user.Exists() {
+		d.Summary = "invalid value"
+	}
+	var custom, bound string
+	var alternatives []string
+	var lists []string // the two lengths of a list length conflict
+	written := jsonOf(user)
+	for _, m := range msgs {
+		switch cm, bm, nm, lm := conflictRE.FindStringSubmatch(m), boundRE.FindStringSubmatch(m), notSatRE.FindStringSubmatch(m), listLenRE.FindStringSubmatch(m); {
+		case cm != nil && cm[3] == "":
+			alt := cm[1]
+			if alt == written {
+				alt = cm[2]
+			}
+			alternatives = append(alternatives, alt)
+		case cm != nil:
+			// A kind conflict with a default that is not the user's kind error; ignore.
+		case bm != nil:
+			bound = boundDetail(bm[1], bm[2])
+		case nm != nil:
+			bound = "must satisfy " + nm[1]
+		case lm != nil:
+			lists = append(lists, lm[1], lm[2])
+		default:
+			custom = m
+		}
+	}
+	switch {
+	case custom != "":
+		d.Detail = custom
+	case bound != "":
+		d.Detail = bound
+	case len(alternatives) > 0:
 		slices.Sort(alternatives)
 		alternatives = slices.Compact(alternatives)
-		d.Summary = fmt.Sprintf("%s is not allowed here", given)
+		if len(alternatives) == 1 {
+			d.Detail = "must be " + alternatives[0]
+			break
+		}
 		d.Detail = "expected one of " + strings.Join(alternatives, ", ")
-		if alias, ok := aliases[unquote(given)]; ok && slices.Contains(alternatives, strconv.Quote(alias)) {
-			d.Detail += fmt.Sprintf("; kubeforge calls %q %q", unquote(given), alias)
-		} else if best := closest(unquote(given), mapSlice(alternatives, unquote)); best != "" {
+		given := unquote(written)
+		if alias, ok := aliases[given]; ok && slices.Contains(alternatives, strconv.Quote(alias)) {
+			d.Detail += fmt.Sprintf("; kubeforge calls %q %q", given, alias)
+		} else if best := closest(given, mapSlice(alternatives, unquote)); best != "" {
 			d.Detail += fmt.Sprintf("; did you mean %q?", best)
+		}
+	case len(lists) > 0:
+		// CUE gives both lengths, the user's and the schema's, in either order.
+		n, _ := user.Len().Int64()
+		need := lists[0]
+		if need == strconv.FormatInt(n, 10) {
+			need = lists[1]
+		}
+		if n == 0 {
+			d.Summary = "the list is empty"
+		} else {
+			d.Summary = fmt.Sprintf("the list has %d elements", n)
+		}
+		d.Detail = "expected at least " + need
+		d.Pos = s.keyPos(path)
+	case len(msgs) > 0:
+		d.Summary = msgs[0]
+	}
+	return d, true
+}
+
+func boundDetail(op, limit string) string {
+	switch op {
+	case "<=":
+		return "must be at most " + limit
+	case ">=":
+		return "must be at least " + limit
+	case "<":
+		return "must be less than " + limit
+	case ">":
+		return "must be greater than " + limit
+	case "!=":
+		return "must not be " + limit
+	case "=~":
+		return "must match the pattern " + limit
+	}
+	return "must not match the pattern " + limit
+}
+
+// userConflict reports two different values the user gave one field (in one CUE file, or in
+// two files that unify).
+func (s *Source) userConflict(d diag.Diagnostic, errs []cueError) (diag.Diagnostic, bool) {
+	for _, e := range errs {
+		m := conflictRE.FindStringSubmatch(e.msg)
+		if m == nil {
+			continue
+		}
+		var at []string
+		fromSchema := false
+		for _, p := range e.positions {
+			switch {
+			case p.Filename() == schema.Filename:
+				fromSchema = true
+			case s.isUserFile(s.position(p).File):
+				at = append(at, s.position(p).String())
+			}
+		}
+		if fromSchema || len(at) < 2 {
+			continue
+		}
+		slices.Sort(at)
+		d.Summary = fmt.Sprintf("conflicting values %s and %s", m[1], m[2])
+		d.Detail = "the field is given different values at " + strings.Join(slices.Compact(at), " and ")
+		return d, true
+	}
+	return d, false
+}
+
+// incomplete reports a field without a value: missing, or (in CUE) not concrete.
+func (s *Source) incomplete(path fieldPath, msg string) (diag.Diagnostic, bool) {
+	if missing, ok := s.absentPrefix(path); ok {
+		if missing[len(missing)-1].isIndex {
+			// An empty list: its length error says it.
+			return diag.Diagnostic{}, false
+		}
+		return s.missingField(missing), true
+	}
+	v := s.value.LookupPath(cue.MakePath(path.selectors()...))
+	return diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.valuePos(path),
+		Summary: "the value is not concrete",
+		Detail:  fmt.Sprintf("it is %v; a description must give every field a concrete value", v)}, true
+}
+
+// missingField reports a required field the user did not write, at its parent.
+func (s *Source) missingField(path fieldPath) diag.Diagnostic {
+	return diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path[:len(path)-1]),
+		Summary: fmt.Sprintf("missing required field %q", path.last()), Detail: fieldDoc(schemaAt(path))}
+}
+
+// absentPrefix returns the shortest prefix of path the user's value does not have.
+func (s *Source) absentPrefix(path fieldPath) (fieldPath, bool) {
+	for i := 1; i <= len(path); i++ {
+		if !s.value.LookupPath(cue.MakePath(path[:i].selectors()...)).Exists() {
+			return path[:i], true
+		}
+	}
+	return nil, false
+}
+
+// unknownField reports the outermost field of path the schema does not know (CUE may report
+// a field nested inside it), with the nearest known name.
+func (s *Source) unknownField(path fieldPath) diag.Diagnostic {
+	v := compiledSchema().LookupPath(cue.MakePath(cue.Def("#Cluster")))
+	for i, e := range path {
+		c := schemaChild(v, e)
+		if !c.Exists() {
+			path = path[:i+1]
+			break
+		}
+		v = c
+	}
+	d := diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path)}
+	name := path.last()
+	parent := path[:len(path)-1]
+	if mk, ok := mapKeys[parent.last()]; ok && len(schemaFieldsAt(parent)) == 0 {
+		d.Summary = fmt.Sprintf("invalid key %q", name)
+		d.Detail = mk.rule
+		if mk.names != nil {
+			d.Detail = "expected one of " + strings.Join(mk.names, ", ")
+			if best := closest(name, mk.names); best != "" {
+				d.Detail += fmt.Sprintf("; did you mean %q?", best)
+			}
 		}
 		return d
 	}
-	d.Summary = "invalid value"
+	d.Summary = fmt.Sprintf("unknown field %q", name)
+	known := schemaFieldsAt(parent)
+	switch best := closest(name, known); {
+	case len(known) == 0:
+		d.Detail = "this field is not part of the schema"
+	case best != "":
+		d.Detail = fmt.Sprintf("did you mean %q?", best)
+	default:
+		d.Detail = "known fields here: " + strings.Join(known, ", ")
+	}
 	return d
 }
 
-func isLiteral(s string) bool {
-	if strings.HasPrefix(s, `"`) || s == "true" || s == "false" || s == "null" || strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
-		return true
+// errorPos picks the first position of the errors in the user's files; failing that, the
+// written position of the field or its nearest ancestor.
+func (s *Source) errorPos(path fieldPath, errs []cueError) diag.Position {
+	for _, e := range errs {
+		for _, p := range e.positions {
+			if pos := s.position(p); pos.File != "" && s.isUserFile(pos.File) {
+				return pos
+			}
+		}
 	}
-	_, err := strconv.ParseFloat(s, 64)
+	return s.valuePos(path)
+}
+
+// kindMismatch reports whether the user's value is of no kind the schema takes there.
+func kindMismatch(user, sch cue.Value) (want, got cue.Kind, ok bool) {
+	if !user.Exists() || !sch.Exists() {
+		return 0, 0, false
+	}
+	got, want = user.IncompleteKind(), sch.IncompleteKind()
+	if got == cue.BottomKind || want == cue.BottomKind || got == cue.TopKind {
+		return 0, 0, false
+	}
+	return want, got, got&want == 0
+}
+
+// kindName names a kind (or a set of kinds) for a person.
+func kindName(k cue.Kind) string {
+	var names []string
+	if k&cue.NumberKind == cue.NumberKind {
+		names = append(names, "a number")
+		k &^= cue.NumberKind
+	}
+	for _, n := range []struct {
+		k    cue.Kind
+		name string
+	}{
+		{cue.IntKind, "an integer"}, {cue.FloatKind, "a decimal number"}, {cue.StringKind, "a string"},
+		{cue.BoolKind, "true or false"}, {cue.ListKind, "a list"}, {cue.StructKind, "a mapping"},
+		{cue.NullKind, "null"}, {cue.BytesKind, "bytes"},
+	} {
+		if k&n.k != 0 {
+			names = append(names, n.name)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+// describe writes a user's value as they wrote it, for messages.
+func describe(v cue.Value) string {
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		return "a mapping"
+	case cue.ListKind:
+		return "a list"
+	}
+	src := v.Source()
+	if f, ok := src.(*ast.Field); ok {
+		src = f.Value
+	}
+	if lit, ok := src.(*ast.BasicLit); ok && lit.Kind != token.STRING {
+		return lit.Value
+	}
+	if j := jsonOf(v); j != "" {
+		return j
+	}
+	return fmt.Sprint(v)
+}
+
+// jsonOf returns the JSON of a concrete scalar, "" otherwise.
+func jsonOf(v cue.Value) string {
+	if !v.IsConcrete() || v.IncompleteKind()&(cue.StructKind|cue.ListKind) != 0 {
+		return ""
+	}
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// hint says how to write the value as the kind wanted, when that is plain.
+func hint(v cue.Value, want cue.Kind) string {
+	s, err := v.String()
+	switch {
+	case err == nil && want&cue.IntKind != 0 && isInt(s):
+		return "; write it without quotes"
+	case err == nil && want&cue.BoolKind != 0:
+		return "; write true or false"
+	case err != nil && want == cue.StringKind && v.IncompleteKind()&(cue.NumberKind|cue.BoolKind) != 0:
+		return fmt.Sprintf("; quote it: %q", describe(v))
+	}
+	return ""
+}
+
+func isInt(s string) bool {
+	_, err := strconv.Atoi(s)
 	return err == nil
-}
-
-func literalOf(m []string) string {
-	if isLiteral(m[2]) {
-		return m[2]
-	}
-	return m[1]
-}
-
-// userPos picks the first position in the user's files; failing that, the written position
-// of the field or its nearest ancestor.
-func (s *Source) userPos(path []string, errs []cueerrors.Error) diag.Position {
-	for _, e := range errs {
-		for _, p := range cueerrors.Positions(e) {
-			if p.IsValid() && p.Filename() != schema.Filename && s.isUserFile(p.Filename()) {
-				return position(p)
-			}
-		}
-	}
-	if s.value.Exists() || len(path) > 0 {
-		return s.Pos(selectors(path)...)
-	}
-	for _, e := range errs {
-		if p := e.Position(); p.IsValid() {
-			return position(p)
-		}
-	}
-	return diag.Position{}
-}
-
-// selectors turns an error path (list indices as digits) into CUE selectors.
-func selectors(path []string) []cue.Selector {
-	sels := make([]cue.Selector, len(path))
-	for i, p := range path {
-		if n, err := strconv.Atoi(p); err == nil {
-			sels[i] = cue.Index(n)
-		} else if strings.HasPrefix(p, "#") {
-			sels[i] = cue.Def(p)
-		} else {
-			sels[i] = cue.Str(p)
-		}
-	}
-	return sels
-}
-
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// FormatPath writes a field path the way a user reads it: hosts[2].kubelet.maxPods.
-func FormatPath(path []string) string {
-	var b strings.Builder
-	for _, p := range path {
-		switch _, err := strconv.Atoi(p); {
-		case err == nil:
-			b.WriteString("[" + p + "]")
-		case identRE.MatchString(p):
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(p)
-		default:
-			b.WriteString("[" + strconv.Quote(p) + "]")
-		}
-	}
-	return b.String()
-}
-
-// suggestField names the schema's field nearest to an unknown one.
-func (s *Source) suggestField(path []string) string {
-	known := schemaFieldsAt(path[:len(path)-1])
-	if len(known) == 0 {
-		return "this field is not part of the schema"
-	}
-	if best := closest(path[len(path)-1], known); best != "" {
-		return fmt.Sprintf("did you mean %q?", best)
-	}
-	return "known fields here: " + strings.Join(known, ", ")
 }
 
 func unquote(s string) string {

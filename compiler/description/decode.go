@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -25,12 +26,13 @@ func Decode(src *Source) (*Cluster, diag.List) {
 		return nil, diag.List{{Severity: diag.Error, Summary: "embedded schema: " + err.Error()}}
 	}
 	if k := src.value.IncompleteKind(); k != cue.StructKind {
-		return nil, diag.List{{Severity: diag.Error, Pos: src.Pos(), Summary: fmt.Sprintf("the description must be a mapping, got %v", k)}}
+		return nil, diag.List{{Severity: diag.Error, Pos: src.Pos(), Summary: "the description must be a mapping, got " + kindName(k)}}
 	}
 	base := src.value.Unify(sch.LookupPath(cue.MakePath(cue.Def("#ClusterBase"))))
 	var diags diag.List
 	if err := base.Validate(cue.Concrete(true)); err != nil {
 		diags = append(diags, src.diagnostics(err)...)
+		diags = append(diags, src.missingFields(src.value, compiledSchema().LookupPath(cue.MakePath(cue.Def("#ClusterBase"))), nil, "hosts")...)
 	}
 
 	var c Cluster
@@ -42,7 +44,7 @@ func Decode(src *Source) (*Cluster, diag.List) {
 
 	hostList, err := src.value.LookupPath(cue.ParsePath("hosts")).List()
 	if err != nil {
-		return nil, diags
+		return nil, tidy(diags)
 	}
 	var hostValues []cue.Value
 	for hostList.Next() {
@@ -51,10 +53,10 @@ func Decode(src *Source) (*Cluster, diag.List) {
 	hosts, hostDiags := decodeHosts(src, sch.LookupPath(cue.MakePath(cue.Def("#Host"))), hostValues)
 	diags = append(diags, hostDiags...)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, tidy(diags)
 	}
 	c.Hosts = hosts
-	return &c, diags
+	return &c, tidy(diags)
 }
 
 // decodeFields decodes every field of v but hosts into c. Marshalling to JSON and decoding with
@@ -102,7 +104,7 @@ func decodeHosts(src *Source, hostDef cue.Value, values []cue.Value) ([]Host, di
 			for i := w; i < len(values); i += workers {
 				h := values[i].Unify(hostDef)
 				if err := h.Validate(cue.Concrete(true)); err != nil {
-					perHost[i] = src.diagnostics(err)
+					perHost[i] = append(src.diagnostics(err), src.missingFields(values[i], compiledSchema().LookupPath(cue.MakePath(cue.Def("#Host"))), fieldPath{{name: "hosts"}, {index: i, isIndex: true}}, "")...)
 					continue
 				}
 				b, err := h.MarshalJSON()
@@ -122,4 +124,28 @@ func decodeHosts(src *Source, hostDef cue.Value, values []cue.Value) ([]Host, di
 		diags = append(diags, d...)
 	}
 	return hosts, diags
+}
+
+// tidy drops repeated diagnostics (CUE and the required-field walk both report a missing
+// field) and a missing field whose misspelling is reported as an unknown field beside it.
+func tidy(in diag.List) diag.List {
+	type key struct{ path, summary string }
+	seen := map[key]bool{}
+	suggested := map[string]bool{}
+	for _, d := range in {
+		if strings.HasPrefix(d.Summary, "unknown field ") && strings.HasPrefix(d.Detail, "did you mean ") {
+			parent := strings.TrimSuffix(d.Path, strings.Trim(strings.TrimPrefix(d.Summary, "unknown field "), `"`))
+			suggested[parent+strings.Trim(strings.TrimPrefix(d.Detail, "did you mean "), `"?`)] = true
+		}
+	}
+	var out diag.List
+	for _, d := range in {
+		k := key{d.Path, d.Summary}
+		if seen[k] || strings.HasPrefix(d.Summary, "missing required field ") && suggested[d.Path] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
 }

@@ -1,8 +1,13 @@
 package description
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,11 +17,13 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 	cuejson "cuelang.org/go/encoding/json"
 	cueyaml "cuelang.org/go/encoding/yaml"
 
 	"kubeforge.dev/kubeforge/compiler/diag"
+	"kubeforge.dev/kubeforge/schema"
 )
 
 // Source is a loaded description before it is checked: the user's value, as written, and the
@@ -28,15 +35,19 @@ type Source struct {
 	Dir   string
 	ctx   *cue.Context
 	value cue.Value
+	// names maps the file names CUE's positions carry (cue/load makes them absolute) to the
+	// names diagnostics show: as the user gave them, relative to the working directory.
+	names map[string]string
 }
 
 // Load reads the named files or directories (.cue, .yaml, .yml, .json) and unifies them into
 // one description. CUE files, and the .cue files of a directory, load as one CUE instance.
+// The Source is returned even with errors, for its files' text.
 func Load(paths ...string) (*Source, diag.List) {
-	if len(paths) == 0 {
-		return nil, diag.List{{Severity: diag.Error, Summary: "no description given", Code: diag.CodeIO}}
-	}
 	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New()}
+	if len(paths) == 0 {
+		return src, diag.List{{Severity: diag.Error, Summary: "no description given", Code: diag.CodeIO}}
+	}
 	var cueArgs []string
 	var values []cue.Value
 	var diags diag.List
@@ -54,10 +65,6 @@ func Load(paths ...string) (*Source, diag.List) {
 		}
 		switch ext := strings.ToLower(filepath.Ext(p)); {
 		case fi.IsDir(), ext == ".cue":
-			// cue/load reads "a/b" as an import path; a file path must look like one.
-			if !filepath.IsAbs(p) && !strings.HasPrefix(p, ".") {
-				p = "." + string(filepath.Separator) + p
-			}
 			cueArgs = append(cueArgs, p)
 		case ext == ".yaml", ext == ".yml", ext == ".json":
 			data, err := os.ReadFile(p)
@@ -73,7 +80,7 @@ func Load(paths ...string) (*Source, diag.List) {
 			values = append(values, v)
 		default:
 			diags = append(diags, diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: p},
-				Summary: "unknown file type", Detail: "expected a .cue, .yaml, .yml or .json file, or a directory of .cue files"})
+				Summary: "unknown file type", Detail: "expected a .cue, .yaml, .yml or .json file, or a directory of .cue files", Code: diag.CodeIO})
 		}
 	}
 	if len(cueArgs) > 0 {
@@ -84,14 +91,14 @@ func Load(paths ...string) (*Source, diag.List) {
 		}
 	}
 	if diags.HasErrors() {
-		return nil, diags
+		return src, diags
 	}
 	src.value = values[0]
 	for _, v := range values[1:] {
 		src.value = src.value.Unify(v)
 	}
 	if err := src.value.Err(); err != nil {
-		return nil, src.diagnostics(err)
+		return src, src.diagnostics(err)
 	}
 	return src, diags
 }
@@ -99,20 +106,19 @@ func Load(paths ...string) (*Source, diag.List) {
 // LoadBytes loads one description held in memory; name's extension tells its format.
 func LoadBytes(name string, data []byte) (*Source, diag.List) {
 	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New(), Dir: "."}
-	var v cue.Value
-	var diags diag.List
-	if strings.HasSuffix(name, ".cue") {
+	if strings.HasSuffix(strings.ToLower(name), ".cue") {
 		src.Files[name] = data
-		v = src.ctx.CompileBytes(data, cue.Filename(name))
-		if err := v.Err(); err != nil {
-			return nil, src.diagnostics(err)
+		f, err := parser.ParseFile(name, data, parser.ParseComments)
+		if err != nil {
+			return src, src.syntaxDiagnostics(err, "CUE")
 		}
-	} else {
-		v, diags = src.parseData(name, data)
-		if diags.HasErrors() {
-			return nil, diags
+		src.value = src.ctx.BuildFile(f)
+		if err := src.value.Err(); err != nil {
+			return src, src.diagnostics(err)
 		}
+		return src, nil
 	}
+	v, diags := src.parseData(name, data)
 	src.value = v
 	return src, diags
 }
@@ -132,157 +138,322 @@ func unwrapPathError(err error) string {
 // keys, which CUE would otherwise silently unify.
 func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 	s.Files[name] = data
-	var expr ast.Expr
+	var expr ast.Node
 	if strings.HasSuffix(strings.ToLower(name), ".json") {
 		e, err := cuejson.Extract(name, data)
 		if err != nil {
-			return cue.Value{}, s.diagnostics(err)
+			return cue.Value{}, jsonSyntaxDiagnostics(name, data, err)
 		}
 		expr = e
 	} else {
 		f, err := cueyaml.Extract(name, data)
 		if err != nil {
-			return cue.Value{}, yamlSyntaxDiagnostics(name, err)
+			return cue.Value{}, yamlSyntaxDiagnostics(name, data, err)
 		}
-		if len(f.Decls) == 0 {
-			return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: name, Line: 1, Column: 1}, Summary: "empty description"}}
+		if isEmptyYAML(f) {
+			return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: name, Line: 1, Column: 1},
+				Summary: "empty description", Detail: "expected a mapping with apiVersion, kind, name and hosts"}}
 		}
-		if ds := duplicateKeys(f); len(ds) > 0 {
-			return cue.Value{}, ds
-		}
-		v := s.ctx.BuildFile(f)
-		if err := v.Err(); err != nil {
-			return cue.Value{}, s.diagnostics(err)
-		}
-		return v, nil
+		expr = f
 	}
 	if ds := duplicateKeys(expr); len(ds) > 0 {
 		return cue.Value{}, ds
 	}
-	v := s.ctx.BuildExpr(expr)
+	var v cue.Value
+	switch x := expr.(type) {
+	case *ast.File:
+		v = s.ctx.BuildFile(x)
+	case ast.Expr:
+		v = s.ctx.BuildExpr(x)
+	}
 	if err := v.Err(); err != nil {
+		s.value = v
 		return cue.Value{}, s.diagnostics(err)
 	}
 	return v, nil
 }
 
+// isEmptyYAML reports whether a YAML file held no document: the YAML decoder then gives
+// `*null | _`.
+func isEmptyYAML(f *ast.File) bool {
+	if len(f.Decls) == 0 {
+		return true
+	}
+	e, ok := f.Decls[0].(*ast.EmbedDecl)
+	if !ok || len(f.Decls) != 1 {
+		return false
+	}
+	b, ok := e.Expr.(*ast.BinaryExpr)
+	return ok && b.Op == token.OR
+}
+
 func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
-	insts := load.Instances(args, &load.Config{})
+	// cue/load reads "a/b" as an import path; a file path must look like one.
+	rel := make([]string, len(args))
+	for i, p := range args {
+		rel[i] = p
+		if !filepath.IsAbs(p) && !strings.HasPrefix(p, ".") {
+			rel[i] = "." + string(filepath.Separator) + p
+		}
+	}
+	insts := load.Instances(rel, &load.Config{})
+	relative := !slices.ContainsFunc(args, filepath.IsAbs)
 	if len(insts) != 1 {
 		return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: args[0]},
 			Summary: fmt.Sprintf("the CUE files form %d packages; give the files of one package", len(insts))}}
 	}
 	inst := insts[0]
-	if inst.Err != nil {
-		return cue.Value{}, s.diagnostics(inst.Err)
-	}
 	for _, f := range inst.Files {
-		if data, err := os.ReadFile(f.Filename); err == nil {
-			s.Files[f.Filename] = data
-		}
+		s.readFile(f.Filename, relative)
+	}
+	if inst.Err != nil {
+		s.readFilesOf(inst.Err, relative)
+		return cue.Value{}, s.syntaxDiagnostics(inst.Err, "CUE")
 	}
 	v := s.ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
+		s.value = v
 		return cue.Value{}, s.diagnostics(err)
 	}
 	return v, nil
 }
 
+// readFile keeps the text of a CUE file, to quote it in diagnostics, under the name shown
+// (relative to the working directory when the user named files so).
+func (s *Source) readFile(name string, relative bool) {
+	if _, ok := s.names[name]; ok || name == "" || name == schema.Filename {
+		return
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return
+	}
+	shown := name
+	if wd, err := os.Getwd(); err == nil && relative && filepath.IsAbs(name) {
+		if rel, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(rel, "..") {
+			shown = rel
+		}
+	}
+	if s.names == nil {
+		s.names = map[string]string{}
+	}
+	s.names[name] = shown
+	s.Files[shown] = data
+}
+
+// readFilesOf keeps the text of the files an error points into (a syntax error leaves the
+// instance without its files).
+func (s *Source) readFilesOf(err error, relative bool) {
+	for _, e := range cueerrors.Errors(err) {
+		for _, p := range cueerrors.Positions(e) {
+			s.readFile(p.Filename(), relative)
+		}
+	}
+}
+
+// syntaxDiagnostics reports errors found reading files (CUE's parser, cue/load), which have no
+// field path.
+func (s *Source) syntaxDiagnostics(err error, language string) diag.List {
+	var out diag.List
+	seen := map[string]bool{}
+	for _, e := range cueerrors.Errors(err) {
+		f, args := e.Msg()
+		d := diag.Diagnostic{Severity: diag.Error, Summary: language + " syntax error: " + fmt.Sprintf(f, args...)}
+		if p := e.Position(); p.IsValid() {
+			d.Pos = s.position(p)
+		}
+		// After the first error in a file the parser's further complaints are mostly its
+		// confusion.
+		if seen[d.Pos.File] {
+			continue
+		}
+		seen[d.Pos.File] = true
+		out = append(out, d)
+	}
+	return out
+}
+
 // duplicateKeys finds keys written twice in one mapping of a YAML or JSON file.
 func duplicateKeys(n ast.Node) diag.List {
 	var out diag.List
-	ast.Walk(n, func(n ast.Node) bool {
-		var elts []ast.Decl
-		switch x := n.(type) {
-		case *ast.StructLit:
-			elts = x.Elts
-		case *ast.File:
-			elts = x.Decls
-		default:
-			return true
-		}
+	var walk func(n ast.Node, path fieldPath)
+	walkDecls := func(decls []ast.Decl, path fieldPath) {
 		seen := map[string]bool{}
-		for _, d := range elts {
-			f, ok := d.(*ast.Field)
-			if !ok {
-				continue
+		for _, d := range decls {
+			switch x := d.(type) {
+			case *ast.Field:
+				name, _, err := ast.LabelName(x.Label)
+				if err != nil {
+					continue
+				}
+				p := child(path, pathElem{name: name})
+				if seen[name] {
+					out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: x.Label.Pos().Filename(), Line: x.Label.Pos().Line(), Column: x.Label.Pos().Column()}, Path: p.String(),
+						Summary: fmt.Sprintf("duplicate key %q", name), Detail: "each key may appear once in a mapping"})
+				}
+				seen[name] = true
+				walk(x.Value, p)
+			case *ast.EmbedDecl:
+				walk(x.Expr, path)
 			}
-			name, _, err := ast.LabelName(f.Label)
-			if err != nil {
-				continue
-			}
-			if seen[name] {
-				out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: position(f.Label.Pos()),
-					Summary: fmt.Sprintf("duplicate key %q", name), Detail: "each key may appear once in a mapping"})
-			}
-			seen[name] = true
 		}
-		return true
-	}, nil)
+	}
+	walk = func(n ast.Node, path fieldPath) {
+		switch x := n.(type) {
+		case *ast.File:
+			walkDecls(x.Decls, path)
+		case *ast.StructLit:
+			walkDecls(x.Elts, path)
+		case *ast.ListLit:
+			for i, e := range x.Elts {
+				walk(e, child(path, pathElem{index: i, isIndex: true}))
+			}
+		}
+	}
+	walk(n, nil)
 	return out
 }
 
-// yamlSyntaxDiagnostics turns a YAML parse error into a diagnostic; the parser gives a line
-// (sometimes a column) in its message rather than a position.
-func yamlSyntaxDiagnostics(name string, err error) diag.List {
-	var out diag.List
+// yamlErrorRE reads the YAML decoder's errors: "file:line: message" or "file: message".
+var yamlErrorRE = regexp.MustCompile(`^(?:.*?):(?:(\d+):)? (.*)$`)
+
+// yamlParserProblems are the YAML parser's (not scanner's) problems; for these the decoder
+// names the line before the one at fault (it counts from 0).
+var yamlParserProblems = []string{
+	"did not find expected <document start>", "did not find expected node content",
+	"did not find expected key", "did not find expected '-' indicator",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+}
+
+// yamlSyntaxDiagnostics turns a YAML parse error into a diagnostic; the decoder gives a line in
+// its message rather than a position, and no column: the caret goes under the line's text.
+func yamlSyntaxDiagnostics(name string, data []byte, err error) diag.List {
+	msg := err.Error()
+	p := diag.Position{File: name, Line: 1, Column: 1}
+	if m := yamlErrorRE.FindStringSubmatch(msg); m != nil {
+		msg = m[2]
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			if slices.Contains(yamlParserProblems, msg) {
+				n++
+			}
+			p.Line = n
+		}
+	}
+	p.Column = firstColumn(data, p.Line)
+	return diag.List{{Severity: diag.Error, Pos: p, Summary: "YAML syntax error: " + msg}}
+}
+
+// firstColumn returns the column of the first non-blank character of line n (1 when none).
+func firstColumn(data []byte, n int) int {
+	lines := strings.Split(string(data), "\n")
+	if n < 1 || n > len(lines) {
+		return 1
+	}
+	line := lines[n-1]
+	trimmed := strings.TrimLeft(line, " \t")
+	if trimmed == "" {
+		return 1
+	}
+	return len(line) - len(trimmed) + 1
+}
+
+// jsonSyntaxDiagnostics reports a JSON syntax error with encoding/json's wording and offset,
+// which say more than CUE's.
+func jsonSyntaxDiagnostics(name string, data []byte, err error) diag.List {
+	var v any
+	jerr := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if errors.As(jerr, &se) {
+		line, col := lineCol(data, int(se.Offset))
+		return diag.List{{Severity: diag.Error, Pos: diag.Position{File: name, Line: line, Column: col}, Summary: "JSON syntax error: " + se.Error()}}
+	}
+	p := diag.Position{File: name, Line: 1, Column: 1}
 	for _, e := range cueerrors.Errors(err) {
-		format, args := e.Msg()
-		msg := fmt.Sprintf(format, args...)
-		p := diag.Position{File: name, Line: 1, Column: 1}
 		if pos := e.Position(); pos.IsValid() {
-			p = position(pos)
+			p = diag.Position{File: name, Line: pos.Line(), Column: pos.Column()}
+			break
 		}
-		var line, col int
-		if n, _ := fmt.Sscanf(yamlLineSuffix(msg), "line %d: ", &line); n == 1 {
-			p.Line, p.Column = line, 1
-		}
-		if n, _ := fmt.Sscanf(yamlLineSuffix(msg), "line %d, column %d: ", &line, &col); n == 2 {
-			p.Line, p.Column = line, col
-		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "line ") {
-			msg = msg[i+2:]
-		}
-		out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: p, Summary: "YAML syntax error: " + msg})
 	}
-	if len(out) == 0 {
-		out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: name}, Summary: "YAML syntax error: " + err.Error()})
-	}
-	return out
+	return diag.List{{Severity: diag.Error, Pos: p, Summary: "JSON syntax error"}}
 }
 
-func yamlLineSuffix(msg string) string {
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	if i := strings.Index(msg, "line "); i >= 0 {
-		return msg[i:]
-	}
-	return msg
+// lineCol converts a byte offset into a line and column (from 1); the offset of a JSON
+// syntax error is just past the offending byte.
+func lineCol(data []byte, off int) (int, int) {
+	off = min(max(off-1, 0), len(data))
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
 }
 
-func position(p token.Pos) diag.Position {
+// position returns a CUE position as diagnostics show it.
+func (s *Source) position(p token.Pos) diag.Position {
 	if !p.IsValid() {
 		return diag.Position{}
 	}
-	return diag.Position{File: p.Filename(), Line: p.Line(), Column: p.Column()}
+	name := p.Filename()
+	if shown, ok := s.names[name]; ok {
+		name = shown
+	}
+	return diag.Position{File: name, Line: p.Line(), Column: p.Column()}
 }
 
-// Pos returns the position of the field at path in the user's files, or of its nearest
-// ancestor that is written there (a defaulted field has no position of its own).
-func (s *Source) Pos(path ...cue.Selector) diag.Position {
+// lookup returns the user's value at path.
+func (s *Source) lookup(path fieldPath) cue.Value {
+	return s.value.LookupPath(cue.MakePath(path.selectors()...))
+}
+
+// valuePos returns the position of the field at path in the user's files: of its value when
+// that is a scalar (the caret goes under what is wrong), of its name otherwise. A field the
+// user did not write (defaulted) has the position of its nearest written ancestor.
+func (s *Source) valuePos(path fieldPath) diag.Position {
+	return s.writtenPos(path, true)
+}
+
+// keyPos is valuePos, but of the field's name.
+func (s *Source) keyPos(path fieldPath) diag.Position {
+	return s.writtenPos(path, false)
+}
+
+func (s *Source) writtenPos(path fieldPath, preferValue bool) diag.Position {
 	for n := len(path); n >= 0; n-- {
-		v := s.value.LookupPath(cue.MakePath(path[:n]...))
+		v := s.lookup(path[:n])
 		if !v.Exists() {
 			continue
 		}
-		if p := position(v.Pos()); p.File != "" && s.isUserFile(p.File) {
+		p := v.Pos()
+		if f, ok := v.Source().(*ast.Field); ok && preferValue && isScalar(f.Value) {
+			p = f.Value.Pos()
+		}
+		if p := s.position(p); p.File != "" && s.isUserFile(p.File) {
 			return p
 		}
 	}
-	for name := range s.Files {
+	for _, name := range s.FileNames() {
 		return diag.Position{File: name, Line: 1, Column: 1}
 	}
 	return diag.Position{}
+}
+
+func isScalar(e ast.Expr) bool {
+	switch e.(type) {
+	case *ast.BasicLit, *ast.Ident, *ast.UnaryExpr, *ast.Interpolation:
+		return true
+	}
+	return false
+}
+
+// Pos returns the position of the field at path in the user's files (see valuePos).
+func (s *Source) Pos(path ...cue.Selector) diag.Position {
+	fp := make(fieldPath, len(path))
+	for i, sel := range path {
+		if sel.Type() == cue.IndexLabel {
+			fp[i] = pathElem{index: sel.Index(), isIndex: true}
+		} else {
+			fp[i] = pathElem{name: sel.Unquoted()}
+		}
+	}
+	return s.valuePos(fp)
 }
 
 func (s *Source) isUserFile(name string) bool {
@@ -301,14 +472,21 @@ func (s *Source) FileNames() []string {
 }
 
 // PosOf returns the position of a field given as a path string such as
-// "hosts[2].kubelet.maxPods" (see Pos).
+// "hosts[2].kubelet.maxPods" (see valuePos).
 func (s *Source) PosOf(path string) diag.Position {
-	if path == "" {
-		return s.Pos()
+	p, ok := parsePath(path)
+	if !ok {
+		return s.valuePos(nil)
 	}
-	p := cue.ParsePath(path)
-	if p.Err() != nil {
-		return s.Pos()
+	return s.valuePos(p)
+}
+
+// Written reports whether the user wrote the field at path (rather than the schema
+// defaulting it).
+func (s *Source) Written(path string) bool {
+	p, ok := parsePath(path)
+	if !ok {
+		return false
 	}
-	return s.Pos(p.Selectors()...)
+	return s.lookup(p).Exists()
 }

@@ -146,7 +146,7 @@ type CoreDNSAddon struct {
 // HostSettings mirrors #HostSettings.
 type HostSettings struct {
 	Labels  map[string]string `json:"labels"`
-	Taints  []Taint           `json:"taints"`
+	Taints  []Taint           `json:"taints,omitempty"`
 	Kubelet Kubelet           `json:"kubelet"`
 }
 
@@ -157,7 +157,7 @@ type Host struct {
 	Roles     []string          `json:"roles"`
 	Group     string            `json:"group,omitempty"`
 	Labels    map[string]string `json:"labels"`
-	Taints    []Taint           `json:"taints"`
+	Taints    []Taint           `json:"taints,omitempty"`
 	Kubelet   Kubelet           `json:"kubelet"`
 }
 

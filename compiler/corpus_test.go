@@ -1,0 +1,191 @@
+package compiler
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/diag"
+)
+
+var update = flag.Bool("update", false, "rewrite the .want files of testdata/ from the current diagnostics")
+
+// corpusCase is one description of testdata/valid or testdata/invalid: a file, or a directory
+// whose files load together.
+type corpusCase struct {
+	name  string   // relative to testdata, e.g. "invalid/bad-cidr.yaml"
+	paths []string // what Load is given
+	want  string   // the .want file
+}
+
+// corpusCases lists the cases of testdata/<kind>.
+func corpusCases(t testing.TB, kind string) []corpusCase {
+	entries, err := os.ReadDir(filepath.Join("testdata", kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []corpusCase
+	for _, e := range entries {
+		name := e.Name()
+		p := filepath.Join("testdata", kind, name)
+		if e.IsDir() {
+			out = append(out, corpusCase{name: kind + "/" + name, paths: dirPaths(t, p), want: p + ".want"})
+			continue
+		}
+		ext := filepath.Ext(name)
+		if ext == ".want" {
+			continue
+		}
+		out = append(out, corpusCase{name: kind + "/" + name, paths: []string{p}, want: strings.TrimSuffix(p, ext) + ".want"})
+	}
+	return out
+}
+
+// dirPaths returns how a case directory is loaded: as a CUE package when it holds only .cue
+// files, else file by file in name order (several files unify into one description).
+func dirPaths(t testing.TB, dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	onlyCUE := true
+	for _, e := range entries {
+		files = append(files, filepath.Join(dir, e.Name()))
+		onlyCUE = onlyCUE && filepath.Ext(e.Name()) == ".cue"
+	}
+	if onlyCUE {
+		return []string{dir}
+	}
+	return files
+}
+
+// corpusLines renders diagnostics one per line, file names relative to testdata/.
+func corpusLines(t testing.TB, ds diag.List) []string {
+	abs, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range ds.Sorted() {
+		if d.Pos.File != "" {
+			f, err := filepath.Abs(d.Pos.File)
+			if err == nil {
+				if rel, err := filepath.Rel(abs, f); err == nil && !strings.HasPrefix(rel, "..") {
+					d.Pos.File = filepath.ToSlash(rel)
+				}
+			}
+		}
+		out = append(out, d.String())
+	}
+	return out
+}
+
+func readWant(t *testing.T, path string) []string {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestCorpus loads every description of testdata/ and compares its diagnostics, exactly, with
+// the .want file beside it. Invalid descriptions must have an error; valid ones none (their
+// .want lists the warnings they must give).
+func TestCorpus(t *testing.T) {
+	for _, kind := range []string{"invalid", "valid"} {
+		cases := corpusCases(t, kind)
+		if kind == "invalid" && len(cases) < 45 {
+			t.Errorf("only %d invalid descriptions in the corpus", len(cases))
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				_, _, ds := Load(tc.paths...)
+				got := corpusLines(t, ds)
+				if *update {
+					text := strings.Join(got, "\n")
+					if text != "" {
+						text += "\n"
+					}
+					if err := os.WriteFile(tc.want, []byte(text), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				if want := readWant(t, tc.want); !slices.Equal(want, got) {
+					t.Errorf("diagnostics differ from %s\nwant:\n%s\ngot:\n%s", tc.want, strings.Join(want, "\n"), strings.Join(got, "\n"))
+				}
+				switch {
+				case kind == "invalid" && !ds.HasErrors():
+					t.Errorf("an invalid description loaded without errors")
+				case kind == "valid" && ds.HasErrors():
+					t.Errorf("a valid description has errors")
+				}
+				for _, d := range ds {
+					if d.Pos.File == "" || d.Pos.Line == 0 {
+						t.Errorf("diagnostic without a position: %s", d)
+					}
+					if strings.Contains(d.String(), "kubeforge-schema.cue") {
+						t.Errorf("diagnostic names the embedded schema: %s", d)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestExamplesValid checks that every example loads without any diagnostic.
+func TestExamplesValid(t *testing.T) {
+	paths, err := filepath.Glob("../examples/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, "../examples/large")
+	for _, p := range paths {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			c, _, ds := Load(p)
+			if len(ds) > 0 || c == nil {
+				t.Errorf("diagnostics:\n%s", strings.Join(corpusLines(t, ds), "\n"))
+			}
+		})
+	}
+}
+
+// TestCorpusCoversEveryReport checks that each diagnostic the builder and the checks can
+// report (each call with its own format) is produced by at least one corpus description.
+func TestCorpusCoversEveryReport(t *testing.T) {
+	if *update {
+		t.Skip("updating")
+	}
+	formats := reportFormats(t, "build.go", "checks.go")
+	seen := map[string]bool{}
+	reportHook = func(format string) { seen[format] = true }
+	defer func() { reportHook = nil }()
+	for _, kind := range []string{"invalid", "valid"} {
+		for _, tc := range corpusCases(t, kind) {
+			Load(tc.paths...)
+		}
+	}
+	var missing []string
+	for _, f := range formats {
+		if !seen[f] {
+			missing = append(missing, f)
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("no corpus description produces these diagnostics:\n%s", strings.Join(missing, "\n"))
+	}
+}

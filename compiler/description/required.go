@@ -1,0 +1,60 @@
+package description
+
+import (
+	"slices"
+
+	"cuelang.org/go/cue"
+
+	"kubeforge.dev/kubeforge/compiler/diag"
+)
+
+// missingFields reports every required field the schema sch asks for that the user's value v
+// lacks, in v and in what it nests, skipping the top-level field skip. CUE stops reporting a
+// missing field as soon as another field of the same value is wrong, so kubeforge looks
+// itself, and only for values CUE found wrong.
+func (s *Source) missingFields(v, sch cue.Value, path fieldPath, skip string) diag.List {
+	var out diag.List
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		if sch.IncompleteKind()&cue.StructKind == 0 {
+			return nil
+		}
+		if it, err := sch.Fields(cue.Optional(true)); err == nil {
+			for it.Next() {
+				name := it.Selector().Unquoted()
+				if isRequired(it.Selector(), it.Value()) && !v.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
+					out = append(out, s.missingField(child(path, pathElem{name: name})))
+				}
+			}
+		}
+		it, err := v.Fields()
+		if err != nil {
+			return out
+		}
+		for it.Next() {
+			e := pathElem{name: it.Selector().Unquoted()}
+			if len(path) == 0 && e.name == skip {
+				continue
+			}
+			if c := schemaChild(sch, e); c.Exists() {
+				out = append(out, s.missingFields(it.Value(), c, child(path, e), "")...)
+			}
+		}
+	case cue.ListKind:
+		it, err := v.List()
+		if err != nil {
+			return nil
+		}
+		for i := 0; it.Next(); i++ {
+			e := pathElem{index: i, isIndex: true}
+			if c := schemaChild(sch, e); c.Exists() {
+				out = append(out, s.missingFields(it.Value(), c, child(path, e), "")...)
+			}
+		}
+	}
+	return out
+}
+
+func child(p fieldPath, e pathElem) fieldPath {
+	return append(slices.Clip(p), e)
+}

@@ -1,0 +1,76 @@
+package clusterbundle
+
+import (
+	"maps"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// examplePaths are the example descriptions, relative to this package.
+var examplePaths = []string{
+	"../../examples/ha.yaml",
+	"../../examples/single-node.yaml",
+	"../../examples/dedicated-etcd.yaml",
+	"../../examples/dual-stack.yaml",
+	"../../examples/large/cluster.cue",
+}
+
+// loaded caches descriptions by path: the large example takes a while to load. Tests must not
+// change a cluster they get from load.
+var loaded sync.Map
+
+// load returns a checked description from a file.
+func load(t *testing.T, path string) *compiler.Cluster {
+	t.Helper()
+	if c, ok := loaded.Load(path); ok {
+		return c.(*compiler.Cluster)
+	}
+	c, _, diags := compiler.Load(path)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", path, diags)
+	}
+	loaded.Store(path, c)
+	return c
+}
+
+// loadBytes returns a checked description from text.
+func loadBytes(t *testing.T, text string) *compiler.Cluster {
+	t.Helper()
+	c, _, diags := compiler.LoadBytes("t.yaml", []byte(text))
+	if diags.HasErrors() {
+		t.Fatalf("description: %v", diags)
+	}
+	return c
+}
+
+// render returns the bundle of a description, failing the test on error.
+func render(t *testing.T, c *compiler.Cluster) []artifact.Artifact {
+	t.Helper()
+	arts, err := Artifacts(c)
+	if err != nil {
+		t.Fatalf("Artifacts: %v", err)
+	}
+	return arts
+}
+
+// forEachExample runs f for every example as a subtest.
+func forEachExample(t *testing.T, f func(t *testing.T, c *compiler.Cluster)) {
+	for _, p := range examplePaths {
+		t.Run(filepath.Base(filepath.Dir(p))+"/"+filepath.Base(p), func(t *testing.T) {
+			f(t, load(t, p))
+		})
+	}
+}
+
+// forEachCluster runs f for every example and every test description, as subtests.
+func forEachCluster(t *testing.T, f func(t *testing.T, c *compiler.Cluster)) {
+	forEachExample(t, f)
+	for _, name := range slices.Sorted(maps.Keys(testDescriptions)) {
+		t.Run(name, func(t *testing.T) { f(t, loadBytes(t, testDescriptions[name])) })
+	}
+}

@@ -1,0 +1,128 @@
+package clusterbundle
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"kubeforge.dev/kubeforge/compiler"
+)
+
+// binDir returns the directory of the real v1.37 binaries, built (or found in the cache) by
+// the e2e script; the test is skipped when they cannot be had.
+func binDir(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: not running the real binaries")
+	}
+	out, err := exec.Command("../../e2e/tools/build-binaries.sh").Output()
+	if err != nil {
+		t.Skipf("real Kubernetes binaries unavailable (e2e/tools/build-binaries.sh: %v)", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	dir := lines[len(lines)-1]
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.Skipf("real Kubernetes binaries unavailable: build-binaries.sh printed %q", dir)
+	}
+	return dir
+}
+
+// kubeadmVersion returns the minor of a kubeadm binary and its full version.
+func kubeadmVersion(t *testing.T, kubeadm string) (int, string) {
+	t.Helper()
+	out, err := exec.Command(kubeadm, "version", "-o", "short").Output()
+	if err != nil {
+		t.Fatalf("kubeadm version: %v", err)
+	}
+	s := strings.TrimSpace(string(out))
+	v, _, err := compiler.ParseVersion(s)
+	if err != nil {
+		t.Fatalf("kubeadm version %q: %v", s, err)
+	}
+	return v.Minor, s
+}
+
+// kubeadmValidate runs `kubeadm config validate` on a configuration file and returns its
+// combined output and error.
+func kubeadmValidate(t *testing.T, kubeadm, config string) (string, error) {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "kubeadm.yaml")
+	if err := os.WriteFile(f, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(kubeadm, "config", "validate", "--config", f).CombinedOutput()
+	return string(out), err
+}
+
+// kubeadmDocuments returns the configurations the bundle uploads, as one multi-document file
+// kubeadm reads: the ClusterConfiguration, the KubeletConfiguration and, with kube-proxy, the
+// KubeProxyConfiguration.
+func kubeadmDocuments(t *testing.T, c *compiler.Cluster) string {
+	t.Helper()
+	d := decodeBundle(t, render(t, c))
+	var docs []string
+	for _, want := range []struct{ name, key string }{
+		{configMapKubeadmConfig, keyClusterConfiguration},
+		{configMapKubeletConfig, keyKubelet},
+		{kubeProxyName, keyKubeProxyConfig},
+	} {
+		for _, p := range d.order {
+			if cm, ok := d.objects[p].(*corev1.ConfigMap); ok && cm.Name == want.name {
+				docs = append(docs, cm.Data[want.key])
+			}
+		}
+	}
+	if len(docs) < 2 {
+		t.Fatalf("the bundle uploads %d kubeadm configurations, want at least 2", len(docs))
+	}
+	return strings.Join(docs, "---\n")
+}
+
+// TestKubeadmReadsUploadedConfiguration has the real kubeadm strictly decode and validate the
+// ClusterConfiguration, KubeletConfiguration and KubeProxyConfiguration of every example, as
+// kubeadm upgrade reads them from the cluster.
+func TestKubeadmReadsUploadedConfiguration(t *testing.T) {
+	kubeadm := filepath.Join(binDir(t), "kubeadm")
+	minor, version := kubeadmVersion(t, kubeadm)
+	forEachCluster(t, func(t *testing.T, c *compiler.Cluster) {
+		// kubeadm refuses control planes more than one minor older than itself; field names
+		// are what is checked here, so older examples are validated at the binary's version.
+		if c.Version.Minor < minor-1 {
+			v, rel, err := compiler.ParseVersion(version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			older := *c
+			c = &older
+			c.Version, c.Release = v, rel
+		}
+		out, err := kubeadmValidate(t, kubeadm, kubeadmDocuments(t, c))
+		if err != nil {
+			t.Fatalf("kubeadm config validate: %v\n%s", err, out)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "W") {
+				t.Logf("kubeadm warns: %s", line)
+			}
+		}
+	})
+}
+
+// TestKubeadmRejectsUnknownFields makes sure the validation above can fail: kubeadm must
+// refuse a field its types do not have, in each of the documents.
+func TestKubeadmRejectsUnknownFields(t *testing.T) {
+	kubeadm := filepath.Join(binDir(t), "kubeadm")
+	docs := strings.Split(kubeadmDocuments(t, load(t, "../../examples/ha.yaml")), "---\n")
+	for i := range docs {
+		bad := append([]string{}, docs...)
+		bad[i] += "notAKubeadmField: 1\n"
+		out, err := kubeadmValidate(t, kubeadm, strings.Join(bad, "---\n"))
+		if err == nil || !strings.Contains(out, "notAKubeadmField") {
+			t.Errorf("document %d with an unknown field: kubeadm said %v\n%s", i, err, out)
+		}
+	}
+}
