@@ -38,9 +38,9 @@ func removeStaleStaging(dir string) {
 	}
 }
 
-// checkReplaceable refuses to replace an existing path that is not a kubeforge output: an
+// CheckReplaceable returns an error when dir exists and is not a kubeforge output: an
 // operator pointing -o at the wrong directory must not lose it.
-func checkReplaceable(dir string) error {
+func CheckReplaceable(dir string) error {
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -32,6 +32,10 @@ type Output struct {
 	// Partial output (a --host compile) replaces only the named hosts' entries and keeps the
 	// rest of an existing output.
 	Partial bool
+	// Inventory describes the hosts for the ansible format.
+	Inventory []HostInfo
+	// Notes, when set, receives what a format has to tell the operator (user-data sizes).
+	Notes func(string)
 }
 
 // Write emits out under dir. A full output is staged beside dir and swapped in at once, so dir
@@ -41,7 +45,7 @@ func Write(dir string, out Output) error {
 	if len(out.Formats) == 0 {
 		out.Formats = []Format{FormatDir}
 	}
-	if err := checkReplaceable(dir); err != nil {
+	if err := CheckReplaceable(dir); err != nil {
 		return err
 	}
 	if out.Partial {
@@ -84,7 +88,11 @@ func writeAll(root string, out Output) error {
 
 // formatWriters writes each format's files under an output root.
 var formatWriters = map[Format]func(root string, out Output) error{
-	FormatDir: writeDirFormat,
+	FormatDir:       writeDirFormat,
+	FormatTar:       writeTarFormat,
+	FormatCloudInit: writeCloudInitFormat,
+	FormatAnsible:   writeAnsibleFormat,
+	FormatIgnition:  writeIgnitionFormat,
 }
 
 // Formats lists the known formats, sorted.

@@ -8,6 +8,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/clusterbundle"
+	"kubeforge.dev/kubeforge/render/pki"
 )
 
 // Options selects what Compile renders.
@@ -15,6 +16,9 @@ type Options struct {
 	// Hosts names a subset of hosts to compile; empty compiles every host and the cluster
 	// bundle.
 	Hosts []string
+	// PKI, when set, issues (or reuses from its store) every certificate, key and kubeconfig
+	// the hosts need and adds them to their bundles. Its Hosts field is set by Compile.
+	PKI *pki.Options
 }
 
 // Result is a compiled cluster, ready to emit.
@@ -22,6 +26,9 @@ type Result struct {
 	Hosts []artifact.Bundle
 	// Cluster is the cluster-level bundle; nil for a subset compile.
 	Cluster *artifact.Bundle
+	// PKI is what the PKI step issued, reused and re-issued; nil without Options.PKI. Its
+	// Commit writes the store.
+	PKI *pki.Result
 }
 
 // Compile renders the bundles of a cluster's hosts (all, or the named subset).
@@ -30,15 +37,30 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	bundles, err := Hosts(c, hosts, nil)
-	if err != nil {
+	res := &Result{}
+	var extra func(*compiler.Host) []artifact.Artifact
+	if opts.PKI != nil {
+		po := *opts.PKI
+		po.Hosts = hosts
+		if res.PKI, err = pki.Issue(c, po); err != nil {
+			return nil, err
+		}
+		extra = res.PKI.HostArtifacts
+	}
+	if res.Hosts, err = Hosts(c, hosts, extra); err != nil {
 		return nil, err
 	}
-	res := &Result{Hosts: bundles}
 	if len(opts.Hosts) == 0 {
 		arts, err := clusterbundle.Artifacts(c)
 		if err != nil {
 			return nil, fmt.Errorf("cluster bundle: %w", err)
+		}
+		if res.PKI != nil {
+			info, err := clusterbundle.ClusterInfo(c, res.PKI.CACert())
+			if err != nil {
+				return nil, err
+			}
+			arts = append(arts, info)
 		}
 		res.Cluster = &artifact.Bundle{Name: artifact.ClusterBundle, Artifacts: arts}
 		res.Cluster.Sort()

@@ -13,6 +13,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	against := fs.String("against", "out", "output directory or golden tree to compare with")
 	hosts := fs.StringArray("host", nil, "compare only this host (repeatable)")
 	nameOnly := fs.Bool("name-only", false, "list changed files without their diffs")
+	pf := addPKIFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -23,7 +24,8 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	if ds.HasErrors() {
 		return exitUsage
 	}
-	res, err := render.Compile(c, render.Options{Hosts: *hosts})
+	// The store is read, never written: diff changes nothing.
+	res, err := render.Compile(c, render.Options{Hosts: *hosts, PKI: pf.options(*against)})
 	if err != nil {
 		fmt.Fprintf(stderr, "kubeforge diff: %v\n", err)
 		return exitUsage

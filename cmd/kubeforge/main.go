@@ -25,6 +25,7 @@ func commands() []command {
 		{"validate", "check a cluster description and show every problem", runValidate},
 		{"compile", "compile a description into per-host bundles", runCompile},
 		{"diff", "compile in memory and compare with an output directory (exit 1 when different)", runDiff},
+		{"pki", "pki check: certificates of a PKI store or bundle with their expiry", runPKI},
 		{"schema", "print the CUE schema of the description", runSchema},
 	}
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/pki"
+)
+
+// pkiStore commits the single-node example's PKI, issued at the given time, to a new store.
+func pkiStore(t *testing.T, now time.Time) string {
+	t.Helper()
+	c, _, diags := compiler.Load("../../examples/single-node.yaml")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	dir := filepath.Join(t.TempDir(), "pki")
+	r, err := pki.Issue(c, pki.Options{StoreDir: dir, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestPKICheck(t *testing.T) {
+	dir := pkiStore(t, time.Now())
+	var out, errb bytes.Buffer
+	if code := runPKI([]string{"check", "--pki-dir", dir}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.HasPrefix(out.String(), "CERTIFICATE") || !strings.Contains(out.String(), "hosts/lab1/apiserver.crt") ||
+		!strings.Contains(out.String(), "9y") {
+		t.Errorf("table:\n%s", out.String())
+	}
+
+	out.Reset()
+	if code := runPKI([]string{"check", "--bundle", dir, "-o", "json"}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var st []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil || len(st) != 3+13 {
+		t.Errorf("json (%v): %d certificates\n%s", err, len(st), out.String())
+	}
+}
+
+func TestPKICheckExpired(t *testing.T) {
+	dir := pkiStore(t, time.Now().Add(-2*365*24*time.Hour))
+	var out, errb bytes.Buffer
+	if code := runPKI([]string{"check", "--pki-dir", dir}, &out, &errb); code != exitInvalid {
+		t.Fatalf("exit %d, want %d", code, exitInvalid)
+	}
+	if !strings.Contains(out.String(), "<expired>") {
+		t.Errorf("table:\n%s", out.String())
+	}
+}
+
+func TestPKIUsage(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"renew"},
+		{"check"},
+		{"check", "--pki-dir", "a", "--bundle", "b"},
+		{"check", "--pki-dir", "a", "extra"},
+		{"check", "--pki-dir", "a", "-o", "yaml"},
+		{"check", "--pki-dir", filepath.Join(t.TempDir(), "missing")},
+	} {
+		var out, errb bytes.Buffer
+		if code := runPKI(args, &out, &errb); code != exitUsage || errb.Len() == 0 {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package cloudinit
+
+import (
+	"fmt"
+
+	"kubeforge.dev/kubeforge/emit/internal/install"
+)
+
+// firewalldReload reloads the permanent configuration only where firewalld runs: an image
+// without it, or with it stopped, has nothing to reload and the step must not fail.
+const firewalldReload = "if systemctl is-active --quiet firewalld; then firewall-cmd --reload; fi"
+
+// runCmd returns the commands that make the written files take effect, in order: owners
+// cloud-init cannot set, kernel modules, sysctls, unit files, firewall, then the units to run.
+func runCmd(p install.Plan) []command {
+	var out []command
+	for _, f := range p.Files {
+		if f.UID != 0 || f.GID != 0 {
+			out = append(out, command{"chown", fmt.Sprintf("%d:%d", f.UID, f.GID), f.Path})
+		}
+	}
+	for _, e := range p.Effects() {
+		switch e {
+		case install.LoadModules:
+			// modules-load.d is read at boot, before cloud-init wrote the file.
+			for _, m := range p.Modules() {
+				out = append(out, command{"modprobe", m})
+			}
+		case install.ApplySysctls:
+			out = append(out, command{"sysctl", "--system"})
+		case install.ReloadSystemd:
+			out = append(out, command{"systemctl", "daemon-reload"})
+		case install.ReloadFirewalld:
+			out = append(out, command{"sh", "-c", firewalldReload})
+		}
+	}
+	for _, u := range p.Units() {
+		if u.Enable {
+			// restart rather than start: a unit a package started before its files were
+			// written must pick them up.
+			out = append(out, command{"systemctl", "enable", u.Name}, command{"systemctl", "restart", u.Name})
+		}
+	}
+	return out
+}

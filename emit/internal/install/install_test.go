@@ -1,0 +1,163 @@
+package install
+
+import (
+	"io/fs"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"kubeforge.dev/kubeforge/emit/emittest"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+func TestPlanDirs(t *testing.T) {
+	b := artifact.Bundle{Name: "h"}
+	b.Add(
+		artifact.File("/var/lib/kubelet/config.yaml", 0o644, nil),
+		artifact.Dir("/var/lib/kubelet", 0o700),
+		artifact.File("/etc/a.b/c", 0o644, nil),
+		artifact.File("/etc/a/b", 0o644, nil),
+	)
+	p, err := New(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type dir struct {
+		Path     string
+		Mode     fs.FileMode
+		Implicit bool
+	}
+	var got []dir
+	for _, d := range p.Dirs {
+		got = append(got, dir{d.Path, d.Mode, d.Implicit})
+	}
+	want := []dir{
+		{"/etc", fs.ModeDir | 0o755, true},
+		{"/etc/a", fs.ModeDir | 0o755, true},
+		{"/etc/a.b", fs.ModeDir | 0o755, true},
+		{"/var", fs.ModeDir | 0o755, true},
+		{"/var/lib", fs.ModeDir | 0o755, true},
+		{"/var/lib/kubelet", fs.ModeDir | 0o700, false},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("dirs (-want +got):\n%s", diff)
+	}
+	var files []string
+	for _, f := range p.Files {
+		files = append(files, f.Path)
+	}
+	if diff := cmp.Diff([]string{"/etc/a.b/c", "/etc/a/b", "/var/lib/kubelet/config.yaml"}, files); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
+
+func TestPlanRejects(t *testing.T) {
+	for name, arts := range map[string][]artifact.Artifact{
+		"root":           {artifact.Dir("/", 0o755)},
+		"relative":       {artifact.File("etc/x", 0o644, nil)},
+		"trailing slash": {artifact.File("/etc/x/", 0o644, nil)},
+		"duplicate":      {artifact.Dir("/etc/x", 0o755), artifact.File("/etc/x", 0o644, nil)},
+		"file as parent": {artifact.File("/etc/x/y", 0o644, nil), artifact.File("/etc/x", 0o644, nil)},
+		"device":         {{Path: "/dev/x", Mode: fs.ModeDevice | 0o600}},
+		"directory data": {{Path: "/etc/d", Mode: fs.ModeDir | 0o755, Data: []byte("x")}},
+		"negative owner": {{Path: "/etc/x", Mode: 0o644, UID: -1}},
+	} {
+		if _, err := New(artifact.Bundle{Name: "h", Artifacts: arts}); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestBits(t *testing.T) {
+	for mode, want := range map[fs.FileMode]string{
+		0o600:                              "0600",
+		fs.ModeDir | 0o700:                 "0700",
+		fs.ModeSetuid | 0o755:              "4755",
+		fs.ModeSetgid | fs.ModeDir | 0o775: "2775",
+		fs.ModeSticky | fs.ModeDir | 0o777: "1777",
+	} {
+		if got := Octal(mode); got != want {
+			t.Errorf("%v: %s, want %s", mode, got, want)
+		}
+	}
+}
+
+func TestEffectsModulesUnits(t *testing.T) {
+	p, err := New(emittest.Bundles()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Effect{LoadModules, ApplySysctls, ReloadSystemd, ReloadFirewalld, RestartKubelet}, p.Effects()); diff != "" {
+		t.Errorf("effects (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"overlay", "br_netfilter"}, p.Modules()); diff != "" {
+		t.Errorf("modules (-want +got):\n%s", diff)
+	}
+	want := []Unit{{
+		Name:    "kubelet.service",
+		File:    "/etc/systemd/system/kubelet.service",
+		DropIns: []string{"/etc/systemd/system/kubelet.service.d/10-kubeadm.conf"},
+		Enable:  true,
+	}}
+	if diff := cmp.Diff(want, p.Units()); diff != "" {
+		t.Errorf("units (-want +got):\n%s", diff)
+	}
+	for path, want := range map[string][]Effect{
+		"/etc/kubernetes/manifests/etcd.yaml":                   nil,
+		"/etc/kubernetes/kubelet.conf":                          {RestartKubelet},
+		"/var/lib/kubelet/config.yaml":                          {RestartKubelet},
+		"/etc/systemd/system/kubelet.service.d/10-kubeadm.conf": {ReloadSystemd, RestartKubelet},
+		"/etc/systemd/system/containerd.service":                {ReloadSystemd},
+		"/etc/firewalld/zones/kubernetes.xml":                   {ReloadFirewalld},
+		"/etc/sysctl.d/99-kubernetes.conf":                      {ApplySysctls},
+		"/etc/modules-load.d/kubernetes.conf":                   {LoadModules},
+		"/etc/sysctl.d.bak":                                     nil,
+	} {
+		if diff := cmp.Diff(want, EffectsOf(path)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", path, diff)
+		}
+	}
+}
+
+func TestModulesSyntax(t *testing.T) {
+	b := artifact.Bundle{Name: "h", Artifacts: []artifact.Artifact{
+		artifact.File("/etc/modules-load.d/a.conf", 0o644, []byte("# comment\n; also a comment\n\n  overlay  \nbr_netfilter\n")),
+		artifact.File("/etc/modules-load.d/b.conf", 0o644, []byte("overlay\nip_vs\n")),
+	}}
+	p, err := New(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"overlay", "br_netfilter", "ip_vs"}, p.Modules()); diff != "" {
+		t.Errorf("modules (-want +got):\n%s", diff)
+	}
+}
+
+func TestUnitNames(t *testing.T) {
+	for path, want := range map[string]string{
+		"/etc/systemd/system/kubelet.service":                   "kubelet.service",
+		"/etc/systemd/system/kubelet.service.d/10-kubeadm.conf": "kubelet.service",
+	} {
+		name, ok := UnitFile(path)
+		if !ok {
+			name, ok = DropInUnit(path)
+		}
+		if !ok || name != want {
+			t.Errorf("%s: %q %v, want %q", path, name, ok, want)
+		}
+	}
+	for _, path := range []string{
+		"/etc/systemd/system/.service",
+		"/etc/systemd/system/kubelet.service.d/README",
+		"/etc/systemd/system/multi-user.target.wants/kubelet.service",
+		"/usr/lib/systemd/system/kubelet.service",
+		"/etc/systemd/system/x.conf",
+	} {
+		if _, ok := UnitFile(path); ok {
+			t.Errorf("%s taken for a unit file", path)
+		}
+		if _, ok := DropInUnit(path); ok {
+			t.Errorf("%s taken for a drop-in", path)
+		}
+	}
+}

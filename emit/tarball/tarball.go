@@ -1,0 +1,81 @@
+// Package tarball writes a host's bundle as a tar archive that installs it with
+// `tar -xpf host.tar -C /`: paths relative to /, every parent directory, exact modes and
+// numeric owners, and nothing that varies between runs (sorted entries, a fixed time).
+package tarball
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"kubeforge.dev/kubeforge/emit/internal/install"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// ModTime is every entry's modification time: the Unix epoch, so archives of the same bundle
+// are byte-identical. GNU tar warns only about times before it.
+var ModTime = time.Unix(0, 0).UTC()
+
+// Write writes the bundle to w as a tar archive. Entries are the bundle's directories, the
+// parents it leaves implicit (0755, root), and its files, in path order; headers are USTAR,
+// or PAX for a path too long for USTAR.
+func Write(w io.Writer, b artifact.Bundle) error {
+	p, err := install.New(b)
+	if err != nil {
+		return err
+	}
+	entries := make([]artifact.Artifact, 0, len(p.Dirs)+len(p.Files))
+	for _, d := range p.Dirs {
+		entries = append(entries, d.Artifact)
+	}
+	entries = append(entries, p.Files...)
+	slices.SortFunc(entries, func(x, y artifact.Artifact) int { return strings.Compare(x.Path, y.Path) })
+
+	tw := tar.NewWriter(w)
+	for _, a := range entries {
+		if err := tw.WriteHeader(header(a)); err != nil {
+			return fmt.Errorf("tar %s: %s: %w", b.Name, a.Path, err)
+		}
+		if _, err := tw.Write(a.Data); err != nil {
+			return fmt.Errorf("tar %s: %s: %w", b.Name, a.Path, err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("tar %s: %w", b.Name, err)
+	}
+	return nil
+}
+
+// header returns the entry's header. Format is left to archive/tar, which picks USTAR unless
+// a field needs PAX; both choices depend only on the artifact.
+func header(a artifact.Artifact) *tar.Header {
+	h := &tar.Header{
+		Name:    install.Relative(a.Path),
+		Mode:    int64(install.Bits(a.Mode)),
+		Uid:     a.UID,
+		Gid:     a.GID,
+		Uname:   ownerName(a.UID),
+		Gname:   ownerName(a.GID),
+		ModTime: ModTime,
+	}
+	if a.IsDir() {
+		h.Typeflag = tar.TypeDir
+		h.Name += "/"
+	} else {
+		h.Typeflag = tar.TypeReg
+		h.Size = int64(len(a.Data))
+	}
+	return h
+}
+
+// ownerName names id 0 "root", which tar maps to the node's root; other ids stay numeric only,
+// since a name could map to another id on the node.
+func ownerName(id int) string {
+	if id == 0 {
+		return "root"
+	}
+	return ""
+}

@@ -1,0 +1,182 @@
+package tarball
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"kubeforge.dev/kubeforge/emit/emittest"
+	"kubeforge.dev/kubeforge/emit/internal/install"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// longPath needs more than USTAR's 100+155 characters, forcing a PAX header.
+var longPath = "/etc/kubernetes/" + strings.Repeat("deeply-nested-directory/", 12) + "file.conf"
+
+// testBundles returns the shared bundles plus one exercising a PAX header.
+func testBundles() []artifact.Bundle {
+	bs := emittest.Bundles()
+	bs[1].Add(artifact.File(longPath, 0o640, []byte("x=1\n")))
+	bs[1].Sort()
+	return bs
+}
+
+func write(t *testing.T, b artifact.Bundle) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, b); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestDeterministic(t *testing.T) {
+	for _, b := range testBundles() {
+		first := write(t, b)
+		// Reversing the input must not matter either: entries are sorted by the writer.
+		slices.Reverse(b.Artifacts)
+		if second := write(t, b); !bytes.Equal(first, second) {
+			t.Errorf("%s: two writes differ", b.Name)
+		}
+	}
+}
+
+// TestHeaders reads the archive back: relative names, parents before children, root owner
+// names, the fixed time, and USTAR unless the path needs PAX.
+func TestHeaders(t *testing.T) {
+	for _, b := range testBundles() {
+		tr := tar.NewReader(bytes.NewReader(write(t, b)))
+		seen := map[string]bool{}
+		for {
+			h, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := strings.TrimSuffix(h.Name, "/")
+			if strings.HasPrefix(name, "/") || strings.Contains(name, "..") {
+				t.Errorf("%s: entry %q is not relative to /", b.Name, h.Name)
+			}
+			if parent := filepath.Dir(name); parent != "." && !seen[parent] {
+				t.Errorf("%s: %s comes before its parent %s", b.Name, name, parent)
+			}
+			seen[name] = true
+			if h.Uname != "root" || h.Gname != "root" || h.Uid != 0 || h.Gid != 0 {
+				t.Errorf("%s: %s owned by %s(%d):%s(%d), want root", b.Name, name, h.Uname, h.Uid, h.Gname, h.Gid)
+			}
+			if !h.ModTime.Equal(ModTime) {
+				t.Errorf("%s: %s has time %v", b.Name, name, h.ModTime)
+			}
+			wantFormat := tar.FormatPAX
+			if fitsUSTAR(h.Name) {
+				wantFormat = tar.FormatUSTAR
+			}
+			if h.Format != wantFormat {
+				t.Errorf("%s: %s has format %v, want %v", b.Name, name, h.Format, wantFormat)
+			}
+		}
+		for _, parent := range []string{"etc", "var", "var/lib", "etc/systemd", "etc/systemd/system"} {
+			if !seen[parent] {
+				t.Errorf("%s: implicit parent %s missing", b.Name, parent)
+			}
+		}
+	}
+}
+
+// TestExtract installs each archive with the real tar, as an operator would, into a temp root
+// and compares the tree with the bundle.
+func TestExtract(t *testing.T) {
+	tarBin, err := exec.LookPath("tar")
+	if err != nil {
+		t.Skip("tar not installed: run scripts/install-test-deps.sh")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("extracting with owners needs root, as `tar -xpf host.tar -C /` does")
+	}
+	for _, b := range testBundles() {
+		root := t.TempDir()
+		archive := filepath.Join(t.TempDir(), b.Name+".tar")
+		if err := os.WriteFile(archive, write(t, b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(tarBin, "-xpf", archive, "-C", root).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Fatalf("%s: tar -xpf: %v\n%s", b.Name, err, out)
+		}
+		emittest.CheckTree(t, root, b)
+
+		// Nothing more than the bundle and its implicit parents (0755) is installed.
+		p, err := install.New(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]fs.FileMode{}
+		for _, d := range p.Dirs {
+			want[install.Relative(d.Path)] = d.Mode
+		}
+		for _, f := range p.Files {
+			want[install.Relative(f.Path)] = f.Mode
+		}
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || path == root {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			mode, ok := want[filepath.ToSlash(rel)]
+			if !ok {
+				t.Errorf("%s: tar installed %s, which is not in the bundle", b.Name, rel)
+				return nil
+			}
+			fi, err := d.Info()
+			if err == nil && fi.Mode() != mode {
+				t.Errorf("%s: %s has mode %v, want %v", b.Name, rel, fi.Mode(), mode)
+			}
+			delete(want, filepath.ToSlash(rel))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rel := range want {
+			t.Errorf("%s: %s not installed", b.Name, rel)
+		}
+	}
+}
+
+// fitsUSTAR reports whether name fits USTAR's 100-byte name field, or splits at a slash into
+// a prefix of at most 155 bytes and a name of at most 100.
+func fitsUSTAR(name string) bool {
+	if len(name) <= 100 {
+		return true
+	}
+	for i := range len(name) {
+		if name[i] == '/' && i <= 155 && len(name)-i-1 <= 100 && i < len(name)-1 {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRejectsBadBundles(t *testing.T) {
+	for name, arts := range map[string][]artifact.Artifact{
+		"relative":       {artifact.File("etc/x", 0o644, nil)},
+		"unclean":        {artifact.File("/etc/../x", 0o644, nil)},
+		"duplicate":      {artifact.File("/etc/x", 0o644, nil), artifact.File("/etc/x", 0o600, nil)},
+		"file as parent": {artifact.File("/etc/x", 0o644, nil), artifact.File("/etc/x/y", 0o644, nil)},
+		"symlink":        {{Path: "/etc/x", Mode: fs.ModeSymlink | 0o777}},
+	} {
+		if err := Write(io.Discard, artifact.Bundle{Name: "h", Artifacts: arts}); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package pki
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// Node file modes, as kubeadm (client-go's cert and key helpers) writes them: certificates
+// world-readable, keys and kubeconfigs (which embed keys) owner-only. kubeadm writes sa.pub
+// with the key helper, hence 0600 too.
+const (
+	certMode  fs.FileMode = 0o644
+	keyMode   fs.FileMode = 0o600
+	saPubMode fs.FileMode = 0o600
+	// pkiDirMode is what kubeadm and the kubelet create their certificate directories with.
+	pkiDirMode fs.FileMode = 0o755
+)
+
+// pkiDirs are the directories the PKI puts files in, each listed as a directory artifact in
+// the bundles that use it.
+var pkiDirs = []string{compiler.PKIDir, compiler.EtcdPKIDir, compiler.KubeletPKIDir}
+
+// HostArtifacts returns what host h's bundle holds of the PKI, sorted by path: its CA
+// certificates, the CA and service-account keys it is entitled to, its own certificates and
+// keys, its kubeconfigs, and their directories. It is nil for a host Issue did not select.
+func (r *Result) HostArtifacts(h *compiler.Host) []artifact.Artifact {
+	return slices.Clone(r.bundles[h.Name])
+}
+
+// buildBundles renders every selected host's PKI files, on all cores.
+func (r *Result) buildBundles() error {
+	out := make([][]artifact.Artifact, len(r.opts.Hosts))
+	errs := make([]error, len(r.opts.Hosts))
+	parallel(len(r.opts.Hosts), func(i int) { out[i], errs[i] = r.hostFiles(r.opts.Hosts[i]) })
+	if err := summarize(errs); err != nil {
+		return err
+	}
+	r.bundles = make(map[string][]artifact.Artifact, len(out))
+	for i, h := range r.opts.Hosts {
+		r.bundles[h.Name] = out[i]
+	}
+	return nil
+}
+
+// hostFiles returns host h's PKI files, following the tables.
+func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
+	c := r.cluster
+	var out []artifact.Artifact
+	cert := func(p string, data []byte, src ...string) {
+		out = append(out, artifact.File(p, certMode, data, src...))
+	}
+	secret := func(p string, mode fs.FileMode, data []byte, src ...string) {
+		a := artifact.File(p, mode, data, src...)
+		a.Secret = true
+		out = append(out, a)
+	}
+
+	for _, a := range authorities {
+		if !a.Needed(c) {
+			continue
+		}
+		ca := r.cas[a.ID]
+		if a.CertTo(c, h) {
+			cert(a.CertPath, ca.CertPEM, "pki.keyAlgorithm", "pki.caValidity")
+		}
+		// In external CA mode the key is elsewhere; the controller-manager then cannot sign.
+		if a.KeyTo(c, h) && ca.Key != nil {
+			secret(a.KeyPath, keyMode, ca.KeyPEM, "pki.keyAlgorithm")
+		}
+	}
+	if saTo(c, h) {
+		secret(compiler.ServiceAccountKeyPath, keyMode, r.saKey, "pki.keyAlgorithm")
+		out = append(out, artifact.File(compiler.ServiceAccountPubPath, saPubMode, r.saPub, "pki.keyAlgorithm"))
+	}
+	if r.external != nil && controlPlane(c, h) {
+		cert(compiler.EtcdCACertPath, r.external.CA, "etcd.external.caFile")
+		cert(compiler.APIServerEtcdClientCert, r.external.Cert, "etcd.external.certFile")
+		secret(compiler.APIServerEtcdClientKey, keyMode, r.external.Key, "etcd.external.keyFile")
+	}
+
+	for i := range leaves {
+		spec := &leaves[i]
+		if !spec.For(c, h) {
+			continue
+		}
+		p := r.leaves[h.Name][spec.Name]
+		if p == nil {
+			return nil, fmt.Errorf("host %s: no %s certificate was issued", h.Name, spec.Name)
+		}
+		src := []string{"pki.keyAlgorithm", "pki.certValidity"}
+		if spec.Sources != nil {
+			src = append(src, spec.Sources(c, h)...)
+		}
+		if k := spec.Kubeconfig; k != nil {
+			// The client certificate is embedded, as kubeadm init writes kubelet.conf before
+			// its kubelet-finalize phase. With rotateCertificates the kubelet copies it into
+			// its own store (/var/lib/kubelet/pki/kubelet-client-current.pem, a symlink it
+			// manages) on first start and rotates it through CSRs from then on; pointing
+			// kubelet.conf at that path instead would need a symlink bundles cannot carry, and
+			// a plain file there makes the kubelet's rotation fail.
+			data, err := buildKubeconfig(c.Name, k.Server(c, h), p.Cert.Subject.CommonName,
+				r.cas[spec.CA].CertPEM, p.CertPEM, p.KeyPEM)
+			if err != nil {
+				return nil, fmt.Errorf("host %s: %s: %w", h.Name, k.Path, err)
+			}
+			secret(k.Path, keyMode, data, src...)
+			continue
+		}
+		cert(spec.CertPath, p.CertPEM, src...)
+		secret(spec.KeyPath, keyMode, p.KeyPEM, src...)
+	}
+
+	var dirs []string
+	for _, a := range out {
+		for d := path.Dir(a.Path); slices.Contains(pkiDirs, d); d = path.Dir(d) {
+			if !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	for _, d := range dirs {
+		out = append(out, artifact.Dir(d, pkiDirMode))
+	}
+	slices.SortFunc(out, func(a, b artifact.Artifact) int {
+		switch {
+		case a.Path < b.Path:
+			return -1
+		case a.Path > b.Path:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}

@@ -1,0 +1,398 @@
+// Package pki issues the cluster's PKI the way kubeadm lays it out: the cluster, front-proxy
+// and etcd CAs, the service-account key pair, every certificate each host needs (with its own
+// key) and the kubeconfigs built around client certificates. It keeps them in a store so that
+// the next compile reuses them, re-issuing only what no longer matches the description, and
+// hands each host exactly the files it needs.
+package pki
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// DefaultRenewBefore is how long before expiry a certificate is re-issued by default.
+const DefaultRenewBefore = 30 * 24 * time.Hour
+
+// Options control Issue.
+type Options struct {
+	// StoreDir is the PKI store directory; it need not exist. Empty means no store: everything
+	// is issued afresh and Commit fails.
+	StoreDir string
+	// RenewBefore re-issues a certificate whose remaining validity is not longer;
+	// DefaultRenewBefore when zero.
+	RenewBefore time.Duration
+	// Now is the clock; time.Now when nil. Tests pin it.
+	Now func() time.Time
+	// Rand is where serial numbers come from; crypto/rand.Reader when nil. Keys and signatures
+	// always draw from the system's source (Go 1.26 ignores other readers), which tests make
+	// deterministic with testing/cryptotest.SetGlobalRandom.
+	Rand io.Reader
+	// Hosts are the hosts to issue for; nil means all. The store keeps the others' files.
+	Hosts []*compiler.Host
+}
+
+// Result is the PKI of a cluster: what the store will hold and what each host receives.
+type Result struct {
+	cluster *compiler.Cluster
+	opts    Options
+	now     time.Time
+	store   *store
+	cas     map[caID]*keyPair
+	saKey   []byte
+	saPub   []byte
+	// leaves holds each selected host's certificates by leaf name.
+	leaves   map[string]map[string]*keyPair
+	external *externalEtcdFiles
+	events   []Event
+	changed  bool
+	bundles  map[string][]artifact.Artifact
+}
+
+// Issue returns the PKI of the cluster: it reads and verifies the store, creates the CAs and
+// the service-account key pair when missing, reuses every stored certificate that still says
+// what it should, and issues or re-issues the others. It writes nothing; Commit does.
+func Issue(c *compiler.Cluster, opts Options) (*Result, error) {
+	if opts.RenewBefore == 0 {
+		opts.RenewBefore = DefaultRenewBefore
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.Hosts == nil {
+		opts.Hosts = c.Hosts
+	}
+	if opts.RenewBefore < 0 {
+		return nil, fmt.Errorf("renew-before %s is negative", opts.RenewBefore)
+	}
+	if opts.RenewBefore >= c.PKI.CertValidity {
+		return nil, fmt.Errorf("renew-before %s is not shorter than pki.certValidity %s: every certificate would be re-issued by every compile",
+			humanDuration(opts.RenewBefore), humanDuration(c.PKI.CertValidity))
+	}
+	st, err := readStore(opts.StoreDir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := st.load()
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{
+		cluster: c, opts: opts, store: st,
+		// Certificates hold whole seconds.
+		now:    opts.Now().UTC().Truncate(time.Second),
+		cas:    map[caID]*keyPair{},
+		leaves: map[string]map[string]*keyPair{},
+	}
+	if err := r.issueAuthorities(l); err != nil {
+		return nil, err
+	}
+	if err := r.issueLeaves(l); err != nil {
+		return nil, err
+	}
+	if err := r.loadExternalEtcd(); err != nil {
+		return nil, err
+	}
+	if err := r.buildBundles(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// keyAlgorithm returns the description's key algorithm.
+func (r *Result) keyAlgorithm() compiler.KeyAlgorithm {
+	if r.cluster.PKI.KeyAlgorithm == "" {
+		return compiler.ECDSAP256
+	}
+	return r.cluster.PKI.KeyAlgorithm
+}
+
+// keyJob creates one key and, unless req is nil, its certificate.
+type keyJob struct {
+	alg    compiler.KeyAlgorithm
+	req    *certRequest
+	parent *keyPair // nil: self-signed
+	serial *big.Int
+	valid  validity
+	out    *keyPair
+	err    error
+}
+
+func (j *keyJob) run(rnd io.Reader) {
+	key, err := newKey(j.alg)
+	if err != nil {
+		j.err = err
+		return
+	}
+	p := &keyPair{Key: key}
+	if p.KeyPEM, j.err = encodeKey(key); j.err != nil {
+		return
+	}
+	if j.req != nil {
+		var parent *x509.Certificate
+		signer := key
+		if j.parent != nil {
+			parent, signer = j.parent.Cert, j.parent.Key
+		}
+		der, err := signCert(*j.req, key.Public(), parent, signer, j.serial, j.valid, rnd)
+		if err != nil {
+			j.err = err
+			return
+		}
+		p.CertPEM = encodeCert(der)
+		// Parsing our own DER cannot fail; CreateCertificate has just checked it.
+		if p.Cert, j.err = parseCert(p.CertPEM); j.err != nil {
+			return
+		}
+	}
+	j.out = p
+}
+
+// runJobs runs the jobs on all cores and returns the first error.
+func (r *Result) runJobs(jobs []*keyJob) error {
+	parallel(len(jobs), func(i int) { jobs[i].run(r.opts.Rand) })
+	for _, j := range jobs {
+		if j.err != nil {
+			return j.err
+		}
+	}
+	return nil
+}
+
+// issueAuthorities takes the CAs and the service-account key from the store, creating the
+// missing ones. An existing CA is never replaced: a stale one is kept with a warning.
+func (r *Result) issueAuthorities(l *loaded) error {
+	c := r.cluster
+	var jobs []*keyJob
+	var created []*authority
+	for i := range authorities {
+		a := &authorities[i]
+		if !a.Needed(c) {
+			continue
+		}
+		file := a.Store + ".crt"
+		if p := l.cas[a.ID]; p != nil {
+			// Certificates signed by an expired CA verify nowhere; replacing it means
+			// replacing every certificate, which only the user may decide.
+			if !p.Cert.NotAfter.After(r.now) {
+				return fmt.Errorf("CA %s expired on %s; CAs are never replaced automatically: renew it, or remove it and the certificates it signed from the store to start a new PKI",
+					r.store.path(file), p.Cert.NotAfter.UTC().Format(time.RFC3339))
+			}
+			r.cas[a.ID] = p
+			r.events = append(r.events, Event{Kind: Kept, Name: string(a.ID), File: file, Reason: r.caWarning(p)})
+			continue
+		}
+		serial, err := newSerial(r.opts.Rand)
+		if err != nil {
+			return err
+		}
+		req := caRequest(a)
+		jobs = append(jobs, &keyJob{alg: r.keyAlgorithm(), req: &req, serial: serial, valid: newValidity(r.now, c.PKI.CAValidity)})
+		created = append(created, a)
+	}
+	var saJob *keyJob
+	if l.saKey == nil {
+		saJob = &keyJob{alg: r.keyAlgorithm()}
+		jobs = append(jobs, saJob)
+	}
+	if err := r.runJobs(jobs); err != nil {
+		return err
+	}
+	for i, a := range created {
+		p := jobs[i].out
+		r.cas[a.ID] = p
+		r.store.set(a.Store+".crt", p.CertPEM, storeCertMode)
+		r.store.set(a.Store+".key", p.KeyPEM, storeKeyMode)
+		r.events = append(r.events, Event{Kind: Issued, Name: string(a.ID), File: a.Store + ".crt"})
+		r.changed = true
+	}
+
+	r.saKey, r.saPub = l.saKeyPEM, l.saPubPEM
+	key := l.saKey
+	switch {
+	case saJob != nil:
+		key, r.saKey = saJob.out.Key, saJob.out.KeyPEM
+		r.store.set(saKeyStore, r.saKey, storeKeyMode)
+		r.events = append(r.events, Event{Kind: Issued, Name: "sa", File: saKeyStore})
+		r.changed = true
+	default:
+		r.events = append(r.events, Event{Kind: Kept, Name: "sa", File: saKeyStore})
+	}
+	if r.saPub == nil {
+		pub, err := encodePublicKey(key.Public())
+		if err != nil {
+			return err
+		}
+		r.saPub = pub
+		r.store.set(saPubStore, pub, storeCertMode)
+		r.changed = true
+	}
+	return nil
+}
+
+// caWarning returns what the user should know about a kept CA, or "".
+func (r *Result) caWarning(p *keyPair) string {
+	var w []string
+	if p.Key == nil {
+		w = append(w, "no key in the store (external CA): every certificate it signs must be in the store")
+	}
+	if left := p.Cert.NotAfter.Sub(r.now); left <= r.opts.RenewBefore {
+		w = append(w, fmt.Sprintf("expires %s (%s): CAs are never replaced automatically", p.Cert.NotAfter.UTC().Format(time.RFC3339), residual(left)))
+	}
+	if alg := algorithmOf(p.Cert.PublicKey); alg != r.keyAlgorithm() {
+		w = append(w, fmt.Sprintf("key algorithm is %s, the description asks %s: CAs are never replaced automatically", alg, r.keyAlgorithm()))
+	}
+	return strings.Join(w, "; ")
+}
+
+// issueLeaves reuses or issues every certificate the selected hosts need.
+func (r *Result) issueLeaves(l *loaded) error {
+	c := r.cluster
+	type pending struct {
+		host  *compiler.Host
+		spec  *leafSpec
+		event Event
+	}
+	var jobs []*keyJob
+	var todo []pending
+	var missing []string
+	for _, h := range r.opts.Hosts {
+		r.leaves[h.Name] = map[string]*keyPair{}
+		for i := range leaves {
+			spec := &leaves[i]
+			if !spec.For(c, h) {
+				continue
+			}
+			req := certRequest{Subject: subjectFor(c, spec.Name, h), Usages: spec.Usages}
+			if spec.SANs != nil {
+				req.SANs = spec.SANs(c, h)
+			}
+			ca := r.cas[spec.CA]
+			ev := Event{Kind: Issued, Host: h.Name, Name: spec.Name, File: leafPath(h.Name, spec.Name, ".crt")}
+			if have := l.leaves[h.Name][spec.Name]; have != nil {
+				ev.Reason = r.staleness(have, req, ca)
+				if ev.Reason == "" {
+					ev.Kind = Kept
+					r.leaves[h.Name][spec.Name] = have
+					r.events = append(r.events, ev)
+					continue
+				}
+				ev.Kind = Reissued
+			}
+			if ca.Key == nil {
+				why := ev.Reason
+				if why == "" {
+					why = "missing"
+				}
+				missing = append(missing, fmt.Sprintf("%s: %s (CA %s)", r.store.path(ev.File), why, r.store.path(authorityByID(spec.CA).Store+".crt")))
+				continue
+			}
+			serial, err := newSerial(r.opts.Rand)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, &keyJob{alg: r.keyAlgorithm(), req: &req, parent: ca, serial: serial,
+				valid: newValidity(r.now, c.PKI.CertValidity)})
+			todo = append(todo, pending{h, spec, ev})
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("external CA mode: a CA without its key in the store cannot sign, so every certificate it signs must already be in the store and valid; these are not:\n  %s",
+			strings.Join(missing, "\n  "))
+	}
+	if err := r.runJobs(jobs); err != nil {
+		return err
+	}
+	// Events keep the description's order: the kept ones were recorded as met, the issued ones
+	// are merged back by host and table position.
+	for i, p := range todo {
+		out := jobs[i].out
+		r.leaves[p.host.Name][p.spec.Name] = out
+		r.store.set(leafPath(p.host.Name, p.spec.Name, ".crt"), out.CertPEM, storeCertMode)
+		r.store.set(leafPath(p.host.Name, p.spec.Name, ".key"), out.KeyPEM, storeKeyMode)
+		r.events = append(r.events, p.event)
+		r.changed = true
+	}
+	r.sortEvents()
+	return nil
+}
+
+// sortEvents orders events: CAs and the service-account key first, then hosts in description
+// order with their certificates in table order.
+func (r *Result) sortEvents() {
+	hostPos := map[string]int{}
+	for i, h := range r.cluster.Hosts {
+		hostPos[h.Name] = i + 1
+	}
+	leafPos := map[string]int{}
+	for i, s := range leaves {
+		leafPos[s.Name] = i
+	}
+	slices.SortStableFunc(r.events, func(a, b Event) int {
+		if d := hostPos[a.Host] - hostPos[b.Host]; d != 0 {
+			return d
+		}
+		if a.Host == "" {
+			return 0
+		}
+		return leafPos[a.Name] - leafPos[b.Name]
+	})
+}
+
+// staleness returns why a stored certificate must be re-issued, or "" when it can be kept.
+func (r *Result) staleness(have *keyPair, req certRequest, ca *keyPair) string {
+	if m := mismatch(have.Cert, req, ca.Cert); m != "" {
+		return m
+	}
+	if alg := algorithmOf(have.Cert.PublicKey); alg != r.keyAlgorithm() {
+		return fmt.Sprintf("key algorithm is %s, want %s", alg, r.keyAlgorithm())
+	}
+	if left := have.Cert.NotAfter.Sub(r.now); left <= r.opts.RenewBefore {
+		return fmt.Sprintf("expires %s (%s), within renew-before %s",
+			have.Cert.NotAfter.UTC().Format(time.RFC3339), residual(left), humanDuration(r.opts.RenewBefore))
+	}
+	return ""
+}
+
+// Commit writes the store, replacing the old one atomically; keys are 0600. It writes nothing
+// when Issue changed nothing in an existing store.
+func (r *Result) Commit() error {
+	if !r.changed && r.store.existed {
+		return nil
+	}
+	return r.store.write()
+}
+
+// residual describes a remaining validity: "in 29d" or "expired 3d ago".
+func residual(left time.Duration) string {
+	if left <= 0 {
+		return "expired " + humanDuration(-left) + " ago"
+	}
+	return "in " + humanDuration(left)
+}
+
+// humanDuration writes a duration the way kubeadm's expiration table does: 9y, 364d, 23h, 59m.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "-" + humanDuration(-d)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	case d < 365*24*time.Hour:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
+	return fmt.Sprintf("%dy", int(d/(365*24*time.Hour)))
+}

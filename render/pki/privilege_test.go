@@ -1,0 +1,150 @@
+package pki
+
+import (
+	"crypto/x509"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// privateKeys returns the private keys an artifact holds (a PEM key, or a kubeconfig's
+// embedded one), as their public keys' DER.
+func privateKeys(t *testing.T, a artifact.Artifact) []string {
+	t.Helper()
+	data := a.Data
+	if k, ok := parseKubeconfig(a.Data); ok {
+		data = k.Users[0].User.ClientKeyData
+	} else if !strings.Contains(string(a.Data), "PRIVATE KEY") {
+		return nil
+	}
+	key, err := parseKey(data)
+	if err != nil {
+		t.Fatalf("%s: %v", a.Path, err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{string(der)}
+}
+
+// privilegeViolations checks the bundles of a cluster by rules written independently of the
+// tables: workers hold no key but their own kubelet ones; no bundle holds the front-proxy or
+// etcd CA key; only control-plane hosts hold ca.key and sa.key; every file holding a key is a
+// 0600 secret; no two hosts share a private key except the cluster CA and service-account
+// keys that every control-plane host needs; kubelet.conf names its own node.
+func privilegeViolations(t *testing.T, c *compiler.Cluster, bundles map[string][]artifact.Artifact) []string {
+	var bad []string
+	report := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	owners := map[string][]string{} // public key → "host:path"
+	for _, h := range c.Hosts {
+		cp := h.Has(compiler.RoleControlPlane)
+		worker := !cp && !c.RunsEtcd(h)
+		arts := bundles[h.Name]
+		if len(arts) == 0 {
+			report("%s: empty bundle", h.Name)
+		}
+		for _, a := range arts {
+			where := h.Name + ":" + a.Path
+			keys := privateKeys(t, a)
+			if len(keys) > 0 && (!a.Secret || a.Mode.Perm() != 0o600) {
+				report("%s holds a private key but is not a 0600 secret (%v, secret %t)", where, a.Mode, a.Secret)
+			}
+			if a.Secret && len(keys) == 0 {
+				report("%s is marked secret but holds no key", where)
+			}
+			if !a.IsDir() && len(keys) == 0 && a.Mode.Perm() != 0o644 && a.Path != compiler.ServiceAccountPubPath {
+				report("%s: mode %v, want 0644 for a certificate", where, a.Mode)
+			}
+			switch a.Path {
+			case compiler.FrontProxyCAKeyPath, compiler.EtcdCAKeyPath:
+				report("%s: this CA key must stay in the store", where)
+			case compiler.CAKeyPath, compiler.ServiceAccountKeyPath:
+				if !cp {
+					report("%s: only control-plane hosts may hold it", where)
+				}
+			}
+			if worker && len(keys) > 0 && a.Path != compiler.KubeletServingKey && a.Path != compiler.KubeletConfPath {
+				report("%s: a worker holds a key that is not its own kubelet's", where)
+			}
+			if worker && strings.HasPrefix(a.Path, compiler.EtcdPKIDir) {
+				report("%s: a worker holds etcd files", where)
+			}
+			for _, k := range keys {
+				owners[k] = append(owners[k], where)
+			}
+		}
+		if kc, ok := lookup(arts, compiler.KubeletConfPath); ok {
+			cert := certOf(t, kc)
+			if cert.Subject.CommonName != "system:node:"+h.NodeName || !slices.Equal(cert.Subject.Organization, []string{"system:nodes"}) {
+				report("%s: kubelet.conf is for %s", h.Name, cert.Subject)
+			}
+		} else if !c.EtcdOnly(h) {
+			report("%s: no kubelet.conf", h.Name)
+		}
+	}
+	for _, where := range owners {
+		if len(where) == 1 {
+			continue
+		}
+		for _, w := range where {
+			file := strings.SplitN(w, ":", 2)[1]
+			if file != compiler.CAKeyPath && file != compiler.ServiceAccountKeyPath {
+				report("one private key in %v", where)
+				break
+			}
+		}
+	}
+	slices.Sort(bad)
+	return bad
+}
+
+func bundlesOf(c *compiler.Cluster, r *Result) map[string][]artifact.Artifact {
+	out := map[string][]artifact.Artifact{}
+	for _, h := range c.Hosts {
+		out[h.Name] = r.HostArtifacts(h)
+	}
+	return out
+}
+
+// TestLeastPrivilege walks every bundle of every example.
+func TestLeastPrivilege(t *testing.T) {
+	for _, ex := range examples {
+		t.Run(ex, func(t *testing.T) {
+			c, r := issuedExample(t, ex)
+			for _, v := range privilegeViolations(t, c, bundlesOf(c, r)) {
+				t.Error(v)
+			}
+		})
+	}
+}
+
+// TestLeastPrivilegeCatchesLeaks makes sure the rules see leaks: the cluster CA key, another
+// host's key or the etcd CA key slipped into a bundle.
+func TestLeastPrivilegeCatchesLeaks(t *testing.T) {
+	c, r := issuedExample(t, "ha.yaml")
+	cp1 := r.HostArtifacts(host(t, c, "cp1"))
+	caKey, _ := lookup(cp1, compiler.CAKeyPath)
+	w2Key, _ := lookup(r.HostArtifacts(host(t, c, "w2")), compiler.KubeletServingKey)
+	etcdKey := caKey
+	etcdKey.Path = compiler.EtcdCAKeyPath
+	for name, leak := range map[string]struct {
+		host string
+		a    artifact.Artifact
+	}{
+		"ca key on a worker":       {"w1", caKey},
+		"another host's key":       {"w1", func() artifact.Artifact { a := w2Key; a.Path = "/root/stolen.key"; return a }()},
+		"etcd CA key anywhere":     {"cp2", etcdKey},
+		"key readable by everyone": {"w3", func() artifact.Artifact { a := w2Key; a.Mode = 0o644; return a }()},
+	} {
+		bundles := bundlesOf(c, r)
+		bundles[leak.host] = append(bundles[leak.host], leak.a)
+		if v := privilegeViolations(t, c, bundles); len(v) == 0 {
+			t.Errorf("%s: not caught", name)
+		}
+	}
+}
