@@ -23,6 +23,11 @@ test: test-deps
 golden:
 	$(GO) test ./... -run 'Golden' -update
 
+# Boots a compiled cluster from its bundles with the real etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler and kubelet (see e2e/README.md). Needs root.
+e2e:
+	e2e/run.sh
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 

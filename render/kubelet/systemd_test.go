@@ -53,6 +53,11 @@ func systemdVerify(t *testing.T, arts []artifact.Artifact, units ...string) (str
 		}
 		if dir := filepath.Dir(a.Path); strings.HasSuffix(dir, ".service.d") {
 			svc := strings.TrimSuffix(filepath.Base(dir), ".d")
+			// A unit this machine's packages installed (containerd.service, when containerd is
+			// installed) names its own programs, which need stubs inside the root too.
+			if text, err := os.ReadFile(filepath.Join(vendor, svc)); err == nil {
+				texts = append(texts, string(text))
+			}
 			if _, err := os.Stat(filepath.Join(vendor, svc)); os.IsNotExist(err) && svc != "kubelet.service" {
 				stub := "[Service]\nExecStart=/usr/bin/" + strings.TrimSuffix(svc, ".service") + "\n"
 				write(filepath.Join("/usr/lib/systemd/system", svc), []byte(stub), 0o644)

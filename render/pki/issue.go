@@ -7,10 +7,8 @@ package pki
 
 import (
 	"crypto/rand"
-	"crypto/x509"
 	"fmt"
 	"io"
-	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -116,58 +114,6 @@ func (r *Result) keyAlgorithm() compiler.KeyAlgorithm {
 		return compiler.ECDSAP256
 	}
 	return r.cluster.PKI.KeyAlgorithm
-}
-
-// keyJob creates one key and, unless req is nil, its certificate.
-type keyJob struct {
-	alg    compiler.KeyAlgorithm
-	req    *certRequest
-	parent *keyPair // nil: self-signed
-	serial *big.Int
-	valid  validity
-	out    *keyPair
-	err    error
-}
-
-func (j *keyJob) run(rnd io.Reader) {
-	key, err := newKey(j.alg)
-	if err != nil {
-		j.err = err
-		return
-	}
-	p := &keyPair{Key: key}
-	if p.KeyPEM, j.err = encodeKey(key); j.err != nil {
-		return
-	}
-	if j.req != nil {
-		var parent *x509.Certificate
-		signer := key
-		if j.parent != nil {
-			parent, signer = j.parent.Cert, j.parent.Key
-		}
-		der, err := signCert(*j.req, key.Public(), parent, signer, j.serial, j.valid, rnd)
-		if err != nil {
-			j.err = err
-			return
-		}
-		p.CertPEM = encodeCert(der)
-		// Parsing our own DER cannot fail; CreateCertificate has just checked it.
-		if p.Cert, j.err = parseCert(p.CertPEM); j.err != nil {
-			return
-		}
-	}
-	j.out = p
-}
-
-// runJobs runs the jobs on all cores and returns the first error.
-func (r *Result) runJobs(jobs []*keyJob) error {
-	parallel(len(jobs), func(i int) { jobs[i].run(r.opts.Rand) })
-	for _, j := range jobs {
-		if j.err != nil {
-			return j.err
-		}
-	}
-	return nil
 }
 
 // issueAuthorities takes the CAs and the service-account key from the store, creating the
@@ -372,27 +318,4 @@ func (r *Result) Commit() error {
 		return nil
 	}
 	return r.store.write()
-}
-
-// residual describes a remaining validity: "in 29d" or "expired 3d ago".
-func residual(left time.Duration) string {
-	if left <= 0 {
-		return "expired " + humanDuration(-left) + " ago"
-	}
-	return "in " + humanDuration(left)
-}
-
-// humanDuration writes a duration the way kubeadm's expiration table does: 9y, 364d, 23h, 59m.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "-" + humanDuration(-d)
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
-	case d < 365*24*time.Hour:
-		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
-	}
-	return fmt.Sprintf("%dy", int(d/(365*24*time.Hour)))
 }

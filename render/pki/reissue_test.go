@@ -460,3 +460,22 @@ func TestCAExpiry(t *testing.T) {
 		t.Errorf("expired CA: %v", err)
 	}
 }
+
+// TestStoreThroughSymlink: a store directory reached through a symlink stays where it is and
+// the link survives a commit.
+func TestStoreThroughSymlink(t *testing.T) {
+	c := loadExample(t, "single-node.yaml")
+	real, _ := committedStore(t, c)
+	link := filepath.Join(t.TempDir(), "pki")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	c2 := loadYAML(t, exampleText(t, "single-node.yaml")+"  - {name: w9, addresses: [192.168.50.19], roles: [worker]}\n")
+	commit(t, issue(t, c2, Options{StoreDir: link}))
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(real, "hosts/w9/kubelet-serving.crt")); err != nil {
+		t.Errorf("the real store lacks the new certificate: %v", err)
+	}
+}

@@ -1,5 +1,10 @@
 package pki
 
+import (
+	"fmt"
+	"time"
+)
+
 // EventKind says what Issue did with one file of the store.
 type EventKind string
 
@@ -40,3 +45,26 @@ func (r *Result) Changed() bool { return r.changed }
 // sign certificates (kubeadm then passes empty --cluster-signing-cert-file and
 // --cluster-signing-key-file).
 func (r *Result) ExternalCA() bool { return r.cas[clusterCA].Key == nil }
+
+// residual describes a remaining validity: "in 29d" or "expired 3d ago".
+func residual(left time.Duration) string {
+	if left <= 0 {
+		return "expired " + humanDuration(-left) + " ago"
+	}
+	return "in " + humanDuration(left)
+}
+
+// humanDuration writes a duration the way kubeadm's expiration table does: 9y, 364d, 23h, 59m.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "-" + humanDuration(-d)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	case d < 365*24*time.Hour:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
+	return fmt.Sprintf("%dy", int(d/(365*24*time.Hour)))
+}

@@ -65,6 +65,11 @@ func readStore(dir string) (*store, error) {
 	case !info.IsDir():
 		return nil, fmt.Errorf("PKI store %s is not a directory", dir)
 	}
+	// A store reached through a symlink is read, and replaced, where it really is, so the
+	// link survives commits.
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir, st.dir = real, real
+	}
 	st.existed = true
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

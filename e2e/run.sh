@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the end-to-end suite (`make e2e`): installs the machine's tools it drives (idempotent),
+# builds or finds the cached real binaries, and runs the Go suite, which compiles
+# examples/e2e.yaml with the CLI and boots it on this machine. Needs root.
+#
+#   e2e/run.sh                 # everything
+#   e2e/run.sh -run 'X'        # extra arguments go to `go test`
+#
+# Process logs end up in e2e/logs/ (or $KUBEFORGE_E2E_LOGS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "e2e: needs root (network and mount namespaces, the kubelet's cgroups)" >&2
+  exit 2
+fi
+
+# command -> Debian package providing it.
+declare -A tools=(
+  [ip]=iproute2 [nsenter]=util-linux [unshare]=util-linux [setpriv]=util-linux [mount]=mount
+  [hostname]=hostname [openssl]=openssl
+  [containerd]=containerd [containerd-shim-runc-v2]=containerd [runc]=runc
+)
+missing=()
+for cmd in "${!tools[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${tools[$cmd]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  echo "e2e: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+bin=$(e2e/tools/build-binaries.sh)
+echo "e2e: real binaries in $bin"
+
+start=$(date +%s)
+status=0
+KUBEFORGE_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 30m -v ./e2e/ "$@" || status=$?
+echo "e2e: go test finished in $(( $(date +%s) - start ))s (exit $status); process logs in ${KUBEFORGE_E2E_LOGS:-e2e/logs}"
+exit $status
