@@ -49,8 +49,6 @@ const (
 	// self-signed one.
 	KubeletServingCert = "/var/lib/kubelet/pki/kubelet.crt"
 	KubeletServingKey  = "/var/lib/kubelet/pki/kubelet.key"
-	// The kubelet's rotated client credential, which kubelet.conf points at (as kubeadm does).
-	KubeletClientCurrent = "/var/lib/kubelet/pki/kubelet-client-current.pem"
 )
 
 // Host directories mounted into control-plane pods.
