@@ -3,6 +3,7 @@ package clusterbundle
 import (
 	"encoding/pem"
 	"fmt"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
@@ -20,9 +21,9 @@ func ClusterInfo(c *compiler.Cluster, caCert []byte) (artifact.Artifact, error) 
 	if b, _ := pem.Decode(caCert); b == nil || b.Type != "CERTIFICATE" {
 		return artifact.Artifact{}, fmt.Errorf("cluster-info: the cluster CA is not a PEM certificate")
 	}
-	kc := newKubeconfig()
+	kc := kubeconfig.New()
 	// kubeadm copies admin.conf's cluster under an empty name; join takes the first cluster.
-	kc.Clusters = []namedCluster{{Cluster: kubeconfigCluster{Server: c.Endpoint.URL(), CertificateAuthorityData: caCert}}}
+	kc.Clusters = []kubeconfig.NamedCluster{{Cluster: kubeconfig.Cluster{Server: c.Endpoint.URL(), CertificateAuthorityData: caCert}}}
 	data, err := encodeYAML(kc)
 	if err != nil {
 		return artifact.Artifact{}, err

@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"strings"
 	"testing"
 
@@ -106,8 +107,8 @@ func decodeClusterConfiguration(data []byte) (*clusterConfiguration, error) {
 }
 
 // decodeKubeconfig strictly decodes a kubeconfig.
-func decodeKubeconfig(data []byte) (*kubeconfig, error) {
-	var kc kubeconfig
+func decodeKubeconfig(data []byte) (*kubeconfig.Config, error) {
+	var kc kubeconfig.Config
 	if err := yaml.UnmarshalStrict(data, &kc); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"math/big"
 	"os"
 	"os/exec"
@@ -41,7 +42,7 @@ func testCA(t *testing.T) []byte {
 
 // kubectlReads returns a kubeconfig as kubectl reads it, decoded into our type: a field kubectl
 // does not know under our name is lost on the way, and the comparison fails.
-func kubectlReads(t *testing.T, kubectl string, data []byte) *kubeconfig {
+func kubectlReads(t *testing.T, kubectl string, data []byte) *kubeconfig.Config {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := os.WriteFile(f, data, 0o600); err != nil {
@@ -51,7 +52,7 @@ func kubectlReads(t *testing.T, kubectl string, data []byte) *kubeconfig {
 	if err != nil {
 		t.Fatalf("kubectl config view: %v", err)
 	}
-	var kc kubeconfig
+	var kc kubeconfig.Config
 	if err := json.Unmarshal(out, &kc); err != nil {
 		t.Fatalf("kubectl's output: %v\n%s", err, out)
 	}

@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -51,11 +52,11 @@ func kubeProxyConfigMap(c *compiler.Cluster) (*corev1.ConfigMap, error) {
 	if err != nil {
 		return nil, err
 	}
-	kc := newKubeconfig()
-	kc.Clusters = []namedCluster{{Name: "default", Cluster: kubeconfigCluster{Server: c.Endpoint.URL(), CertificateAuthority: serviceAccountCA}}}
-	kc.Contexts = []namedContext{{Name: "default", Context: kubeconfigContext{Cluster: "default", Namespace: "default", User: "default"}}}
+	kc := kubeconfig.New()
+	kc.Clusters = []kubeconfig.NamedCluster{{Name: "default", Cluster: kubeconfig.Cluster{Server: c.Endpoint.URL(), CertificateAuthority: serviceAccountCA}}}
+	kc.Contexts = []kubeconfig.NamedContext{{Name: "default", Context: kubeconfig.Context{Cluster: "default", Namespace: "default", User: "default"}}}
 	kc.CurrentContext = "default"
-	kc.Users = []namedUser{{Name: "default", User: kubeconfigUser{TokenFile: serviceAccountToken}}}
+	kc.Users = []kubeconfig.NamedUser{{Name: "default", User: kubeconfig.User{TokenFile: serviceAccountToken}}}
 	kcYAML, err := encodeYAML(kc)
 	if err != nil {
 		return nil, err

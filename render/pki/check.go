@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,7 +68,7 @@ func Check(dir string, now time.Time) ([]CertStatus, error) {
 			if err != nil {
 				return err
 			}
-			k, ok := parseKubeconfig(data)
+			k, ok := kubeconfig.Parse(data)
 			if !ok {
 				return nil
 			}

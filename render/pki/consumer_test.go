@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"log"
 	"net"
 	"net/http"
@@ -98,7 +99,7 @@ func TestKubectlUsesKubeconfigs(t *testing.T) {
 		if err := os.WriteFile(kc, a.Data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		k, _ := parseKubeconfig(a.Data)
+		k, _ := kubeconfig.Parse(a.Data)
 		if got := k.Clusters[0].Cluster.Server; !strings.Contains(got, tc.serverName) {
 			t.Errorf("%s: server %s does not name %s", kc, got, tc.serverName)
 		}
@@ -239,7 +240,7 @@ func handshake(t *testing.T, r *Result, s *compiler.Host, sCert, sKey, sCA strin
 	var clientPair tls.Certificate
 	if cKey == "" {
 		a, _ := lookup(cArts, cCert)
-		k, _ := parseKubeconfig(a.Data)
+		k, _ := kubeconfig.Parse(a.Data)
 		var err error
 		if clientPair, err = tls.X509KeyPair(k.Users[0].User.ClientCertificateData, k.Users[0].User.ClientKeyData); err != nil {
 			t.Fatalf("%s: %v", where, err)

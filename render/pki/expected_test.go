@@ -2,6 +2,7 @@ package pki
 
 import (
 	"crypto/x509"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"slices"
 	"strings"
 	"testing"
@@ -166,7 +167,7 @@ func TestExpectedCertificates(t *testing.T) {
 					}
 					checkCert(t, c, hostName+":"+a.Path, certOf(t, a), w)
 					if w.Server != "" {
-						k, _ := parseKubeconfig(a.Data)
+						k, _ := kubeconfig.Parse(a.Data)
 						if k.Clusters[0].Cluster.Server != w.Server {
 							t.Errorf("%s:%s: server %s, want %s", hostName, a.Path, k.Clusters[0].Cluster.Server, w.Server)
 						}

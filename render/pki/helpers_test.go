@@ -3,6 +3,7 @@ package pki
 import (
 	"bytes"
 	"crypto/x509"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,7 +150,7 @@ func snapshot(t testing.TB, dir string) map[string]string {
 func certOf(t testing.TB, a artifact.Artifact) *x509.Certificate {
 	t.Helper()
 	data := a.Data
-	if k, ok := parseKubeconfig(a.Data); ok {
+	if k, ok := kubeconfig.Parse(a.Data); ok {
 		data = k.Users[0].User.ClientCertificateData
 	}
 	c, err := parseCert(data)
@@ -168,7 +169,7 @@ func isCertArtifact(a artifact.Artifact) bool {
 	if bytes.HasPrefix(a.Data, []byte("-----BEGIN CERTIFICATE")) {
 		return true
 	}
-	_, ok := parseKubeconfig(a.Data)
+	_, ok := kubeconfig.Parse(a.Data)
 	return ok
 }
 

@@ -3,6 +3,7 @@ package pki
 import (
 	"bytes"
 	"crypto/x509"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,7 +62,7 @@ func verifyArtifact(t *testing.T, openssl, dir string, h *compiler.Host, a artif
 	keyFile := strings.TrimSuffix(certFile, ".crt") + ".key"
 	var caFile string
 	cert := certOf(t, a)
-	if k, ok := parseKubeconfig(a.Data); ok {
+	if k, ok := kubeconfig.Parse(a.Data); ok {
 		tmp := t.TempDir()
 		certFile, keyFile, caFile = filepath.Join(tmp, "c.crt"), filepath.Join(tmp, "c.key"), filepath.Join(tmp, "ca.crt")
 		u, cl := k.Users[0].User, k.Clusters[0].Cluster

@@ -3,6 +3,7 @@ package pki
 import (
 	"crypto/x509"
 	"fmt"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 func privateKeys(t *testing.T, a artifact.Artifact) []string {
 	t.Helper()
 	data := a.Data
-	if k, ok := parseKubeconfig(a.Data); ok {
+	if k, ok := kubeconfig.Parse(a.Data); ok {
 		data = k.Users[0].User.ClientKeyData
 	} else if !strings.Contains(string(a.Data), "PRIVATE KEY") {
 		return nil
