@@ -1,6 +1,7 @@
 package description
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -85,8 +86,14 @@ func (s *Source) groupDiagnostic(path fieldPath, errs []cueError) (diag.Diagnost
 			return s.incomplete(path, m)
 		}
 	}
-	d := diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.errorPos(path, errs)}
-	user := s.value.LookupPath(cue.MakePath(path.selectors()...))
+	user := s.lookup(path)
+	written := jsonOf(user)
+	if written == "" {
+		// A CUE description that imports the schema fails while being built: the value at
+		// path is the error; the literal all alternatives conflicted with is the user's.
+		written = commonLiteral(msgs)
+	}
+	d := diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.errorPos(path, errs, written)}
 
 	// The user's value is of a kind the schema does not take: say so rather than list what the
 	// value conflicts with (which may be a default).
@@ -98,14 +105,17 @@ func (s *Source) groupDiagnostic(path fieldPath, errs []cueError) (diag.Diagnost
 	if d2, ok := s.userConflict(d, errs); ok {
 		return d2, true
 	}
-	d.Summary = "invalid value " + describe(user)
-	if !user.Exists() {
+	switch {
+	case user.Err() == nil:
+		d.Summary = "invalid value " + describe(user)
+	case written != "":
+		d.Summary = "invalid value " + written
+	default:
 		d.Summary = "invalid value"
 	}
 	var custom, bound string
 	var alternatives []string
 	var lists []string // the two lengths of a list length conflict
-	written := jsonOf(user)
 	for _, m := range msgs {
 		switch cm, bm, nm, lm := conflictRE.FindStringSubmatch(m), boundRE.FindStringSubmatch(m), notSatRE.FindStringSubmatch(m), listLenRE.FindStringSubmatch(m); {
 		case cm != nil && cm[3] == "":
@@ -176,6 +186,9 @@ func boundDetail(op, limit string) string {
 	case ">":
 		return "must be greater than " + limit
 	case "!=":
+		if limit == `""` {
+			return "must not be empty"
+		}
 		return "must not be " + limit
 	case "=~":
 		return "must match the pattern " + limit
@@ -186,30 +199,38 @@ func boundDetail(op, limit string) string {
 // userConflict reports two different values the user gave one field (in one CUE file, or in
 // two files that unify).
 func (s *Source) userConflict(d diag.Diagnostic, errs []cueError) (diag.Diagnostic, bool) {
-	for _, e := range errs {
-		m := conflictRE.FindStringSubmatch(e.msg)
-		if m == nil {
-			continue
-		}
-		var at []string
-		fromSchema := false
-		for _, p := range e.positions {
-			switch {
-			case p.Filename() == schema.Filename:
-				fromSchema = true
-			case s.isUserFile(s.position(p).File):
-				at = append(at, s.position(p).String())
-			}
-		}
-		if fromSchema || len(at) < 2 {
-			continue
-		}
-		slices.Sort(at)
-		d.Summary = fmt.Sprintf("conflicting values %s and %s", m[1], m[2])
-		d.Detail = "the field is given different values at " + strings.Join(slices.Compact(at), " and ")
-		return d, true
+	if len(errs) != 1 {
+		// Several alternatives failed: an enumeration, not two values of the user's.
+		return d, false
 	}
-	return d, false
+	m := conflictRE.FindStringSubmatch(errs[0].msg)
+	if m == nil {
+		return d, false
+	}
+	var at []diag.Position
+	for _, p := range errs[0].positions {
+		pos := s.position(p)
+		switch {
+		case p.Filename() == schema.Filename:
+			return d, false
+		case s.isUserFile(pos.File) && !slices.Contains(at, pos):
+			at = append(at, pos)
+		}
+	}
+	if len(at) < 2 {
+		return d, false
+	}
+	slices.SortFunc(at, func(a, b diag.Position) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	where := make([]string, len(at))
+	for i, p := range at {
+		where[i] = p.String()
+	}
+	d.Pos = at[0]
+	d.Summary = fmt.Sprintf("conflicting values %s and %s", m[1], m[2])
+	d.Detail = "the field is given different values at " + strings.Join(where, " and ")
+	return d, true
 }
 
 // incomplete reports a field without a value: missing, or (in CUE) not concrete.
@@ -282,17 +303,67 @@ func (s *Source) unknownField(path fieldPath) diag.Diagnostic {
 	return d
 }
 
-// errorPos picks the first position of the errors in the user's files; failing that, the
-// written position of the field or its nearest ancestor.
-func (s *Source) errorPos(path fieldPath, errs []cueError) diag.Position {
+// errorPos picks where to point for an error at path: at the user's value there, or, when that
+// is the error itself (a CUE description reaching the schema through a reference), at the
+// first of the errors' positions in the user's files that holds the literal written; failing
+// all, at the field's nearest written ancestor.
+func (s *Source) errorPos(path fieldPath, errs []cueError, literal string) diag.Position {
+	if v := s.lookup(path); v.Exists() && v.Err() == nil {
+		if pos := s.valuePos(path); pos.File != "" {
+			return pos
+		}
+	}
+	var first diag.Position
 	for _, e := range errs {
 		for _, p := range e.positions {
-			if pos := s.position(p); pos.File != "" && s.isUserFile(pos.File) {
+			pos := s.position(p)
+			if pos.File == "" || !s.isUserFile(pos.File) {
+				continue
+			}
+			if literal != "" && s.textAt(pos, literal) {
 				return pos
+			}
+			if first.File == "" {
+				first = pos
 			}
 		}
 	}
+	if first.File != "" {
+		return first
+	}
 	return s.valuePos(path)
+}
+
+// textAt reports whether the user's file has the literal (CUE-quoted or not) at pos.
+func (s *Source) textAt(pos diag.Position, literal string) bool {
+	line, ok := s.Files.Line(pos.File, pos.Line)
+	if !ok || pos.Column < 1 || pos.Column > len(line) {
+		return false
+	}
+	rest := line[pos.Column-1:]
+	return strings.HasPrefix(rest, literal) || strings.HasPrefix(rest, unquote(literal))
+}
+
+// commonLiteral returns the value found in every one of several conflicts (the user's, which
+// each alternative of an enumeration conflicts with), or "".
+func commonLiteral(msgs []string) string {
+	count := map[string]int{}
+	n := 0
+	for _, m := range msgs {
+		if cm := conflictRE.FindStringSubmatch(m); cm != nil && cm[3] == "" {
+			n++
+			count[cm[1]]++
+			if cm[2] != cm[1] {
+				count[cm[2]]++
+			}
+		}
+	}
+	for lit, c := range count {
+		if n >= 2 && c == n {
+			return lit
+		}
+	}
+	return ""
 }
 
 // kindMismatch reports whether the user's value is of no kind the schema takes there.

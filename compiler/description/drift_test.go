@@ -153,3 +153,47 @@ func TestMapKeysMatchSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestHostSchemaHasNoDefaults keeps true what decodeHosts relies on: #Host fills nothing in, so
+// a host decodes the same from the user's value as from its unification with #Host.
+func TestHostSchemaHasNoDefaults(t *testing.T) {
+	var walk func(path string, v cue.Value)
+	walk = func(path string, v cue.Value) {
+		switch v.IncompleteKind() {
+		case cue.StructKind:
+			it, err := v.Fields(cue.Optional(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for it.Next() {
+				n++
+				f := it.Value()
+				if _, ok := f.Default(); ok && it.Selector().ConstraintType() != cue.OptionalConstraint && !isRequired(it.Selector(), f) {
+					t.Errorf("%s.%s has a default", path, it.Selector().Unquoted())
+				}
+				walk(path+"."+it.Selector().Unquoted(), f)
+			}
+			if n == 0 {
+				walk(path+"[*]", mapElem(v))
+			}
+		case cue.ListKind:
+			walk(path+"[]", listElem(v, 0))
+		}
+	}
+	walk("#Host", compiledSchema().LookupPath(cue.MakePath(cue.Def("#Host"))))
+
+	// The walk must catch a default: check it on a schema that has one.
+	ctx := compiledSchema().Context()
+	withDefault := ctx.CompileString(`x: {a?: int, b: *1 | int}`).LookupPath(cue.ParsePath("x"))
+	it, _ := withDefault.Fields(cue.Optional(true))
+	found := false
+	for it.Next() {
+		if _, ok := it.Value().Default(); ok && it.Selector().ConstraintType() != cue.OptionalConstraint {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the default check does not see a default")
+	}
+}

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -98,7 +98,7 @@ func Load(paths ...string) (*Source, diag.List) {
 		src.value = src.value.Unify(v)
 	}
 	if err := src.value.Err(); err != nil {
-		return src, src.diagnostics(err)
+		return src, src.diagnostics(allErrors(src.value, err))
 	}
 	return src, diags
 }
@@ -110,11 +110,11 @@ func LoadBytes(name string, data []byte) (*Source, diag.List) {
 		src.Files[name] = data
 		f, err := parser.ParseFile(name, data, parser.ParseComments)
 		if err != nil {
-			return src, src.syntaxDiagnostics(err, "CUE")
+			return src, src.syntaxDiagnostics(err, "CUE syntax error: ")
 		}
 		src.value = src.ctx.BuildFile(f)
 		if err := src.value.Err(); err != nil {
-			return src, src.diagnostics(err)
+			return src, src.diagnostics(allErrors(src.value, err))
 		}
 		return src, nil
 	}
@@ -168,7 +168,7 @@ func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 	}
 	if err := v.Err(); err != nil {
 		s.value = v
-		return cue.Value{}, s.diagnostics(err)
+		return cue.Value{}, s.diagnostics(allErrors(v, err))
 	}
 	return v, nil
 }
@@ -187,17 +187,19 @@ func isEmptyYAML(f *ast.File) bool {
 	return ok && b.Op == token.OR
 }
 
+// loadCUE loads CUE files, or a directory, as one instance. cue/load resolves imports (of the
+// kubeforge schema, say) from the module the description is in, so it runs from the
+// description's directory, wherever kubeforge is run from.
 func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
-	// cue/load reads "a/b" as an import path; a file path must look like one.
-	rel := make([]string, len(args))
-	for i, p := range args {
-		rel[i] = p
-		if !filepath.IsAbs(p) && !strings.HasPrefix(p, ".") {
-			rel[i] = "." + string(filepath.Separator) + p
-		}
-	}
-	insts := load.Instances(rel, &load.Config{})
 	relative := !slices.ContainsFunc(args, filepath.IsAbs)
+	if ds := s.parseCUE(args, relative); len(ds) > 0 {
+		return cue.Value{}, ds
+	}
+	dir, rel, err := cueArgs(args)
+	if err != nil {
+		return cue.Value{}, diag.List{ioError(args[0], err)}
+	}
+	insts := load.Instances(rel, &load.Config{Dir: dir})
 	if len(insts) != 1 {
 		return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: args[0]},
 			Summary: fmt.Sprintf("the CUE files form %d packages; give the files of one package", len(insts))}}
@@ -208,14 +210,81 @@ func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
 	}
 	if inst.Err != nil {
 		s.readFilesOf(inst.Err, relative)
-		return cue.Value{}, s.syntaxDiagnostics(inst.Err, "CUE")
+		return cue.Value{}, s.syntaxDiagnostics(inst.Err, "cannot load the CUE package: ")
 	}
 	v := s.ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
 		s.value = v
-		return cue.Value{}, s.diagnostics(err)
+		return cue.Value{}, s.diagnostics(allErrors(v, err))
 	}
 	return v, nil
+}
+
+// cueArgs returns the directory to load CUE from (the first argument's) and the arguments
+// relative to it, written as cue/load reads file paths ("./a.cue", not an import path "a.cue").
+func cueArgs(args []string) (string, []string, error) {
+	first, err := filepath.Abs(args[0])
+	if err != nil {
+		return "", nil, err
+	}
+	dir := first
+	if fi, err := os.Stat(first); err == nil && !fi.IsDir() {
+		dir = filepath.Dir(first)
+	}
+	rel := make([]string, len(args))
+	for i, a := range args {
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return "", nil, err
+		}
+		r, err := filepath.Rel(dir, abs)
+		if err != nil {
+			return "", nil, err
+		}
+		if r != "." && !strings.HasPrefix(r, "..") {
+			r = "." + string(filepath.Separator) + r
+		}
+		rel[i] = r
+	}
+	return dir, rel, nil
+}
+
+// parseCUE parses the CUE files named, or the .cue files of the directories named, and
+// reports their syntax errors (cue/load would report them mixed with other problems).
+func (s *Source) parseCUE(args []string, relative bool) diag.List {
+	var files []string
+	for _, a := range args {
+		if fi, err := os.Stat(a); err == nil && fi.IsDir() {
+			m, _ := filepath.Glob(filepath.Join(a, "*.cue"))
+			files = append(files, m...)
+		} else {
+			files = append(files, a)
+		}
+	}
+	var out diag.List
+	for _, f := range files {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			continue
+		}
+		s.readFile(abs, relative)
+		data, ok := s.Files[s.names[abs]]
+		if !ok {
+			continue
+		}
+		if _, err := parser.ParseFile(abs, data); err != nil {
+			out = append(out, s.syntaxDiagnostics(err, "CUE syntax error: ")...)
+		}
+	}
+	return out
+}
+
+// allErrors returns every error of a value that failed to build (Err gives the first only).
+func allErrors(v cue.Value, err error) error {
+	if all := v.Validate(); all != nil {
+		return all
+	}
+	return err
 }
 
 // readFile keeps the text of a CUE file, to quote it in diagnostics, under the name shown
@@ -252,13 +321,13 @@ func (s *Source) readFilesOf(err error, relative bool) {
 }
 
 // syntaxDiagnostics reports errors found reading files (CUE's parser, cue/load), which have no
-// field path.
-func (s *Source) syntaxDiagnostics(err error, language string) diag.List {
+// field path, each summary starting with prefix.
+func (s *Source) syntaxDiagnostics(err error, prefix string) diag.List {
 	var out diag.List
 	seen := map[string]bool{}
 	for _, e := range cueerrors.Errors(err) {
 		f, args := e.Msg()
-		d := diag.Diagnostic{Severity: diag.Error, Summary: language + " syntax error: " + fmt.Sprintf(f, args...)}
+		d := diag.Diagnostic{Severity: diag.Error, Summary: prefix + fmt.Sprintf(f, args...)}
 		if p := e.Position(); p.IsValid() {
 			d.Pos = s.position(p)
 		}

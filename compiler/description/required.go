@@ -8,11 +8,11 @@ import (
 	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
-// missingFields reports every required field the schema sch asks for that the user's value v
-// lacks, in v and in what it nests, skipping the top-level field skip. CUE stops reporting a
-// missing field as soon as another field of the same value is wrong, so kubeforge looks
-// itself, and only for values CUE found wrong.
-func (s *Source) missingFields(v, sch cue.Value, path fieldPath, skip string) diag.List {
+// structureDiagnostics reports every required field the schema sch asks for that the user's
+// value v lacks, and every field v has that sch does not know, in v and in what it nests,
+// skipping the top-level field skip. CUE stops reporting these as soon as another field of the
+// same value is wrong, so kubeforge looks itself, and only in values CUE found wrong.
+func (s *Source) structureDiagnostics(v, sch cue.Value, path fieldPath, skip string) diag.List {
 	var out diag.List
 	switch v.IncompleteKind() {
 	case cue.StructKind:
@@ -36,9 +36,12 @@ func (s *Source) missingFields(v, sch cue.Value, path fieldPath, skip string) di
 			if len(path) == 0 && e.name == skip {
 				continue
 			}
-			if c := schemaChild(sch, e); c.Exists() {
-				out = append(out, s.missingFields(it.Value(), c, child(path, e), "")...)
+			c := schemaChild(sch, e)
+			if !c.Exists() {
+				out = append(out, s.unknownField(child(path, e)))
+				continue
 			}
+			out = append(out, s.structureDiagnostics(it.Value(), c, child(path, e), "")...)
 		}
 	case cue.ListKind:
 		it, err := v.List()
@@ -48,7 +51,7 @@ func (s *Source) missingFields(v, sch cue.Value, path fieldPath, skip string) di
 		for i := 0; it.Next(); i++ {
 			e := pathElem{index: i, isIndex: true}
 			if c := schemaChild(sch, e); c.Exists() {
-				out = append(out, s.missingFields(it.Value(), c, child(path, e), "")...)
+				out = append(out, s.structureDiagnostics(it.Value(), c, child(path, e), "")...)
 			}
 		}
 	}

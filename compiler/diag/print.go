@@ -11,8 +11,8 @@ import (
 // Sources gives the text of the files diagnostics point into, to quote the offending line.
 type Sources map[string][]byte
 
-// line returns line n (from 1) of file, without its newline.
-func (s Sources) line(file string, n int) (string, bool) {
+// Line returns line n (from 1) of file, without its newline.
+func (s Sources) Line(file string, n int) (string, bool) {
 	src, ok := s[file]
 	if !ok || n < 1 {
 		return "", false
@@ -48,7 +48,7 @@ func WriteText(w io.Writer, l List, src Sources) error {
 		if d.Detail != "" {
 			fmt.Fprintf(&b, "    %s\n", d.Detail)
 		}
-		if text, ok := src.line(d.Pos.File, d.Pos.Line); ok {
+		if text, ok := src.Line(d.Pos.File, d.Pos.Line); ok {
 			fmt.Fprintf(&b, "    %4d | %s\n", d.Pos.Line, strings.ReplaceAll(text, "\t", " "))
 			if d.Pos.Column > 0 {
 				fmt.Fprintf(&b, "         | %s^\n", strings.Repeat(" ", d.Pos.Column-1))

@@ -20,6 +20,12 @@ have_all() {
 }
 if have_all; then echo "$OUT"; exit 0; fi
 
+# Test packages run in parallel and may all ask at once: one builds, the others wait for it.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/build.lock"
+flock 9
+if have_all; then echo "$OUT"; exit 0; fi
+
 work=$CACHE/build/k8s-$K8S_VERSION
 mkdir -p "$work" "$OUT"
 staging=v0.${K8S_VERSION#v1.}

@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,24 +13,8 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 )
 
-// binDir returns the directory of the real v1.37 binaries, built (or found in the cache) by
-// the e2e script; the test is skipped when they cannot be had.
-func binDir(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: not running the real binaries")
-	}
-	out, err := exec.Command("../../e2e/tools/build-binaries.sh").Output()
-	if err != nil {
-		t.Skipf("real Kubernetes binaries unavailable (e2e/tools/build-binaries.sh: %v)", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	dir := lines[len(lines)-1]
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Skipf("real Kubernetes binaries unavailable: build-binaries.sh printed %q", dir)
-	}
-	return dir
-}
+// binDir returns the directory of the real v1.37 binaries.
+func binDir(t *testing.T) string { return realbin.Dir(t) }
 
 // kubeadmVersion returns the minor of a kubeadm binary and its full version.
 func kubeadmVersion(t *testing.T, kubeadm string) (int, string) {

@@ -1,7 +1,7 @@
 package kubelet
 
 import (
-	"os"
+	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"os/exec"
 	"slices"
 	"strings"
@@ -101,13 +101,7 @@ func TestKubeadmFlagsOnExamples(t *testing.T) {
 
 // The flags kubeforge passes must exist in the real kubelet (when the test binaries are built).
 func TestKubeadmFlagsKnownToKubelet(t *testing.T) {
-	bin := os.Getenv("KUBEFORGE_KUBELET")
-	if bin == "" {
-		bin = "/root/.cache/kubeforge/bin/k8s-v1.37.1-etcd-v3.7.3/kubelet"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("no kubelet binary at %s (e2e/tools/build-binaries.sh builds it)", bin)
-	}
+	bin := realbin.Path(t, "kubelet")
 	help, _ := exec.Command(bin, "--help").CombinedOutput()
 	c := loadYAML(t, flagsCluster)
 	for _, h := range c.Hosts[:2] {

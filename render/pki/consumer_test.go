@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"log"
 	"net"
@@ -21,20 +22,8 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 )
 
-// realBinary finds a Kubernetes or etcd binary: on PATH, or where e2e/tools/build-binaries.sh
-// caches them.
-func realBinary(t *testing.T, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	home, _ := os.UserHomeDir()
-	if m, _ := filepath.Glob(filepath.Join(home, ".cache/kubeforge/bin/*", name)); len(m) > 0 {
-		return m[len(m)-1]
-	}
-	t.Skipf("%s not found (e2e/tools/build-binaries.sh builds it)", name)
-	return ""
-}
+// realBinary returns the path of a real Kubernetes or etcd binary.
+func realBinary(t *testing.T, name string) string { return realbin.Path(t, name) }
 
 // pairFrom returns the key pair of a host's certificate and key artifacts.
 func pairFrom(t *testing.T, r *Result, h *compiler.Host, certPath, keyPath string) tls.Certificate {

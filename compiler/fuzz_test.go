@@ -1,0 +1,57 @@
+package compiler
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fuzzNames are the file names a fuzzed input is loaded as: the format follows the name.
+var fuzzNames = []string{"f.yaml", "f.json", "f.cue"}
+
+// FuzzLoad checks that any input, read as YAML, JSON or CUE, gives either a model or errors,
+// each error with a summary, and never panics or hangs. Seeded with the corpus.
+func FuzzLoad(f *testing.F) {
+	for _, kind := range []string{"valid", "invalid"} {
+		paths, _ := filepath.Glob(filepath.Join("testdata", kind, "*"))
+		sub, _ := filepath.Glob(filepath.Join("testdata", kind, "*", "*"))
+		for _, p := range append(paths, sub...) {
+			data, err := os.ReadFile(p)
+			if err != nil || strings.HasSuffix(p, ".want") {
+				continue
+			}
+			for i, n := range fuzzNames {
+				if filepath.Ext(p) == filepath.Ext(n) {
+					f.Add(uint8(i), data)
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, format uint8, data []byte) {
+		name := fuzzNames[int(format)%len(fuzzNames)]
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c, _, ds := LoadBytes(name, data)
+			switch {
+			case c == nil && !ds.HasErrors():
+				t.Errorf("no model and no error; diagnostics: %v", ds)
+			case c != nil && ds.HasErrors():
+				t.Errorf("a model despite errors: %v", ds)
+			}
+			for _, d := range ds {
+				if d.Summary == "" || d.Pos.File == "" {
+					t.Errorf("diagnostic without summary or file: %+v", d)
+				}
+			}
+		}()
+		// A generous bound: loading a small input takes milliseconds; only a hang gets here.
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Fatalf("loading %s did not finish in a minute:\n%q", name, data)
+		}
+	})
+}
