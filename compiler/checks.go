@@ -33,6 +33,7 @@ var checks = []check{
 	{"controller-manager node CIDRs", (*checker).allocateNodeCIDRs},
 	{"image GC", (*checker).imageGC},
 	{"dual-stack addresses", (*checker).dualStackHosts},
+	{"managed flags", (*checker).managedArgs},
 }
 
 // Check runs every cross-field check and returns all the problems found.
