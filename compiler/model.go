@@ -122,6 +122,10 @@ type PKI struct {
 	KeyAlgorithm KeyAlgorithm
 	CAValidity   time.Duration
 	CertValidity time.Duration
+	// ExternalCA is set by the PKI step when the cluster CA's key is kept outside the store
+	// (kubeadm's external CA mode): no host receives ca.key, so nothing may be told to sign
+	// with it.
+	ExternalCA bool
 }
 
 type Proxy struct {

@@ -45,6 +45,7 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 		if res.PKI, err = pki.Issue(c, po); err != nil {
 			return nil, err
 		}
+		c.PKI.ExternalCA = res.PKI.ExternalCA()
 		extra = res.PKI.HostArtifacts
 	}
 	if res.Hosts, err = Hosts(c, hosts, extra); err != nil {

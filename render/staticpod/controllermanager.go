@@ -30,22 +30,28 @@ func controllerManagerPod(c *compiler.Cluster, facts minorFacts) (*corev1.Pod, [
 		"service-account-private-key-file": compiler.ServiceAccountKeyPath,
 		"use-service-account-credentials":  "true",
 	}
+	if c.PKI.ExternalCA {
+		// As kubeadm does: the controller-manager cannot sign CSRs without the CA key, so the
+		// signing flags are emptied (kubelet client certificates are then renewed by the
+		// operator's CA, not by CSR approval).
+		defaults["cluster-signing-cert-file"] = ""
+		defaults["cluster-signing-key-file"] = ""
+		sources = append(sources, "pki")
+	}
 	if len(c.Network.PodSubnets) > 0 {
 		defaults["allocate-node-cidrs"] = "true"
 		defaults["cluster-cidr"] = joinPrefixes(c.Network.PodSubnets)
 		defaults["service-cluster-ip-range"] = joinPrefixes(c.Network.ServiceSubnets)
 		sources = append(sources, "networking.podSubnets", "networking.serviceSubnets")
-		// The per-family mask flags are the only ones valid for every stack; the
-		// controller-manager refuses them next to the user's single --node-cidr-mask-size.
-		if _, single := c.ControllerManager.ExtraArgs["node-cidr-mask-size"]; !single {
-			for _, p := range c.Network.PodSubnets {
-				if p.Addr().Is4() {
-					defaults["node-cidr-mask-size-ipv4"] = strconv.Itoa(c.Network.NodeMaskIPv4)
-					sources = append(sources, "networking.nodeCIDRMaskSize.ipv4")
-				} else {
-					defaults["node-cidr-mask-size-ipv6"] = strconv.Itoa(c.Network.NodeMaskIPv6)
-					sources = append(sources, "networking.nodeCIDRMaskSize.ipv6")
-				}
+		// The per-family mask flags are the only ones valid for every stack (the compiler
+		// refuses a single --node-cidr-mask-size in extraArgs).
+		for _, p := range c.Network.PodSubnets {
+			if p.Addr().Is4() {
+				defaults["node-cidr-mask-size-ipv4"] = strconv.Itoa(c.Network.NodeMaskIPv4)
+				sources = append(sources, "networking.nodeCIDRMaskSize.ipv4")
+			} else {
+				defaults["node-cidr-mask-size-ipv6"] = strconv.Itoa(c.Network.NodeMaskIPv6)
+				sources = append(sources, "networking.nodeCIDRMaskSize.ipv6")
 			}
 		}
 	}

@@ -106,14 +106,19 @@ func TestNodeCIDRAllocation(t *testing.T) {
 			noFlag(t, cm, f)
 		}
 	})
-	t.Run("user's single mask flag", func(t *testing.T) {
-		c := load(t, "../../examples/dual-stack.yaml")
-		c.ControllerManager.ExtraArgs = compiler.Args{"node-cidr-mask-size": "26"}
-		c.Network.PodSubnets = c.Network.PodSubnets[:1]
-		cm := pod(t, c, host(t, c, "cp1"), "kube-controller-manager")
-		wantFlag(t, cm, "node-cidr-mask-size", "26")
-		noFlag(t, cm, "node-cidr-mask-size-ipv4")
-	})
+}
+
+// TestExternalCAEmptiesSigningFlags: without the CA key (external CA mode), the
+// controller-manager is told not to sign, as kubeadm does, instead of pointing at a key no
+// host receives.
+func TestExternalCAEmptiesSigningFlags(t *testing.T) {
+	c := load(t, "../../examples/ha.yaml")
+	cm := pod(t, c, host(t, c, "cp1"), "kube-controller-manager")
+	wantFlag(t, cm, "cluster-signing-key-file", compiler.CAKeyPath)
+	c.PKI.ExternalCA = true
+	cm = pod(t, c, host(t, c, "cp1"), "kube-controller-manager")
+	wantFlag(t, cm, "cluster-signing-cert-file", "")
+	wantFlag(t, cm, "cluster-signing-key-file", "")
 }
 
 // TestStackedMembers: each of three stacked members has its own name and URLs, and all
