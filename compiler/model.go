@@ -259,3 +259,13 @@ type Kubelet struct {
 	// last, for provenance and for the position of diagnostics.
 	Origin map[string]string
 }
+
+// Host returns the host named name.
+func (c *Cluster) Host(name string) (*Host, bool) {
+	for _, h := range c.Hosts {
+		if h.Name == name {
+			return h, true
+		}
+	}
+	return nil, false
+}

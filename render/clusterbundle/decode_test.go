@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"strings"
 	"testing"
@@ -140,7 +141,7 @@ func TestEveryManifestDecodesStrictly(t *testing.T) {
 // The decoder the tests rely on must reject what the apiserver would: an unknown field, a
 // wrong type, a duplicate key.
 func TestStrictDecoderRejectsBadManifests(t *testing.T) {
-	c := load(t, "../../examples/ha.yaml")
+	c := compilertest.Load(t, "../../examples/ha.yaml")
 	var ds []byte
 	for _, a := range render(t, c) {
 		if strings.HasSuffix(a.Path, "-daemonset-kube-proxy.yaml") {

@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -23,20 +24,6 @@ var examplePaths = []string{
 // loaded caches descriptions by path: the large example takes a while to load. Tests must not
 // change a cluster they get from load.
 var loaded sync.Map
-
-// load returns a checked description from a file.
-func load(t *testing.T, path string) *compiler.Cluster {
-	t.Helper()
-	if c, ok := loaded.Load(path); ok {
-		return c.(*compiler.Cluster)
-	}
-	c, _, diags := compiler.Load(path)
-	if diags.HasErrors() {
-		t.Fatalf("%s: %v", path, diags)
-	}
-	loaded.Store(path, c)
-	return c
-}
 
 // loadBytes returns a checked description from text.
 func loadBytes(t *testing.T, text string) *compiler.Cluster {
@@ -62,7 +49,7 @@ func render(t *testing.T, c *compiler.Cluster) []artifact.Artifact {
 func forEachExample(t *testing.T, f func(t *testing.T, c *compiler.Cluster)) {
 	for _, p := range examplePaths {
 		t.Run(filepath.Base(filepath.Dir(p))+"/"+filepath.Base(p), func(t *testing.T) {
-			f(t, load(t, p))
+			f(t, compilertest.Load(t, p))
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"os"
 	"os/exec"
@@ -101,7 +102,7 @@ func TestKubeadmReadsUploadedConfiguration(t *testing.T) {
 // refuse a field its types do not have, in each of the documents.
 func TestKubeadmRejectsUnknownFields(t *testing.T) {
 	kubeadm := filepath.Join(binDir(t), "kubeadm")
-	docs := strings.Split(kubeadmDocuments(t, load(t, "../../examples/ha.yaml")), "---\n")
+	docs := strings.Split(kubeadmDocuments(t, compilertest.Load(t, "../../examples/ha.yaml")), "---\n")
 	for i := range docs {
 		bad := append([]string{}, docs...)
 		bad[i] += "notAKubeadmField: 1\n"

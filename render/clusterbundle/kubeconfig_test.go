@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"math/big"
 	"os"
@@ -60,7 +61,7 @@ func kubectlReads(t *testing.T, kubectl string, data []byte) *kubeconfig.Config 
 }
 
 func TestClusterInfo(t *testing.T) {
-	c := load(t, "../../examples/ha.yaml")
+	c := compilertest.Load(t, "../../examples/ha.yaml")
 	ca := testCA(t)
 	a, err := ClusterInfo(c, ca)
 	if err != nil {
@@ -100,7 +101,7 @@ func TestClusterInfo(t *testing.T) {
 // must read back every field we wrote.
 func TestKubeProxyKubeconfigReadByKubectl(t *testing.T) {
 	kubectl := filepath.Join(binDir(t), "kubectl")
-	c := load(t, "../../examples/dual-stack.yaml")
+	c := compilertest.Load(t, "../../examples/dual-stack.yaml")
 	cm := one(t, decodeBundle(t, render(t, c)), named[*corev1.ConfigMap]("kube-proxy"))
 	data := []byte(cm.Data["kubeconfig.conf"])
 	ours, err := decodeKubeconfig(data)

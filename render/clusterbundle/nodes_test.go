@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"maps"
 	"slices"
 	"testing"
@@ -24,7 +25,7 @@ func nodesOf(t *testing.T, c *compiler.Cluster) map[string]*corev1.Node {
 }
 
 func TestControlPlaneRoleLabelThroughTheBundle(t *testing.T) {
-	c := load(t, "../../examples/ha.yaml")
+	c := compilertest.Load(t, "../../examples/ha.yaml")
 	nodes := nodesOf(t, c)
 	cps := c.HostsWith(compiler.RoleControlPlane)
 	if len(cps) != 3 {
@@ -113,7 +114,7 @@ func TestCustomTaintsReachTheNode(t *testing.T) {
 }
 
 func TestDedicatedEtcdHostsGetNoNode(t *testing.T) {
-	c := load(t, "../../examples/dedicated-etcd.yaml")
+	c := compilertest.Load(t, "../../examples/dedicated-etcd.yaml")
 	nodes := nodesOf(t, c)
 	etcd := c.HostsWith(compiler.RoleEtcd)
 	if len(etcd) == 0 {
@@ -131,7 +132,7 @@ func TestDedicatedEtcdHostsGetNoNode(t *testing.T) {
 
 // A host that is control plane and worker at once keeps the role label but takes workloads.
 func TestControlPlaneWorkerIsLabelledNotTainted(t *testing.T) {
-	n := nodesOf(t, load(t, "../../examples/single-node.yaml"))["lab1"]
+	n := nodesOf(t, compilertest.Load(t, "../../examples/single-node.yaml"))["lab1"]
 	if n == nil {
 		t.Fatal("no Node for lab1")
 	}

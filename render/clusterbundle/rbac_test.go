@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"slices"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func subjectStrings(ss []rbacv1.Subject) []string {
 }
 
 func TestRBACIsKubeadms(t *testing.T) {
-	d := decodeBundle(t, render(t, load(t, "../../examples/ha.yaml")))
+	d := decodeBundle(t, render(t, compilertest.Load(t, "../../examples/ha.yaml")))
 	got := map[string]binding{}
 	for _, b := range find[*rbacv1.ClusterRoleBinding](d, nil) {
 		got["/"+b.Name] = binding{b.RoleRef.Kind + "/" + b.RoleRef.Name, subjectStrings(b.Subjects)}

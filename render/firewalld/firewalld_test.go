@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"path"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,15 +16,6 @@ import (
 )
 
 var examples = []string{"ha.yaml", "single-node.yaml", "dedicated-etcd.yaml", "dual-stack.yaml"}
-
-func load(t *testing.T, name string) *compiler.Cluster {
-	t.Helper()
-	c, _, diags := compiler.Load(filepath.Join("../../examples", name))
-	if diags.HasErrors() {
-		t.Fatalf("load %s: %v", name, diags)
-	}
-	return c
-}
 
 // loadInline loads a one-host-per-role description with extra top-level YAML prepended.
 func loadInline(t *testing.T, extra string) *compiler.Cluster {
@@ -43,17 +34,6 @@ hosts:
 		t.Fatalf("load: %v", diags)
 	}
 	return c
-}
-
-func host(t *testing.T, c *compiler.Cluster, name string) *compiler.Host {
-	t.Helper()
-	for _, h := range c.Hosts {
-		if h.Name == name {
-			return h
-		}
-	}
-	t.Fatalf("no host %s", name)
-	return nil
 }
 
 func render(t *testing.T, c *compiler.Cluster, h *compiler.Host) []artifact.Artifact {
@@ -154,8 +134,8 @@ func expectPorts(t *testing.T, o opened, what string, open, closed []int) {
 }
 
 func TestHAControlPlane(t *testing.T) {
-	c := load(t, "ha.yaml")
-	o := parse(t, c, render(t, c, host(t, c, "cp1")))
+	c := compilertest.Load(t, "ha.yaml")
+	o := parse(t, c, render(t, c, compilertest.Host(t, c, "cp1")))
 	expectPorts(t, o, "ha cp1", []int{6443, 2379, 2380, 10250}, []int{10257, 10259, 2381, 10248, 30000})
 	if !o.hasEntry("2379-2380", "tcp") {
 		t.Errorf("etcd ports not written as 2379-2380/tcp: %+v", o.services)
@@ -166,8 +146,8 @@ func TestHAControlPlane(t *testing.T) {
 }
 
 func TestHAWorker(t *testing.T) {
-	c := load(t, "ha.yaml")
-	o := parse(t, c, render(t, c, host(t, c, "w1")))
+	c := compilertest.Load(t, "ha.yaml")
+	o := parse(t, c, render(t, c, compilertest.Host(t, c, "w1")))
 	expectPorts(t, o, "ha w1", []int{10250, 30000, 31000, 32767}, []int{6443, 2379, 2380, 10257, 10259, 29999, 32768})
 	if !o.hasEntry("30000-32767", "tcp") {
 		t.Errorf("NodePort range not written as one range: %+v", o.services)
@@ -175,7 +155,7 @@ func TestHAWorker(t *testing.T) {
 }
 
 func TestSingleNodeHasBothRoles(t *testing.T) {
-	c := load(t, "single-node.yaml")
+	c := compilertest.Load(t, "single-node.yaml")
 	o := parse(t, c, render(t, c, c.Hosts[0]))
 	var names []string
 	for _, s := range o.zone.Services {
@@ -190,7 +170,7 @@ func TestSingleNodeHasBothRoles(t *testing.T) {
 
 func TestCustomAPIServerPort(t *testing.T) {
 	c := loadInline(t, "apiServer: {bindPort: 8443}\n")
-	arts := render(t, c, host(t, c, "cp"))
+	arts := render(t, c, compilertest.Host(t, c, "cp"))
 	expectPorts(t, parse(t, c, arts), "bindPort 8443", []int{8443}, []int{6443})
 	svc := arts[0]
 	if !strings.HasSuffix(svc.Path, "/kubeforge-control-plane.xml") || !slices.Contains(svc.Sources, "apiServer.bindPort") {
@@ -200,16 +180,16 @@ func TestCustomAPIServerPort(t *testing.T) {
 
 func TestControllerManagerBindAddress(t *testing.T) {
 	c := loadInline(t, "controllerManager: {extraArgs: {bind-address: 0.0.0.0}}\n")
-	arts := render(t, c, host(t, c, "cp"))
+	arts := render(t, c, compilertest.Host(t, c, "cp"))
 	expectPorts(t, parse(t, c, arts), "controller-manager on 0.0.0.0", []int{10257}, []int{10259})
 	if !slices.Contains(arts[0].Sources, `controllerManager.extraArgs["bind-address"]`) {
 		t.Errorf("sources = %v", arts[0].Sources)
 	}
 	// A worker runs no controller-manager.
-	expectPorts(t, parse(t, c, render(t, c, host(t, c, "w"))), "worker", nil, []int{10257})
+	expectPorts(t, parse(t, c, render(t, c, compilertest.Host(t, c, "w"))), "worker", nil, []int{10257})
 
 	c = loadInline(t, "scheduler: {extraArgs: {bind-address: \"::\"}}\n")
-	expectPorts(t, parse(t, c, render(t, c, host(t, c, "cp"))), "scheduler on ::", []int{10259}, []int{10257})
+	expectPorts(t, parse(t, c, render(t, c, compilertest.Host(t, c, "cp"))), "scheduler on ::", []int{10259}, []int{10257})
 }
 
 func TestDisabled(t *testing.T) {
@@ -223,7 +203,7 @@ func TestDisabled(t *testing.T) {
 }
 
 func TestDedicatedEtcd(t *testing.T) {
-	c := load(t, "dedicated-etcd.yaml")
+	c := compilertest.Load(t, "dedicated-etcd.yaml")
 	for _, h := range c.Hosts {
 		arts := render(t, c, h)
 		for _, a := range arts {
@@ -256,7 +236,7 @@ func TestDedicatedEtcd(t *testing.T) {
 }
 
 func TestPublicZoneKeepsStockServices(t *testing.T) {
-	c := load(t, "ha.yaml")
+	c := compilertest.Load(t, "ha.yaml")
 	o := parse(t, c, render(t, c, c.Hosts[0]))
 	for _, s := range []string{"ssh", "dhcpv6-client"} {
 		if !slices.Contains(o.zone.Services, zoneItem{Name: s}) {
@@ -268,7 +248,7 @@ func TestPublicZoneKeepsStockServices(t *testing.T) {
 // Every port written comes from the table, and every table port for the host is written.
 func TestPortsExactlyFromTable(t *testing.T) {
 	for _, ex := range examples {
-		c := load(t, ex)
+		c := compilertest.Load(t, ex)
 		for _, h := range c.Hosts {
 			want, got := map[string]bool{}, map[string]bool{}
 			for _, p := range c.PortsFor(h) {
@@ -298,7 +278,7 @@ func TestPortsExactlyFromTable(t *testing.T) {
 
 func TestFilesDeterministicAndMode(t *testing.T) {
 	for _, ex := range examples {
-		c1, c2 := load(t, ex), load(t, ex)
+		c1, c2 := compilertest.Load(t, ex), compilertest.Load(t, ex)
 		for i := range c1.Hosts {
 			a1, a2 := render(t, c1, c1.Hosts[i]), render(t, c2, c2.Hosts[i])
 			if len(a1) != len(a2) {

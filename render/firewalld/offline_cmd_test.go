@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"maps"
 	"os"
 	"os/exec"
@@ -80,7 +81,7 @@ func checkConfig(cmdline []string, dir string) error {
 func TestFirewalldAcceptsEveryHost(t *testing.T) {
 	cmd := offlineCmd(t)
 	for _, ex := range examples {
-		c := load(t, ex)
+		c := compilertest.Load(t, ex)
 		for _, h := range c.Hosts {
 			arts := render(t, c, h)
 			if err := checkConfig(cmd, layout(t, arts, c.Firewall.Zone)); err != nil {
@@ -104,8 +105,8 @@ func TestFirewalldAcceptsStockZones(t *testing.T) {
 // The harness must fail on what firewalld refuses, or the tests above prove nothing.
 func TestFirewalldHarnessDetectsErrors(t *testing.T) {
 	cmd := offlineCmd(t)
-	c := load(t, "ha.yaml")
-	good := render(t, c, host(t, c, "cp1"))
+	c := compilertest.Load(t, "ha.yaml")
+	good := render(t, c, compilertest.Host(t, c, "cp1"))
 	if err := checkConfig(cmd, layout(t, good, "public")); err != nil {
 		t.Fatalf("baseline: %v", err)
 	}

@@ -3,6 +3,7 @@ package hostconfig
 import (
 	"bufio"
 	"bytes"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,15 +15,6 @@ import (
 )
 
 var examples = []string{"ha.yaml", "single-node.yaml", "dedicated-etcd.yaml", "dual-stack.yaml"}
-
-func load(t *testing.T, name string) *compiler.Cluster {
-	t.Helper()
-	c, _, diags := compiler.Load(filepath.Join("../../examples", name))
-	if diags.HasErrors() {
-		t.Fatalf("load %s: %v", name, diags)
-	}
-	return c
-}
 
 func loadBytes(t *testing.T, yaml string) *compiler.Cluster {
 	t.Helper()
@@ -76,7 +68,7 @@ func values(ss []setting) map[string]string {
 }
 
 func TestSysctlRequiredSettings(t *testing.T) {
-	c := load(t, "ha.yaml")
+	c := compilertest.Load(t, "ha.yaml")
 	a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
 	if a.Mode != 0o644 || a.UID != 0 || a.GID != 0 {
 		t.Errorf("mode/owner = %v %d:%d, want 0644 root", a.Mode, a.UID, a.GID)
@@ -96,7 +88,7 @@ func TestSysctlRequiredSettings(t *testing.T) {
 }
 
 func TestSysctlIPv6ForwardingAndUserOverrides(t *testing.T) {
-	c := load(t, "dual-stack.yaml")
+	c := compilertest.Load(t, "dual-stack.yaml")
 	a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
 	got := values(parseSysctl(t, a.Data))
 	if got["net.ipv6.conf.all.forwarding"] != "1" {
@@ -156,7 +148,7 @@ hosts: [{name: a, addresses: [10.0.0.1], roles: [control-plane, worker]}]
 
 func TestSysctlDeterministic(t *testing.T) {
 	for _, ex := range examples {
-		c1, c2 := load(t, ex), load(t, ex)
+		c1, c2 := compilertest.Load(t, ex), compilertest.Load(t, ex)
 		a1 := find(t, Artifacts(c1, c1.Hosts[0]), compiler.SysctlPath)
 		a2 := find(t, Artifacts(c2, c2.Hosts[0]), compiler.SysctlPath)
 		if !bytes.Equal(a1.Data, a2.Data) {
@@ -166,7 +158,7 @@ func TestSysctlDeterministic(t *testing.T) {
 }
 
 func TestModulesLoad(t *testing.T) {
-	c := load(t, "ha.yaml")
+	c := compilertest.Load(t, "ha.yaml")
 	a := find(t, Artifacts(c, c.Hosts[0]), compiler.ModulesLoadPath)
 	if a.Mode != 0o644 {
 		t.Errorf("mode = %v", a.Mode)

@@ -3,6 +3,7 @@ package hostconfig
 import (
 	"bytes"
 	"fmt"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func dryRun(t *testing.T, data []byte) error {
 func TestSysctlKeysExistOnKernel(t *testing.T) {
 	lookPath(t, "sysctl")
 	for _, ex := range examples {
-		c := load(t, ex)
+		c := compilertest.Load(t, ex)
 		for _, h := range c.Hosts {
 			a := find(t, Artifacts(c, h), compiler.SysctlPath)
 			if err := dryRun(t, a.Data); err != nil {
@@ -57,7 +58,7 @@ func TestSysctlKeysExistOnKernel(t *testing.T) {
 
 func TestSysctlDryRunRejectsUnknownKey(t *testing.T) {
 	lookPath(t, "sysctl")
-	c := load(t, "ha.yaml")
+	c := compilertest.Load(t, "ha.yaml")
 	a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
 	bad := append(append([]byte{}, a.Data...), "net.kubeforge.no_such_key = 1\n"...)
 	if err := dryRun(t, bad); err == nil {
@@ -110,7 +111,7 @@ func applyInNetns(t *testing.T, settings []setting) (map[string]string, error) {
 func TestSysctlNetValuesApplyInNetns(t *testing.T) {
 	lookPath(t, "sysctl", "unshare", "sh")
 	for _, ex := range examples {
-		c := load(t, ex)
+		c := compilertest.Load(t, ex)
 		a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
 		var net []setting
 		var keys []string

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"bytes"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"maps"
 	"reflect"
 	"slices"
@@ -171,7 +172,7 @@ func cmpOr(a, b string) string {
 }
 
 func TestConfigSetsEverySetting(t *testing.T) {
-	c := loadYAML(t, `
+	c := compilertest.LoadYAML(t, `
 apiVersion: kubeforge.dev/v1alpha1
 kind: Cluster
 name: t
@@ -259,13 +260,13 @@ func TestClusterConfigHasNoHostSpecifics(t *testing.T) {
 
 func TestInstanceConfig(t *testing.T) {
 	c := loadExample(t, "dedicated-etcd")
-	b := render(t, c, host(t, c, "node1"))
+	b := render(t, c, compilertest.Host(t, c, "node1"))
 	a := lookup(t, b, compiler.KubeletInstanceConfigPath)
 	if string(a.Data) != "containerRuntimeEndpoint: unix:///var/run/crio/crio.sock\n" {
 		t.Errorf("instance-config.yaml:\n%s", a.Data)
 	}
 	// A standalone etcd kubelet is never touched by kubeadm.
-	if _, ok := render(t, c, host(t, c, "etcd1")).Lookup(compiler.KubeletInstanceConfigPath); ok {
+	if _, ok := render(t, c, compilertest.Host(t, c, "etcd1")).Lookup(compiler.KubeletInstanceConfigPath); ok {
 		t.Error("etcd-only host has instance-config.yaml")
 	}
 }

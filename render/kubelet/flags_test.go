@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"os/exec"
 	"slices"
@@ -42,7 +43,7 @@ hosts:
 `
 
 func TestKubeadmFlags(t *testing.T) {
-	c := loadYAML(t, flagsCluster)
+	c := compilertest.LoadYAML(t, flagsCluster)
 	want := map[string][]string{
 		// Role labels are the API's to set (NodeRestriction); the load-balancer exclusion is
 		// the kubelet's.
@@ -103,7 +104,7 @@ func TestKubeadmFlagsOnExamples(t *testing.T) {
 func TestKubeadmFlagsKnownToKubelet(t *testing.T) {
 	bin := realbin.Path(t, "kubelet")
 	help, _ := exec.Command(bin, "--help").CombinedOutput()
-	c := loadYAML(t, flagsCluster)
+	c := compilertest.LoadYAML(t, flagsCluster)
 	for _, h := range c.Hosts[:2] {
 		for _, arg := range envArgs(t, lookup(t, render(t, c, h), compiler.KubeletEnvPath).Data) {
 			name, _, _ := strings.Cut(arg, "=")

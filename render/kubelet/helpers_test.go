@@ -29,26 +29,6 @@ func loadExample(t *testing.T, name string) *compiler.Cluster {
 	return c
 }
 
-func loadYAML(t *testing.T, src string) *compiler.Cluster {
-	t.Helper()
-	c, _, diags := compiler.LoadBytes("test.yaml", []byte(src))
-	if diags.HasErrors() {
-		t.Fatalf("description does not compile: %v", diags)
-	}
-	return c
-}
-
-func host(t *testing.T, c *compiler.Cluster, name string) *compiler.Host {
-	t.Helper()
-	for _, h := range c.Hosts {
-		if h.Name == name {
-			return h
-		}
-	}
-	t.Fatalf("no host %q", name)
-	return nil
-}
-
 func render(t *testing.T, c *compiler.Cluster, h *compiler.Host) *artifact.Bundle {
 	t.Helper()
 	arts, err := Artifacts(c, h)

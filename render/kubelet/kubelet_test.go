@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"bytes"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"slices"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func TestArtifactsPerRole(t *testing.T) {
 
 func TestEtcdServiceManager(t *testing.T) {
 	c := loadExample(t, "dedicated-etcd")
-	b := render(t, c, host(t, c, "etcd1"))
+	b := render(t, c, compilertest.Host(t, c, "etcd1"))
 	want := "[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml\nRestart=always\n"
 	got := string(lookup(t, b, compiler.KubeletDropInDir+"/20-etcd-service-manager.conf").Data)
 	if !strings.HasSuffix(got, want) {
@@ -60,7 +61,7 @@ func TestEtcdServiceManager(t *testing.T) {
 		}
 	}
 	// Hosts that join the cluster use kubeadm's drop-in, without a bootstrap kubeconfig.
-	node := string(lookup(t, render(t, c, host(t, c, "cp1")), compiler.KubeletDropInDir+"/10-kubeadm.conf").Data)
+	node := string(lookup(t, render(t, c, compilertest.Host(t, c, "cp1")), compiler.KubeletDropInDir+"/10-kubeadm.conf").Data)
 	if strings.Contains(node, "bootstrap") || !strings.Contains(node, "--kubeconfig=/etc/kubernetes/kubelet.conf") ||
 		!strings.Contains(node, "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env") {
 		t.Errorf("10-kubeadm.conf:\n%s", node)
@@ -68,7 +69,7 @@ func TestEtcdServiceManager(t *testing.T) {
 }
 
 func TestEtcdServiceManagerExtraArgs(t *testing.T) {
-	c := loadYAML(t, `
+	c := compilertest.LoadYAML(t, `
 apiVersion: kubeforge.dev/v1alpha1
 kind: Cluster
 name: t
@@ -77,7 +78,7 @@ hosts:
   - {name: cp1, addresses: [10.0.0.1], roles: [control-plane]}
   - {name: e1, addresses: [10.0.0.2], roles: [etcd], kubelet: {extraArgs: {v: "4", log-file: "/var/log/kubelet 100%.log"}}}
 `)
-	b := render(t, c, host(t, c, "e1"))
+	b := render(t, c, compilertest.Host(t, c, "e1"))
 	got := string(lookup(t, b, compiler.KubeletDropInDir+"/20-etcd-service-manager.conf").Data)
 	want := `ExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml "--log-file=/var/log/kubelet 100%%.log" --v=4` + "\n"
 	if !strings.Contains(got, want) {

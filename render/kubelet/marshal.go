@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"sync"
 
 	kubeletconfigv1beta1 "k8s.io/kubelet/config/v1beta1"
 	"sigs.k8s.io/yaml"
@@ -28,12 +29,19 @@ func marshalPruned(cfg *kubeletconfigv1beta1.KubeletConfiguration) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	zero, err := toTree(&kubeletconfigv1beta1.KubeletConfiguration{})
+	zero, err := zeroTree()
 	if err != nil {
 		return nil, err
 	}
 	return yaml.Marshal(prune(obj, zero))
 }
+
+// zeroTree returns the tree of an empty KubeletConfiguration, computed once: it is the same
+// for every host, and computing it per host cost as much as the host's own tree. Callers only
+// read it.
+var zeroTree = sync.OnceValues(func() (map[string]any, error) {
+	return toTree(&kubeletconfigv1beta1.KubeletConfiguration{})
+})
 
 // toTree returns v's JSON form as maps, slices and json.Numbers.
 func toTree(v any) (map[string]any, error) {

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"strings"
 	"testing"
 
@@ -72,7 +73,7 @@ func TestProxyRuntimeServices(t *testing.T) {
 		// Docker's daemon, not cri-dockerd, pulls the images.
 		{"cri-dockerd", []string{"cri-docker.service", "docker.service"}},
 	} {
-		c := loadYAML(t, `
+		c := compilertest.LoadYAML(t, `
 apiVersion: kubeforge.dev/v1alpha1
 kind: Cluster
 name: t

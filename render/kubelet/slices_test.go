@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"strings"
 	"testing"
 
@@ -63,7 +64,7 @@ func TestReservedCgroupSlices(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := loadYAML(t, reservedCgroupsCluster(tc.driver, tc.kube, tc.system))
+			c := compilertest.LoadYAML(t, reservedCgroupsCluster(tc.driver, tc.kube, tc.system))
 			b := render(t, c, c.Hosts[0])
 			cfg := strictDecode(t, lookup(t, b, compiler.KubeletConfigPath).Data)
 			if cfg.KubeReservedCgroup != tc.wantKube || cfg.SystemReservedCgroup != tc.wantSystem || cfg.CgroupDriver != tc.driver {
@@ -90,7 +91,7 @@ func TestReservedCgroupSlices(t *testing.T) {
 func TestNoSlicesWithoutEnforcement(t *testing.T) {
 	// Cgroups named but not enforced: the kubelet does not look for them.
 	src := strings.Replace(reservedCgroupsCluster("systemd", "/kube.slice", "/reserved.slice"), "[pods, kube-reserved, system-reserved]", "[pods]", 1)
-	c := loadYAML(t, src)
+	c := compilertest.LoadYAML(t, src)
 	for _, a := range render(t, c, c.Hosts[0]).Artifacts {
 		if strings.HasSuffix(a.Path, ".slice") || strings.HasSuffix(a.Path, "12-reserved-cgroups.conf") {
 			t.Errorf("unexpected %s", a.Path)
@@ -98,7 +99,7 @@ func TestNoSlicesWithoutEnforcement(t *testing.T) {
 	}
 	// The examples enforce only pods.
 	ex := loadExample(t, "ha")
-	for _, a := range render(t, ex, host(t, ex, "w3")).Artifacts {
+	for _, a := range render(t, ex, compilertest.Host(t, ex, "w3")).Artifacts {
 		if strings.HasSuffix(a.Path, ".slice") || strings.Contains(string(a.Data), "Slice=") {
 			t.Errorf("unexpected slice in %s", a.Path)
 		}

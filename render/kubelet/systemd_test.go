@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"crypto/sha256"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,7 +141,7 @@ func TestSystemdAcceptsEveryExample(t *testing.T) {
 // The harness must be able to fail: a typo in the unit, in a drop-in or in a slice, or a
 // second ExecStart without a reset, are refused.
 func TestSystemdVerifyRefusesBrokenUnits(t *testing.T) {
-	c := loadYAML(t, reservedCgroupsCluster("systemd", "/kube.slice", "/system.slice"))
+	c := compilertest.LoadYAML(t, reservedCgroupsCluster("systemd", "/kube.slice", "/system.slice"))
 	good := render(t, c, c.Hosts[0]).Artifacts
 	if out, err := systemdVerify(t, good, unitsOf(good)...); err != nil {
 		t.Fatalf("the unbroken files must pass first: %v\n%s", err, out)

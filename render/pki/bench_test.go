@@ -2,6 +2,7 @@ package pki
 
 import (
 	"fmt"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -14,7 +15,7 @@ import (
 // than through the description loader, whose cost is not the PKI's.
 func bigCluster(b *testing.B, n int) *compiler.Cluster {
 	b.Helper()
-	c := loadYAML(b, `apiVersion: kubeforge.dev/v1alpha1
+	c := compilertest.LoadYAML(b, `apiVersion: kubeforge.dev/v1alpha1
 kind: Cluster
 name: big
 controlPlaneEndpoint: api.big.example.com

@@ -3,7 +3,6 @@ package pki
 import (
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"io/fs"
@@ -56,7 +55,7 @@ func Check(dir string, now time.Time) ([]CertStatus, error) {
 			if err != nil {
 				return err
 			}
-			certs, err := pemCertificates(data)
+			certs, err := certificatesIn(data)
 			if err != nil {
 				return fmt.Errorf("%s: %v", p, err)
 			}
@@ -92,30 +91,6 @@ func Check(dir string, now time.Time) ([]CertStatus, error) {
 	return out, nil
 }
 
-// pemCertificates returns the certificates of a PEM file, skipping other blocks (a kubelet
-// pair file holds its key too); a file without any is an error.
-func pemCertificates(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for rest := data; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != blockCertificate {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no PEM certificate")
-	}
-	return out, nil
-}
 
 func status(file string, c *x509.Certificate, now time.Time) CertStatus {
 	left := c.NotAfter.Sub(now)

@@ -3,6 +3,7 @@ package pki
 import (
 	"bytes"
 	"encoding/json"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestCheckStore(t *testing.T) {
-	c := loadExample(t, "ha.yaml")
+	c := compilertest.Load(t, "ha.yaml")
 	dir, _ := committedStore(t, c)
 	now := t0.Add(24 * time.Hour)
 	st, err := Check(dir, now)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"log"
@@ -57,7 +58,7 @@ func pool(t *testing.T, pemData []byte) *x509.CertPool {
 func TestKubectlUsesKubeconfigs(t *testing.T) {
 	kubectl := realBinary(t, "kubectl")
 	c, r := issuedExample(t, "ha.yaml")
-	cp1 := host(t, c, "cp1")
+	cp1 := compilertest.Host(t, c, "cp1")
 	caCert, _ := lookup(r.HostArtifacts(cp1), compiler.CACertPath)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		peer := req.TLS.PeerCertificates[0]
@@ -83,7 +84,7 @@ func TestKubectlUsesKubeconfigs(t *testing.T) {
 		{"cp1", compiler.SchedulerConfPath, "192.168.10.11", "system:kube-scheduler []"},
 		{"w1", compiler.KubeletConfPath, "api.prod.example.com", "system:node:w1 [system:nodes]"},
 	} {
-		a, _ := lookup(r.HostArtifacts(host(t, c, tc.host)), tc.path)
+		a, _ := lookup(r.HostArtifacts(compilertest.Host(t, c, tc.host)), tc.path)
 		kc := filepath.Join(dir, tc.host+"-"+filepath.Base(tc.path))
 		if err := os.WriteFile(kc, a.Data, 0o600); err != nil {
 			t.Fatal(err)

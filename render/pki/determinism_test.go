@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -39,7 +40,7 @@ func TestDeterministicPKI(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for _, ex := range []string{"ha.yaml", "single-node.yaml"} {
 		t.Run(ex, func(t *testing.T) {
-			c := loadExample(t, ex)
+			c := compilertest.Load(t, ex)
 			a, b := deterministicRun(t, c, 1), deterministicRun(t, c, 1)
 			if d := cmp.Diff(a, b); d != "" {
 				t.Fatalf("two seeded runs differ:\n%s", d)
@@ -59,7 +60,7 @@ func TestDeterministicRSA(t *testing.T) {
 		t.Skip("RSA key generation is slow")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	c := loadYAML(t, exampleText(t, "single-node.yaml")+"pki: {keyAlgorithm: RSA-2048}\n")
+	c := compilertest.LoadYAML(t, exampleText(t, "single-node.yaml")+"pki: {keyAlgorithm: RSA-2048}\n")
 	a, b := deterministicRun(t, c, 7), deterministicRun(t, c, 7)
 	if d := cmp.Diff(a, b); d != "" {
 		t.Fatalf("two seeded RSA runs differ:\n%s", d)

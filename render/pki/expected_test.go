@@ -2,6 +2,7 @@ package pki
 
 import (
 	"crypto/x509"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"slices"
 	"strings"
@@ -146,7 +147,7 @@ func TestExpectedCertificates(t *testing.T) {
 		t.Run(ex, func(t *testing.T) {
 			c, r := issuedExample(t, ex)
 			for hostName, files := range expectedBundles[ex] {
-				arts := r.HostArtifacts(host(t, c, hostName))
+				arts := r.HostArtifacts(compilertest.Host(t, c, hostName))
 				var got []string
 				for _, a := range arts {
 					if isCertArtifact(a) {
@@ -217,7 +218,7 @@ func checkCert(t *testing.T, c *compiler.Cluster, where string, cert *x509.Certi
 func TestExamplesKeyAlgorithms(t *testing.T) {
 	var algs []compiler.KeyAlgorithm
 	for _, ex := range examples {
-		algs = append(algs, loadExample(t, ex).PKI.KeyAlgorithm)
+		algs = append(algs, compilertest.Load(t, ex).PKI.KeyAlgorithm)
 	}
 	if !slices.Contains(algs, compiler.RSA2048) || !slices.Contains(algs, compiler.ECDSAP256) {
 		t.Fatalf("examples use %v; the tests need RSA-2048 and ECDSA-P256", algs)
@@ -227,7 +228,7 @@ func TestExamplesKeyAlgorithms(t *testing.T) {
 // TestNodeName: a host whose node is named otherwise gets certificates for its node name
 // (the identity the Node authorizer checks), still valid for its host name.
 func TestNodeName(t *testing.T) {
-	c := loadYAML(t, `apiVersion: kubeforge.dev/v1alpha1
+	c := compilertest.LoadYAML(t, `apiVersion: kubeforge.dev/v1alpha1
 kind: Cluster
 name: names
 hosts:
@@ -247,7 +248,7 @@ hosts:
 			DNS: []string{"node-b", "srv-2.example.com"}, IPs: []string{"10.0.0.2"}},
 	} {
 		hostName, file, _ := strings.Cut(path, ":")
-		a, ok := lookup(r.HostArtifacts(host(t, c, hostName)), file)
+		a, ok := lookup(r.HostArtifacts(compilertest.Host(t, c, hostName)), file)
 		if !ok {
 			t.Errorf("%s missing", path)
 			continue

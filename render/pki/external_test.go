@@ -2,6 +2,7 @@ package pki
 
 import (
 	"bytes"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -72,7 +73,7 @@ func TestExternalEtcd(t *testing.T) {
 			t.Errorf("etcd certificate issued: %+v", e)
 		}
 	}
-	cp := r.HostArtifacts(host(t, c, "cp1"))
+	cp := r.HostArtifacts(compilertest.Host(t, c, "cp1"))
 	for path, file := range map[string]string{
 		compiler.EtcdCACertPath:          "etcd/ca.crt",
 		compiler.APIServerEtcdClientCert: "etcd/client.crt",
@@ -91,7 +92,7 @@ func TestExternalEtcd(t *testing.T) {
 			t.Errorf("cp1 has %s", a.Path)
 		}
 	}
-	for _, a := range r.HostArtifacts(host(t, c, "w1")) {
+	for _, a := range r.HostArtifacts(compilertest.Host(t, c, "w1")) {
 		if strings.Contains(a.Path, "etcd") {
 			t.Errorf("w1 has %s", a.Path)
 		}

@@ -3,6 +3,7 @@ package pki
 import (
 	"bytes"
 	"crypto/x509"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"os"
 	"path/filepath"
@@ -23,24 +24,6 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func at(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-func loadExample(t testing.TB, name string) *compiler.Cluster {
-	t.Helper()
-	c, _, diags := compiler.Load(filepath.Join("../../examples", name))
-	if diags.HasErrors() {
-		t.Fatalf("%s: %v", name, diags)
-	}
-	return c
-}
-
-func loadYAML(t testing.TB, yaml string) *compiler.Cluster {
-	t.Helper()
-	c, _, diags := compiler.LoadBytes("test.yaml", []byte(yaml))
-	if diags.HasErrors() {
-		t.Fatalf("%v", diags)
-	}
-	return c
-}
-
 var (
 	examplesMu     sync.Mutex
 	examplesIssued = map[string]*Result{}
@@ -55,7 +38,7 @@ func issuedExample(t testing.TB, name string) (*compiler.Cluster, *Result) {
 	if r, ok := examplesIssued[name]; ok {
 		return r.cluster, r
 	}
-	r := issue(t, loadExample(t, name), Options{})
+	r := issue(t, compilertest.Load(t, name), Options{})
 	examplesIssued[name] = r
 	return r.cluster, r
 }
@@ -78,17 +61,6 @@ func commit(t testing.TB, r *Result) {
 	if err := r.Commit(); err != nil {
 		t.Fatalf("Commit: %v", err)
 	}
-}
-
-func host(t testing.TB, c *compiler.Cluster, name string) *compiler.Host {
-	t.Helper()
-	for _, h := range c.Hosts {
-		if h.Name == name {
-			return h
-		}
-	}
-	t.Fatalf("no host %s", name)
-	return nil
 }
 
 func lookup(arts []artifact.Artifact, path string) (artifact.Artifact, bool) {

@@ -124,7 +124,13 @@ func parseCert(data []byte) (*x509.Certificate, error) {
 }
 
 // parseCerts returns every certificate of a PEM file; other blocks are an error.
-func parseCerts(data []byte) ([]*x509.Certificate, error) {
+func parseCerts(data []byte) ([]*x509.Certificate, error) { return decodeCerts(data, true) }
+
+// certificatesIn returns the certificates of a PEM file, skipping other blocks (a kubelet
+// pair file holds its key too); a file without any is an error.
+func certificatesIn(data []byte) ([]*x509.Certificate, error) { return decodeCerts(data, false) }
+
+func decodeCerts(data []byte, onlyCerts bool) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for rest := data; ; {
 		var b *pem.Block
@@ -133,7 +139,10 @@ func parseCerts(data []byte) ([]*x509.Certificate, error) {
 			break
 		}
 		if b.Type != blockCertificate {
-			return nil, fmt.Errorf("PEM block %q is not a certificate", b.Type)
+			if onlyCerts {
+				return nil, fmt.Errorf("PEM block %q is not a certificate", b.Type)
+			}
+			continue
 		}
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {

@@ -3,6 +3,7 @@ package pki
 import (
 	"crypto/x509"
 	"fmt"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"slices"
 	"strings"
@@ -128,9 +129,9 @@ func TestLeastPrivilege(t *testing.T) {
 // host's key or the etcd CA key slipped into a bundle.
 func TestLeastPrivilegeCatchesLeaks(t *testing.T) {
 	c, r := issuedExample(t, "ha.yaml")
-	cp1 := r.HostArtifacts(host(t, c, "cp1"))
+	cp1 := r.HostArtifacts(compilertest.Host(t, c, "cp1"))
 	caKey, _ := lookup(cp1, compiler.CAKeyPath)
-	w2Key, _ := lookup(r.HostArtifacts(host(t, c, "w2")), compiler.KubeletServingKey)
+	w2Key, _ := lookup(r.HostArtifacts(compilertest.Host(t, c, "w2")), compiler.KubeletServingKey)
 	etcdKey := caKey
 	etcdKey.Path = compiler.EtcdCAKeyPath
 	for name, leak := range map[string]struct {

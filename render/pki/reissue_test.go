@@ -2,6 +2,7 @@ package pki
 
 import (
 	"bytes"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,7 +72,7 @@ func differingPaths(a, b []artifact.Artifact) []string {
 }
 
 func TestReissueNothingChanged(t *testing.T) {
-	c := loadExample(t, "ha.yaml")
+	c := compilertest.Load(t, "ha.yaml")
 	dir, r1 := committedStore(t, c)
 	before := snapshot(t, dir)
 	// A day later: still nothing to do.
@@ -95,9 +96,9 @@ func TestReissueNothingChanged(t *testing.T) {
 
 func TestReissueWorkerAddress(t *testing.T) {
 	text := exampleText(t, "ha.yaml")
-	c1 := loadYAML(t, text)
+	c1 := compilertest.LoadYAML(t, text)
 	dir, r1 := committedStore(t, c1)
-	c2 := loadYAML(t, edit(t, text, "{name: w2, addresses: [192.168.10.22]", "{name: w2, addresses: [192.168.10.32]"))
+	c2 := compilertest.LoadYAML(t, edit(t, text, "{name: w2, addresses: [192.168.10.22]", "{name: w2, addresses: [192.168.10.32]"))
 	r2 := issue(t, c2, Options{StoreDir: dir})
 	ch := changes(r2)
 	if len(ch) != 1 || ch[0].Kind != Reissued || ch[0].Host != "w2" || ch[0].Name != "kubelet-serving" ||
@@ -105,7 +106,7 @@ func TestReissueWorkerAddress(t *testing.T) {
 		t.Fatalf("changes %+v, want only w2's kubelet serving certificate re-issued for its new address", ch)
 	}
 	for _, h := range c2.Hosts {
-		d := differingPaths(r1.HostArtifacts(host(t, c1, h.Name)), r2.HostArtifacts(h))
+		d := differingPaths(r1.HostArtifacts(compilertest.Host(t, c1, h.Name)), r2.HostArtifacts(h))
 		want := []string(nil)
 		if h.Name == "w2" {
 			want = []string{compiler.KubeletServingCert, compiler.KubeletServingKey}
@@ -114,7 +115,7 @@ func TestReissueWorkerAddress(t *testing.T) {
 			t.Errorf("%s: changed %v, want %v", h.Name, d, want)
 		}
 	}
-	serving, _ := lookup(r2.HostArtifacts(host(t, c2, "w2")), compiler.KubeletServingCert)
+	serving, _ := lookup(r2.HostArtifacts(compilertest.Host(t, c2, "w2")), compiler.KubeletServingCert)
 	if ips := certOf(t, serving).IPAddresses; len(ips) != 1 || ips[0].String() != "192.168.10.32" {
 		t.Errorf("new serving certificate for %v", ips)
 	}
@@ -122,10 +123,10 @@ func TestReissueWorkerAddress(t *testing.T) {
 
 func TestReissueAddControlPlane(t *testing.T) {
 	text := exampleText(t, "ha.yaml")
-	c1 := loadYAML(t, text)
+	c1 := compilertest.LoadYAML(t, text)
 	dir, r1 := committedStore(t, c1)
 	cp3 := "  - {name: cp3, addresses: [192.168.10.13], roles: [control-plane]}\n"
-	c2 := loadYAML(t, edit(t, text, cp3, cp3+"  - {name: cp4, addresses: [192.168.10.14], roles: [control-plane]}\n"))
+	c2 := compilertest.LoadYAML(t, edit(t, text, cp3, cp3+"  - {name: cp4, addresses: [192.168.10.14], roles: [control-plane]}\n"))
 	r2 := issue(t, c2, Options{StoreDir: dir})
 	for _, e := range changes(r2) {
 		if e.Host != "cp4" || e.Kind != Issued {
@@ -154,7 +155,7 @@ func TestReissueAddControlPlane(t *testing.T) {
 		if h.Name == "cp4" {
 			continue
 		}
-		if d := differingPaths(r1.HostArtifacts(host(t, c1, h.Name)), r2.HostArtifacts(h)); len(d) > 0 {
+		if d := differingPaths(r1.HostArtifacts(compilertest.Host(t, c1, h.Name)), r2.HostArtifacts(h)); len(d) > 0 {
 			t.Errorf("%s: changed %v", h.Name, d)
 		}
 	}
@@ -163,7 +164,7 @@ func TestReissueAddControlPlane(t *testing.T) {
 // TestCorruptStore damages one store file at a time: each is an error naming the file, and
 // the store is left exactly as it was.
 func TestCorruptStore(t *testing.T) {
-	c := loadExample(t, "ha.yaml")
+	c := compilertest.Load(t, "ha.yaml")
 	dir, _ := committedStore(t, c)
 	other, _ := committedStore(t, c)
 	read := func(d, rel string) []byte {
@@ -235,7 +236,7 @@ func TestCorruptStore(t *testing.T) {
 }
 
 func TestRenewBefore(t *testing.T) {
-	c := loadExample(t, "single-node.yaml")
+	c := compilertest.Load(t, "single-node.yaml")
 	dir, _ := committedStore(t, c)
 	expiry := t0.Add(c.PKI.CertValidity)
 
@@ -270,8 +271,8 @@ func TestRenewBefore(t *testing.T) {
 
 func TestKeyAlgorithmChange(t *testing.T) {
 	text := exampleText(t, "single-node.yaml")
-	dir, _ := committedStore(t, loadYAML(t, text))
-	c := loadYAML(t, text+"pki: {keyAlgorithm: ECDSA-P384}\n")
+	dir, _ := committedStore(t, compilertest.LoadYAML(t, text))
+	c := compilertest.LoadYAML(t, text+"pki: {keyAlgorithm: ECDSA-P384}\n")
 	r := issue(t, c, Options{StoreDir: dir})
 	for _, e := range r.Report() {
 		switch {
@@ -294,7 +295,7 @@ func TestKeyAlgorithmChange(t *testing.T) {
 // the PKI is accepted (and no bundle carries the missing key); with one missing it is an
 // error naming it.
 func TestExternalCA(t *testing.T) {
-	c := loadExample(t, "ha.yaml")
+	c := compilertest.Load(t, "ha.yaml")
 	dir, r1 := committedStore(t, c)
 	if err := os.Remove(filepath.Join(dir, "ca.key")); err != nil {
 		t.Fatal(err)
@@ -337,7 +338,7 @@ func TestExternalCA(t *testing.T) {
 		t.Errorf("error blames the front-proxy CA: %v", err)
 	}
 	// Expiring ones cannot be renewed either.
-	_, err = Issue(c, Options{StoreDir: dir, Hosts: []*compiler.Host{host(t, c, "w2")}, Now: at(t0.Add(c.PKI.CertValidity - time.Hour))})
+	_, err = Issue(c, Options{StoreDir: dir, Hosts: []*compiler.Host{compilertest.Host(t, c, "w2")}, Now: at(t0.Add(c.PKI.CertValidity - time.Hour))})
 	if err == nil || !strings.Contains(err.Error(), "hosts/w2/kubelet-client.crt: expires") {
 		t.Fatalf("error %v, want it to name the expiring certificate", err)
 	}
@@ -347,16 +348,16 @@ func TestExternalCA(t *testing.T) {
 // even though their description changed.
 func TestHostSubset(t *testing.T) {
 	text := exampleText(t, "ha.yaml")
-	dir, _ := committedStore(t, loadYAML(t, text))
+	dir, _ := committedStore(t, compilertest.LoadYAML(t, text))
 	before := snapshot(t, dir)
-	c := loadYAML(t, edit(t, text, "{name: w2, addresses: [192.168.10.22]", "{name: w2, addresses: [192.168.10.32]"))
-	r := issue(t, c, Options{StoreDir: dir, Hosts: []*compiler.Host{host(t, c, "w1")}})
+	c := compilertest.LoadYAML(t, edit(t, text, "{name: w2, addresses: [192.168.10.22]", "{name: w2, addresses: [192.168.10.32]"))
+	r := issue(t, c, Options{StoreDir: dir, Hosts: []*compiler.Host{compilertest.Host(t, c, "w1")}})
 	for _, e := range r.Report() {
 		if e.Host != "" && e.Host != "w1" {
 			t.Errorf("event for an unselected host: %+v", e)
 		}
 	}
-	if r.HostArtifacts(host(t, c, "w2")) != nil || r.HostArtifacts(host(t, c, "w1")) == nil {
+	if r.HostArtifacts(compilertest.Host(t, c, "w2")) != nil || r.HostArtifacts(compilertest.Host(t, c, "w1")) == nil {
 		t.Error("HostArtifacts must cover exactly the selected hosts")
 	}
 	commit(t, r)
@@ -368,7 +369,7 @@ func TestHostSubset(t *testing.T) {
 // TestCommit checks the store's layout and modes, that unknown files survive, that a commit
 // leaves nothing beside the store, and that an interrupted one is reported.
 func TestCommit(t *testing.T) {
-	c := loadExample(t, "single-node.yaml")
+	c := compilertest.Load(t, "single-node.yaml")
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "pki")
 	commit(t, issue(t, c, Options{StoreDir: dir}))
@@ -376,7 +377,7 @@ func TestCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Force a rewrite: a new host.
-	c2 := loadYAML(t, exampleText(t, "single-node.yaml")+"  - {name: w9, addresses: [192.168.50.19], roles: [worker]}\n")
+	c2 := compilertest.LoadYAML(t, exampleText(t, "single-node.yaml")+"  - {name: w9, addresses: [192.168.50.19], roles: [worker]}\n")
 	r := issue(t, c2, Options{StoreDir: dir})
 	if !r.Changed() {
 		t.Fatal("nothing changed")
@@ -448,7 +449,7 @@ func TestNoStore(t *testing.T) {
 // TestCAExpiry: a CA close to its end is kept with a warning; an expired one is an error, not
 // a silent new PKI.
 func TestCAExpiry(t *testing.T) {
-	c := loadExample(t, "single-node.yaml")
+	c := compilertest.Load(t, "single-node.yaml")
 	dir, _ := committedStore(t, c)
 	end := t0.Add(c.PKI.CAValidity)
 	r := issue(t, c, Options{StoreDir: dir, Now: at(end.Add(-10 * 24 * time.Hour))})
@@ -464,13 +465,13 @@ func TestCAExpiry(t *testing.T) {
 // TestStoreThroughSymlink: a store directory reached through a symlink stays where it is and
 // the link survives a commit.
 func TestStoreThroughSymlink(t *testing.T) {
-	c := loadExample(t, "single-node.yaml")
+	c := compilertest.Load(t, "single-node.yaml")
 	real, _ := committedStore(t, c)
 	link := filepath.Join(t.TempDir(), "pki")
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
 	}
-	c2 := loadYAML(t, exampleText(t, "single-node.yaml")+"  - {name: w9, addresses: [192.168.50.19], roles: [worker]}\n")
+	c2 := compilertest.LoadYAML(t, exampleText(t, "single-node.yaml")+"  - {name: w9, addresses: [192.168.50.19], roles: [worker]}\n")
 	commit(t, issue(t, c2, Options{StoreDir: link}))
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Fatalf("the link was replaced (%v)", err)

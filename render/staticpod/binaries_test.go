@@ -1,6 +1,7 @@
 package staticpod
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"os/exec"
 	"path/filepath"
@@ -44,10 +45,10 @@ func TestFlagsAcceptedByBinaries(t *testing.T) {
 	}
 	var clusters []*compiler.Cluster
 	for _, ex := range examples {
-		clusters = append(clusters, load(t, ex))
+		clusters = append(clusters, compilertest.Load(t, ex))
 	}
 	for _, y := range []string{customYAML, externalEtcdYAML, ipv6YAML} {
-		clusters = append(clusters, loadYAML(t, y))
+		clusters = append(clusters, compilertest.LoadYAML(t, y))
 	}
 	known := map[string]map[string]bool{}
 	tried := map[string]bool{}

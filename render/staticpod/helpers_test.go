@@ -19,42 +19,10 @@ var examples = []string{
 	"../../examples/dual-stack.yaml",
 }
 
-// load returns the cluster of an example file.
-func load(t *testing.T, path string) *compiler.Cluster {
-	t.Helper()
-	c, _, diags := compiler.Load(path)
-	if diags.HasErrors() {
-		t.Fatalf("%s: %v", path, diags)
-	}
-	return c
-}
-
-// loadYAML returns the cluster of a description written in the test.
-func loadYAML(t *testing.T, yaml string) *compiler.Cluster {
-	t.Helper()
-	c, _, diags := compiler.LoadBytes("test.yaml", []byte(yaml))
-	if diags.HasErrors() {
-		t.Fatalf("test description: %v", diags)
-	}
-	return c
-}
-
 // atVersion returns a description with kubernetesVersion set, for the same cluster at
 // several minors.
 func atVersion(yaml, version string) string {
 	return "kubernetesVersion: \"" + version + "\"\n" + yaml
-}
-
-// host returns the named host of c.
-func host(t *testing.T, c *compiler.Cluster, name string) *compiler.Host {
-	t.Helper()
-	for _, h := range c.Hosts {
-		if h.Name == name {
-			return h
-		}
-	}
-	t.Fatalf("no host %q", name)
-	return nil
 }
 
 // manifests returns h's artifacts, failing the test on error.

@@ -3,6 +3,7 @@ package staticpod
 import (
 	"bufio"
 	"fmt"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,9 +40,9 @@ func TestMatchesKubeadm(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]*compiler.Cluster{
-		"single-node": load(t, "../../examples/single-node.yaml"),
-		"dual-stack":  load(t, "../../examples/dual-stack.yaml"),
-		"ipv6-8443": loadYAML(t, `apiVersion: kubeforge.dev/v1alpha1
+		"single-node": compilertest.Load(t, "../../examples/single-node.yaml"),
+		"dual-stack":  compilertest.Load(t, "../../examples/dual-stack.yaml"),
+		"ipv6-8443": compilertest.LoadYAML(t, `apiVersion: kubeforge.dev/v1alpha1
 kind: Cluster
 name: six
 apiServer: {bindPort: 8443}

@@ -3,6 +3,7 @@ package staticpod
 import (
 	"bytes"
 	"io/fs"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"path"
 	"slices"
 	"strings"
@@ -29,7 +30,7 @@ func TestStrictDecoderRejectsUnknownFields(t *testing.T) {
 func TestExamplesDecodeStrictly(t *testing.T) {
 	dec := strictDecoder(t)
 	for _, ex := range examples {
-		c := load(t, ex)
+		c := compilertest.Load(t, ex)
 		for _, h := range c.Hosts {
 			arts := manifests(t, c, h)
 			var names []string
@@ -125,7 +126,7 @@ func checkPodShape(t *testing.T, where string, p *corev1.Pod) {
 // TestDeterministic renders every example twice, from two loads, and wants the same bytes.
 func TestDeterministic(t *testing.T) {
 	for _, ex := range examples {
-		c1, c2 := load(t, ex), load(t, ex)
+		c1, c2 := compilertest.Load(t, ex), compilertest.Load(t, ex)
 		for i := range c1.Hosts {
 			a1, a2 := manifests(t, c1, c1.Hosts[i]), manifests(t, c2, c2.Hosts[i])
 			if len(a1) != len(a2) {
@@ -144,7 +145,7 @@ func TestDeterministic(t *testing.T) {
 // that every artifact names the description fields it came from.
 func TestModesAndSources(t *testing.T) {
 	for _, ex := range examples {
-		c := load(t, ex)
+		c := compilertest.Load(t, ex)
 		for _, h := range c.Hosts {
 			arts := manifests(t, c, h)
 			if !c.RunsStaticPods(h) {
@@ -176,8 +177,8 @@ func TestModesAndSources(t *testing.T) {
 
 // TestPodsMatchManifests checks Pods returns what Manifests writes.
 func TestPodsMatchManifests(t *testing.T) {
-	c := load(t, "../../examples/ha.yaml")
-	h := host(t, c, "cp2")
+	c := compilertest.Load(t, "../../examples/ha.yaml")
+	h := compilertest.Host(t, c, "cp2")
 	pods, err := Pods(c, h)
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +201,7 @@ func TestPodsMatchManifests(t *testing.T) {
 // TestConcurrentRenders renders every host of a cluster at once, as render.Hosts does, and
 // wants the bytes of a serial render (run with -race to catch shared state).
 func TestConcurrentRenders(t *testing.T) {
-	c := load(t, "../../examples/dedicated-etcd.yaml")
+	c := compilertest.Load(t, "../../examples/dedicated-etcd.yaml")
 	serial := make([][]artifact.Artifact, len(c.Hosts))
 	for i, h := range c.Hosts {
 		serial[i] = manifests(t, c, h)

@@ -1,6 +1,7 @@
 package staticpod
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"strings"
 	"testing"
 
@@ -69,8 +70,8 @@ hosts:
 // every pod subnet, with a mask per family; without one it allocates nothing.
 func TestNodeCIDRAllocation(t *testing.T) {
 	t.Run("single-stack", func(t *testing.T) {
-		c := load(t, "../../examples/single-node.yaml")
-		cm := pod(t, c, host(t, c, "lab1"), "kube-controller-manager")
+		c := compilertest.Load(t, "../../examples/single-node.yaml")
+		cm := pod(t, c, compilertest.Host(t, c, "lab1"), "kube-controller-manager")
 		wantFlag(t, cm, "allocate-node-cidrs", "true")
 		wantFlag(t, cm, "cluster-cidr", "10.244.0.0/16")
 		wantFlag(t, cm, "service-cluster-ip-range", "10.96.0.0/12")
@@ -79,8 +80,8 @@ func TestNodeCIDRAllocation(t *testing.T) {
 		noFlag(t, cm, "node-cidr-mask-size")
 	})
 	t.Run("dual-stack", func(t *testing.T) {
-		c := load(t, "../../examples/dual-stack.yaml")
-		cp := host(t, c, "cp1")
+		c := compilertest.Load(t, "../../examples/dual-stack.yaml")
+		cp := compilertest.Host(t, c, "cp1")
 		cm := pod(t, c, cp, "kube-controller-manager")
 		wantFlag(t, cm, "allocate-node-cidrs", "true")
 		wantFlag(t, cm, "cluster-cidr", "10.244.0.0/16,fd00:244::/56")
@@ -93,15 +94,15 @@ func TestNodeCIDRAllocation(t *testing.T) {
 		wantFlag(t, api, "advertise-address", "10.10.0.11")
 	})
 	t.Run("ipv6-only", func(t *testing.T) {
-		c := loadYAML(t, ipv6YAML)
-		cm := pod(t, c, host(t, c, "cp1"), "kube-controller-manager")
+		c := compilertest.LoadYAML(t, ipv6YAML)
+		cm := pod(t, c, compilertest.Host(t, c, "cp1"), "kube-controller-manager")
 		wantFlag(t, cm, "cluster-cidr", "fd00:244::/56")
 		wantFlag(t, cm, "node-cidr-mask-size-ipv6", "72")
 		noFlag(t, cm, "node-cidr-mask-size-ipv4")
 	})
 	t.Run("no pod subnet", func(t *testing.T) {
-		c := loadYAML(t, customYAML)
-		cm := pod(t, c, host(t, c, "solo"), "kube-controller-manager")
+		c := compilertest.LoadYAML(t, customYAML)
+		cm := pod(t, c, compilertest.Host(t, c, "solo"), "kube-controller-manager")
 		for _, f := range []string{"allocate-node-cidrs", "cluster-cidr", "service-cluster-ip-range", "node-cidr-mask-size-ipv4", "node-cidr-mask-size-ipv6"} {
 			noFlag(t, cm, f)
 		}
@@ -112,11 +113,11 @@ func TestNodeCIDRAllocation(t *testing.T) {
 // controller-manager is told not to sign, as kubeadm does, instead of pointing at a key no
 // host receives.
 func TestExternalCAEmptiesSigningFlags(t *testing.T) {
-	c := load(t, "../../examples/ha.yaml")
-	cm := pod(t, c, host(t, c, "cp1"), "kube-controller-manager")
+	c := compilertest.Load(t, "../../examples/ha.yaml")
+	cm := pod(t, c, compilertest.Host(t, c, "cp1"), "kube-controller-manager")
 	wantFlag(t, cm, "cluster-signing-key-file", compiler.CAKeyPath)
 	c.PKI.ExternalCA = true
-	cm = pod(t, c, host(t, c, "cp1"), "kube-controller-manager")
+	cm = pod(t, c, compilertest.Host(t, c, "cp1"), "kube-controller-manager")
 	wantFlag(t, cm, "cluster-signing-cert-file", "")
 	wantFlag(t, cm, "cluster-signing-key-file", "")
 }
@@ -124,10 +125,10 @@ func TestExternalCAEmptiesSigningFlags(t *testing.T) {
 // TestStackedMembers: each of three stacked members has its own name and URLs, and all
 // list the same three members.
 func TestStackedMembers(t *testing.T) {
-	c := load(t, "../../examples/ha.yaml")
+	c := compilertest.Load(t, "../../examples/ha.yaml")
 	const initial = "cp1=https://192.168.10.11:2380,cp2=https://192.168.10.12:2380,cp3=https://192.168.10.13:2380"
 	for _, m := range []struct{ name, addr string }{{"cp1", "192.168.10.11"}, {"cp2", "192.168.10.12"}, {"cp3", "192.168.10.13"}} {
-		h := host(t, c, m.name)
+		h := compilertest.Host(t, c, m.name)
 		etcd := pod(t, c, h, "etcd")
 		wantFlag(t, etcd, "name", m.name)
 		wantFlag(t, etcd, "advertise-client-urls", "https://"+m.addr+":2379")
@@ -185,7 +186,7 @@ func TestStackedMembers(t *testing.T) {
 
 // TestDedicatedEtcd: etcd runs only on etcd hosts, and each apiserver reaches every member.
 func TestDedicatedEtcd(t *testing.T) {
-	c := load(t, "../../examples/dedicated-etcd.yaml")
+	c := compilertest.Load(t, "../../examples/dedicated-etcd.yaml")
 	const servers = "https://192.168.20.31:2379,https://192.168.20.32:2379,https://192.168.20.33:2379"
 	for _, h := range c.Hosts {
 		pods := podsOf(t, c, h)
@@ -215,13 +216,13 @@ func TestDedicatedEtcd(t *testing.T) {
 // TestExternalEtcd: no etcd pod anywhere; the apiservers use the external endpoints with the
 // client files at kubeadm's paths (where kubeforge copies the user's files).
 func TestExternalEtcd(t *testing.T) {
-	c := loadYAML(t, externalEtcdYAML)
+	c := compilertest.LoadYAML(t, externalEtcdYAML)
 	for _, h := range c.Hosts {
 		if _, ok := podsOf(t, c, h)["etcd"]; ok {
 			t.Errorf("%s runs etcd with an external etcd", h.Name)
 		}
 	}
-	cp := host(t, c, "cp1")
+	cp := compilertest.Host(t, c, "cp1")
 	api := pod(t, c, cp, "kube-apiserver")
 	wantFlag(t, api, "etcd-servers", "https://10.0.0.5:2379,https://10.0.0.6:2379")
 	wantFlag(t, api, "etcd-cafile", compiler.EtcdCACertPath)
@@ -237,15 +238,15 @@ func TestExternalEtcd(t *testing.T) {
 	if !found {
 		t.Error("kube-apiserver.yaml does not name etcd.external.endpoints as a source")
 	}
-	if arts := manifests(t, c, host(t, c, "w1")); len(arts) != 0 {
+	if arts := manifests(t, c, compilertest.Host(t, c, "w1")); len(arts) != 0 {
 		t.Errorf("worker got %d artifacts", len(arts))
 	}
 }
 
 // TestCustomBindPort: apiServer.bindPort moves the flag, the probes and the annotation.
 func TestCustomBindPort(t *testing.T) {
-	c := loadYAML(t, customYAML)
-	api := pod(t, c, host(t, c, "solo"), "kube-apiserver")
+	c := compilertest.LoadYAML(t, customYAML)
+	api := pod(t, c, compilertest.Host(t, c, "solo"), "kube-apiserver")
 	wantFlag(t, api, "secure-port", "8443")
 	ctr := api.Spec.Containers[0]
 	if ctr.Ports[0].ContainerPort != 8443 {
@@ -264,8 +265,8 @@ func TestCustomBindPort(t *testing.T) {
 // TestExtraArgs: extra args replace same-named defaults, are added otherwise, and the host
 // paths they name are mounted.
 func TestExtraArgs(t *testing.T) {
-	c := loadYAML(t, customYAML)
-	h := host(t, c, "solo")
+	c := compilertest.LoadYAML(t, customYAML)
+	h := compilertest.Host(t, c, "solo")
 	pods := podsOf(t, c, h)
 	api, cm, sched, etcd := pods["kube-apiserver"], pods["kube-controller-manager"], pods["kube-scheduler"], pods["etcd"]
 
@@ -325,8 +326,8 @@ func TestExtraArgs(t *testing.T) {
 
 // TestIPv6Loopback: an IPv6 host's etcd and apiserver use ::1 where IPv4 hosts use 127.0.0.1.
 func TestIPv6Loopback(t *testing.T) {
-	c := loadYAML(t, ipv6YAML)
-	h := host(t, c, "cp1")
+	c := compilertest.LoadYAML(t, ipv6YAML)
+	h := compilertest.Host(t, c, "cp1")
 	etcd := pod(t, c, h, "etcd")
 	wantFlag(t, etcd, "listen-client-urls", "https://[::1]:2379,https://[fd00:10::11]:2379")
 	wantFlag(t, etcd, "listen-metrics-urls", "http://[::1]:2381")
@@ -343,14 +344,14 @@ func TestIPv6Loopback(t *testing.T) {
 
 // TestEtcdMetricsOverride: probes follow a user's listen-metrics-urls, as kubeadm's do.
 func TestEtcdMetricsOverride(t *testing.T) {
-	c := load(t, "../../examples/single-node.yaml")
+	c := compilertest.Load(t, "../../examples/single-node.yaml")
 	c.Etcd.ExtraArgs = compiler.Args{"listen-metrics-urls": "https://127.0.0.1:2391,http://192.168.50.10:2381"}
-	ctr := pod(t, c, host(t, c, "lab1"), "etcd").Spec.Containers[0]
+	ctr := pod(t, c, compilertest.Host(t, c, "lab1"), "etcd").Spec.Containers[0]
 	if ctr.Ports[0].ContainerPort != 2391 || ctr.LivenessProbe.HTTPGet.Scheme != corev1.URISchemeHTTPS {
 		t.Errorf("probe on %d over %s, want 2391 over HTTPS", ctr.Ports[0].ContainerPort, ctr.LivenessProbe.HTTPGet.Scheme)
 	}
 	c.Etcd.ExtraArgs = compiler.Args{"listen-metrics-urls": "not a url"}
-	if _, err := Manifests(c, host(t, c, "lab1")); err == nil {
+	if _, err := Manifests(c, compilertest.Host(t, c, "lab1")); err == nil {
 		t.Error("an unusable listen-metrics-urls rendered without error")
 	}
 }
@@ -358,9 +359,9 @@ func TestEtcdMetricsOverride(t *testing.T) {
 // TestAuthorizationConfig: a structured authorization config replaces --authorization-mode,
 // which the apiserver refuses next to it.
 func TestAuthorizationConfig(t *testing.T) {
-	c := load(t, "../../examples/single-node.yaml")
+	c := compilertest.Load(t, "../../examples/single-node.yaml")
 	c.APIServer.ExtraArgs = compiler.Args{"authorization-config": "/etc/kubernetes/authz.yaml"}
-	api := pod(t, c, host(t, c, "lab1"), "kube-apiserver")
+	api := pod(t, c, compilertest.Host(t, c, "lab1"), "kube-apiserver")
 	noFlag(t, api, "authorization-mode")
 	if v, m := volume(api, "/etc/kubernetes/authz.yaml"); v == nil || m == nil || !m.ReadOnly {
 		t.Error("authorization config file not mounted read-only")

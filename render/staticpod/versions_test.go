@@ -1,6 +1,7 @@
 package staticpod
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"slices"
 	"strings"
 	"testing"
@@ -32,8 +33,8 @@ func TestMinorDifferences(t *testing.T) {
 	commands := map[string][]string{} // component -> command at the first minor
 	for _, minor := range []string{"1.35", "1.36", "1.37"} {
 		w := want[minor]
-		c := loadYAML(t, atVersion(versionedYAML, minor))
-		pods := podsOf(t, c, host(t, c, "cp1"))
+		c := compilertest.LoadYAML(t, atVersion(versionedYAML, minor))
+		pods := podsOf(t, c, compilertest.Host(t, c, "cp1"))
 
 		etcd := pods["etcd"]
 		if img := etcd.Spec.Containers[0].Image; img != "registry.k8s.io/etcd:"+w.etcdTag {
@@ -72,9 +73,9 @@ func TestMinorDifferences(t *testing.T) {
 // minors mount it because the flag names a directory the controller-manager writes.
 func TestFlexVolumeDirFlag(t *testing.T) {
 	for _, minor := range []string{"1.35", "1.37"} {
-		c := loadYAML(t, atVersion(versionedYAML, minor))
+		c := compilertest.LoadYAML(t, atVersion(versionedYAML, minor))
 		c.ControllerManager.ExtraArgs = compiler.Args{"flex-volume-plugin-dir": "/opt/flex"}
-		cm := pod(t, c, host(t, c, "cp1"), "kube-controller-manager")
+		cm := pod(t, c, compilertest.Host(t, c, "cp1"), "kube-controller-manager")
 		v, m := volume(cm, "/opt/flex")
 		if v == nil || m == nil || m.ReadOnly {
 			t.Errorf("%s: /opt/flex not mounted writable", minor)
@@ -87,16 +88,16 @@ func TestFlexVolumeDirFlag(t *testing.T) {
 
 // TestEtcdSpellingFollowsImage: an etcd before 3.6 gets the --experimental-* spellings.
 func TestEtcdSpellingFollowsImage(t *testing.T) {
-	c := loadYAML(t, versionedYAML)
+	c := compilertest.LoadYAML(t, versionedYAML)
 	c.Release.EtcdImageTag = "3.5.24-0"
-	etcd := pod(t, c, host(t, c, "cp1"), "etcd")
+	etcd := pod(t, c, compilertest.Host(t, c, "cp1"), "etcd")
 	wantFlag(t, etcd, "experimental-initial-corrupt-check", "true")
 	wantFlag(t, etcd, "experimental-watch-progress-notify-interval", "5s")
 	noFlag(t, etcd, "feature-gates")
 	noFlag(t, etcd, "watch-progress-notify-interval")
 
 	c.Release.EtcdImageTag = "latest"
-	if _, err := Manifests(c, host(t, c, "cp1")); err == nil {
+	if _, err := Manifests(c, compilertest.Host(t, c, "cp1")); err == nil {
 		t.Error("an etcd image tag without a version rendered without error")
 	}
 }
@@ -109,9 +110,9 @@ func TestEveryMinorHasFacts(t *testing.T) {
 			t.Errorf("no manifest facts for 1.%d", m)
 		}
 	}
-	c := loadYAML(t, versionedYAML)
+	c := compilertest.LoadYAML(t, versionedYAML)
 	c.Version.Minor = 99
-	if _, err := Manifests(c, host(t, c, "cp1")); err == nil {
+	if _, err := Manifests(c, compilertest.Host(t, c, "cp1")); err == nil {
 		t.Error("unknown minor rendered without error")
 	}
 }
