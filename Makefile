@@ -33,6 +33,12 @@ golden:
 e2e:
 	e2e/run.sh
 
+# Measures validate/compile against cluster size and against kubeadm's per-node loop; writes
+# bench/results/report.md and chart.png (~15 min on 2 cores; BENCH_QUICK=1 for a 1-min smoke
+# test). Not part of make test.
+bench:
+	bench/run.sh
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 

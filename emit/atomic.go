@@ -89,5 +89,5 @@ func swapIn(staged, dst string) error {
 		return err
 	}
 	testPoint("swapped")
-	return os.RemoveAll(staged)
+	return removeTree(staged)
 }

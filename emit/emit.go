@@ -111,16 +111,19 @@ func writeDirFormat(root string, out Output) error {
 	if out.Cluster != nil {
 		bundles = append(bundles, *out.Cluster)
 	}
-	for _, b := range bundles {
-		if err := writeTree(filepath.Join(root, b.Name), b); err != nil {
+	mask := creationMask(root)
+	// Each bundle has its own directory and manifest, so bundles are written in parallel.
+	return forEach(len(bundles), func(i int) error {
+		b := bundles[i]
+		if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(root, b.Name+".manifest.json"), ManifestOf(b).JSON(), 0o644); err != nil {
 			return err
 		}
 		testPoint("bundle " + b.Name)
-	}
-	return nil
+		return nil
+	})
 }
 
 // writePartial replaces the entries of the named hosts inside an existing output: each host's

@@ -76,7 +76,7 @@ func writeIgnitionFormat(root string, out Output) error {
 
 // writeFile writes data at rel below root with exactly mode, creating parent directories 0755.
 func writeFile(root, rel string, data []byte, mode os.FileMode) error {
-	if err := mkdirs(root, filepath.Dir(rel), map[string]bool{}); err != nil {
+	if err := mkdirs(root, filepath.Dir(rel), map[string]bool{}, 0o777); err != nil {
 		return err
 	}
 	p := filepath.Join(root, rel)

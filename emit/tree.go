@@ -10,9 +10,10 @@ import (
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
-// writeTree lays a bundle out under root at the artifacts' node paths, with their modes.
-// Parent directories no artifact names get 0755, as on a node.
-func writeTree(root string, b artifact.Bundle) error {
+// writeTree lays a bundle out under root, a directory that does not exist yet, at the
+// artifacts' node paths, with their modes. Parent directories no artifact names get 0755, as on
+// a node. mask holds the bits creation removes from a mode (see creationMask).
+func writeTree(root string, b artifact.Bundle, mask fs.FileMode) error {
 	made := map[string]bool{}
 	for _, a := range b.Artifacts {
 		rel, err := nodeRel(a.Path)
@@ -20,18 +21,23 @@ func writeTree(root string, b artifact.Bundle) error {
 			return fmt.Errorf("bundle %s: %w", b.Name, err)
 		}
 		p := filepath.Join(root, rel)
-		if err := mkdirs(root, filepath.Dir(rel), made); err != nil {
+		if err := mkdirs(root, filepath.Dir(rel), made, mask); err != nil {
 			return err
 		}
 		if a.IsDir() {
-			if err := os.Mkdir(p, a.Mode.Perm()); err != nil && !os.IsExist(err) {
+			err := os.Mkdir(p, a.Mode.Perm())
+			if os.IsExist(err) {
+				// Made earlier as a parent, with 0755.
+				err = os.Chmod(p, a.Mode.Perm())
+			} else if err == nil {
+				err = fixMode(p, a.Mode.Perm(), mask)
+			}
+			if err != nil {
 				return err
 			}
 		} else if err := os.WriteFile(p, a.Data, a.Mode.Perm()); err != nil {
 			return err
-		}
-		// The umask must not change what the bundle says.
-		if err := os.Chmod(p, a.Mode.Perm()); err != nil {
+		} else if err := fixMode(p, a.Mode.Perm(), mask); err != nil {
 			return err
 		}
 	}
@@ -40,7 +46,7 @@ func writeTree(root string, b artifact.Bundle) error {
 
 // mkdirs creates root and the directories of rel below it that do not exist yet, with mode
 // 0755 whatever the umask. made remembers directories known to exist.
-func mkdirs(root, rel string, made map[string]bool) error {
+func mkdirs(root, rel string, made map[string]bool, mask fs.FileMode) error {
 	if made[rel] {
 		return nil
 	}
@@ -55,18 +61,46 @@ func mkdirs(root, rel string, made map[string]bool) error {
 			continue
 		}
 		made[p] = true
-		if _, err := os.Lstat(p); err == nil {
+		err := os.Mkdir(p, 0o755)
+		if os.IsExist(err) {
 			continue
 		}
-		if err := os.Mkdir(p, 0o755); err != nil && !os.IsExist(err) {
+		if err != nil {
 			return err
 		}
-		if err := os.Chmod(p, 0o755); err != nil {
+		if err := fixMode(p, 0o755, mask); err != nil {
 			return err
 		}
 	}
 	made[rel] = true
 	return nil
+}
+
+// fixMode gives the file or directory just created at p exactly mode, which the umask may
+// have narrowed at creation. When it cannot have (mode has no bit of mask), the chmod is
+// skipped: on a cluster of thousands of hosts that is tens of thousands of system calls.
+func fixMode(p string, mode, mask fs.FileMode) error {
+	if mode&mask == 0 {
+		return nil
+	}
+	return os.Chmod(p, mode)
+}
+
+// creationMask returns the bits that creating a file or directory under root removes from the
+// requested mode (the umask, or what a default ACL on root allows), found by creating a probe
+// directory with 0777; 0777 when the probe fails, so that every mode is fixed. Found per
+// output: the umask can change within a process.
+func creationMask(root string) fs.FileMode {
+	probe := filepath.Join(root, ".kubeforge-mode-probe")
+	if err := os.Mkdir(probe, 0o777); err != nil {
+		return 0o777
+	}
+	defer os.Remove(probe)
+	fi, err := os.Stat(probe)
+	if err != nil {
+		return 0o777
+	}
+	return 0o777 &^ fi.Mode().Perm()
 }
 
 // nodeRel turns an absolute node path into a path relative to a bundle root, refusing

@@ -110,45 +110,69 @@ func BenchmarkCompileEmit(b *testing.B) {
 
 // BenchmarkCompilePKI measures compile with certificates, as `kubeforge compile` does before
 // writing the output: "fresh" issues the whole PKI (ECDSA-P256) into an empty store and writes
-// it; "existing" reads, verifies and reuses a complete store. Store writes go under TMPDIR.
+// it; "existing" reads, verifies and reuses a complete store; "one-host" compiles one worker
+// (--host) with a complete store. Stores are written under TMPDIR.
 func BenchmarkCompilePKI(b *testing.B) {
 	for _, n := range benchSizes {
 		data := clustergen.YAML(clustergen.Spec{Workers: n})
-		b.Run(fmt.Sprintf("fresh/hosts=3+%d", n), func(b *testing.B) {
-			root := b.TempDir()
-			i := 0
-			b.ReportAllocs()
-			for b.Loop() {
-				i++
-				res := compileWithStore(b, data, n, fmt.Sprintf("%s/store-%d", root, i))
-				if !res.PKI.Changed() {
-					b.Fatal("a fresh store did not change")
+		b.Run(fmt.Sprintf("hosts=3+%d", n), func(b *testing.B) {
+			b.Run("fresh", func(b *testing.B) {
+				root := b.TempDir()
+				i := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					i++
+					res := compileWithStore(b, data, n, fmt.Sprintf("%s/store-%d", root, i))
+					if !res.PKI.Changed() {
+						b.Fatal("a fresh store did not change")
+					}
+					if err := res.PKI.Commit(); err != nil {
+						b.Fatal(err)
+					}
 				}
-				if err := res.PKI.Commit(); err != nil {
-					b.Fatal(err)
+			})
+			// The complete store the other two start from, made once, when first needed, in
+			// this level's directory (a sub-benchmark's is removed when it ends).
+			size := b
+			store := ""
+			complete := func(b *testing.B) string {
+				if store == "" {
+					store = size.TempDir() + "/store"
+					if err := compileWithStore(b, data, n, store).PKI.Commit(); err != nil {
+						b.Fatal(err)
+					}
 				}
+				return store
 			}
-		})
-		b.Run(fmt.Sprintf("existing/hosts=3+%d", n), func(b *testing.B) {
-			store := b.TempDir() + "/store"
-			if err := compileWithStore(b, data, n, store).PKI.Commit(); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if res := compileWithStore(b, data, n, store); res.PKI.Changed() {
-					b.Fatal("a complete store was changed")
+			b.Run("existing", func(b *testing.B) {
+				dir := complete(b)
+				b.ReportAllocs()
+				for b.Loop() {
+					if res := compileWithStore(b, data, n, dir); res.PKI.Changed() {
+						b.Fatal("a complete store was changed")
+					}
 				}
-			}
+			})
+			b.Run("one-host", func(b *testing.B) {
+				dir := complete(b)
+				b.ReportAllocs()
+				for b.Loop() {
+					res := compileWithStore(b, data, n, dir, clustergen.WorkerName(n/2))
+					if len(res.Hosts) != 1 || res.PKI.Changed() {
+						b.Fatalf("compiled %d hosts (PKI changed: %v), want the one named, from the store", len(res.Hosts), res.PKI.Changed())
+					}
+				}
+			})
 		})
 	}
 }
 
-// compileWithStore loads data and compiles it with the PKI store at dir, returning the result.
-func compileWithStore(b *testing.B, data []byte, workers int, dir string) *render.Result {
+// compileWithStore loads data and compiles it (or only the named hosts) with the PKI store at
+// dir, returning the result.
+func compileWithStore(b *testing.B, data []byte, workers int, dir string, hosts ...string) *render.Result {
 	b.Helper()
 	c := loadBench(b, data, workers)
-	res, err := render.Compile(c, render.Options{PKI: &pki.Options{StoreDir: dir}})
+	res, err := render.Compile(c, render.Options{Hosts: hosts, PKI: &pki.Options{StoreDir: dir}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,7 +25,14 @@ func Marshal(cfg *kubeletconfigv1beta1.KubeletConfiguration) ([]byte, error) {
 // when they hold a zero value (resolvConf: "", failSwapOn: false), since the empty
 // configuration omits them.
 func marshalPruned(cfg *kubeletconfigv1beta1.KubeletConfiguration) ([]byte, error) {
-	obj, err := toTree(cfg)
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if out, ok := marshalled.get(js); ok {
+		return out, nil
+	}
+	obj, err := jsonTree(js)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +40,43 @@ func marshalPruned(cfg *kubeletconfigv1beta1.KubeletConfiguration) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	return yaml.Marshal(prune(obj, zero))
+	out, err := yaml.Marshal(prune(obj, zero))
+	if err != nil {
+		return nil, err
+	}
+	marshalled.put(js, out)
+	return out, nil
+}
+
+// marshalled remembers the YAML of the configurations marshalled lately, by their JSON: the
+// hosts of a group share one configuration, and marshalling it for each of them was a fifth
+// of a 5,000-host compile.
+var marshalled = &yamlCache{m: map[string][]byte{}}
+
+// yamlCache maps JSON to YAML; it is bounded (cleared when full) and hands out copies, so no
+// two artifacts share their bytes.
+type yamlCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+const yamlCacheSize = 256
+
+// get returns a copy of the YAML stored for js.
+func (c *yamlCache) get(js []byte) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out, ok := c.m[string(js)]
+	return bytes.Clone(out), ok
+}
+
+func (c *yamlCache) put(js, out []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= yamlCacheSize {
+		clear(c.m)
+	}
+	c.m[string(js)] = bytes.Clone(out)
 }
 
 // zeroTree returns the tree of an empty KubeletConfiguration, computed once: it is the same
@@ -49,6 +92,11 @@ func toTree(v any) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return jsonTree(b)
+}
+
+// jsonTree returns a JSON object as maps, slices and json.Numbers.
+func jsonTree(b []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var out map[string]any

@@ -91,7 +91,6 @@ func Check(dir string, now time.Time) ([]CertStatus, error) {
 	return out, nil
 }
 
-
 func status(file string, c *x509.Certificate, now time.Time) CertStatus {
 	left := c.NotAfter.Sub(now)
 	return CertStatus{

@@ -29,8 +29,9 @@ type loaded struct {
 
 // load parses and verifies the store: every key must match its certificate and every
 // certificate must be signed by its CA. A store that does not hold together is an error naming
-// the file; it is never silently replaced.
-func (s *store) load() (*loaded, error) {
+// the file; it is never silently replaced. With only set, the other hosts' leaves are neither
+// parsed nor verified (their files are kept as read).
+func (s *store) load(only map[string]bool) (*loaded, error) {
 	l := &loaded{cas: map[caID]*keyPair{}, leaves: map[string]map[string]*keyPair{}}
 	for _, a := range authorities {
 		p, err := s.pair(a.Store, true)
@@ -55,6 +56,9 @@ func (s *store) load() (*loaded, error) {
 	}
 	var jobs []job
 	for _, h := range s.hosts() {
+		if only != nil && !only[h] {
+			continue
+		}
 		for i := range leaves {
 			jobs = append(jobs, job{h, &leaves[i]})
 		}

@@ -117,13 +117,17 @@ func (s *store) set(rel string, data []byte, mode fs.FileMode) {
 
 // hosts returns the host names having a directory in the store, sorted.
 func (s *store) hosts() []string {
+	// A set, not a search of out: with thousands of hosts and several files each, the search
+	// made this quadratic.
+	seen := map[string]bool{}
 	var out []string
 	for rel := range s.files {
 		rest, ok := strings.CutPrefix(rel, hostsDir+"/")
 		if !ok {
 			continue
 		}
-		if h, _, ok := strings.Cut(rest, "/"); ok && !slices.Contains(out, h) {
+		if h, _, ok := strings.Cut(rest, "/"); ok && !seen[h] {
+			seen[h] = true
 			out = append(out, h)
 		}
 	}

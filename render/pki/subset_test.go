@@ -1,0 +1,40 @@
+package pki
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
+)
+
+// TestHostSubsetVerifiesSelectedHosts damages another host's stored key: a --host compile of
+// a host left alone keeps that file as it is (verifying every host's certificates made one
+// host of 5,000 cost a second), while compiling the damaged host, or all of them, still
+// names it.
+func TestHostSubsetVerifiesSelectedHosts(t *testing.T) {
+	c := compilertest.Load(t, "ha.yaml")
+	dir, _ := committedStore(t, c)
+	damaged := filepath.Join(dir, "hosts", "w2", "kubelet-serving.key")
+	if err := os.WriteFile(damaged, []byte("garbage\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+
+	r := issue(t, c, Options{StoreDir: dir, Hosts: []*compiler.Host{compilertest.Host(t, c, "w1")}})
+	commit(t, r)
+	if d := cmp.Diff(before, snapshot(t, dir)); d != "" {
+		t.Errorf("a compile of w1 changed the store:\n%s", d)
+	}
+
+	for name, hosts := range map[string][]*compiler.Host{"w2 alone": {compilertest.Host(t, c, "w2")}, "every host": nil} {
+		_, err := Issue(c, Options{StoreDir: dir, Now: at(t0), Hosts: hosts})
+		if err == nil || !strings.Contains(err.Error(), "hosts/w2/kubelet-serving.key") {
+			t.Errorf("compiling %s with a damaged w2 key: error %v, want one naming the file", name, err)
+		}
+	}
+}
