@@ -2,62 +2,19 @@ package compiler
 
 import (
 	"flag"
-	"fmt"
 	"os"
-	"strings"
 	"testing"
+
+	"kubeforge.dev/kubeforge/bench/clustergen"
 )
 
 var writeBench = flag.String("write-bench-cluster", "", "write the generated 5,000-host description to this file (for measuring the binary)")
 
 // benchCluster returns a description of 3 control-plane hosts and workers hosts, written the
-// way operators write big clusters: groups, labels, some per-host kubelet overrides.
+// way operators write big clusters (groups, labels, some per-host kubelet overrides): the same
+// generator the whole-process benchmarks use.
 func benchCluster(workers int) []byte {
-	var b strings.Builder
-	b.WriteString(`apiVersion: kubeforge.dev/v1alpha1
-kind: Cluster
-name: bench
-kubernetesVersion: "1.37"
-controlPlaneEndpoint: api.bench.example.com:6443
-apiServer:
-  certSANs: [api.bench.example.com]
-  extraArgs:
-    audit-log-path: /var/log/kubernetes/audit/audit.log
-networking:
-  podSubnets: [10.128.0.0/10]
-  serviceSubnets: [10.96.0.0/16]
-kubelet:
-  systemReserved: {cpu: 500m, memory: 1Gi}
-  kubeReserved: {cpu: 500m, memory: 1Gi}
-  evictionHard: {memory.available: 500Mi, nodefs.available: 10%}
-groups:
-  big:
-    labels: {node.example.com/size: big}
-    kubelet: {maxPods: 250}
-  gpu:
-    labels: {node.example.com/gpu: "true"}
-    taints: [{key: example.com/gpu, value: "true", effect: NoSchedule}]
-hosts:
-  - {name: cp1, addresses: [192.168.0.11], roles: [control-plane]}
-  - {name: cp2, addresses: [192.168.0.12], roles: [control-plane]}
-  - {name: cp3, addresses: [192.168.0.13], roles: [control-plane]}
-`)
-	for i := range workers {
-		fmt.Fprintf(&b, "  - name: worker-%05d.bench.example.com\n", i)
-		fmt.Fprintf(&b, "    addresses: [10.%d.%d.%d]\n", 1+i/62500, i/250%250, i%250+1)
-		b.WriteString("    roles: [worker]\n")
-		switch {
-		case i%10 == 0:
-			b.WriteString("    group: gpu\n")
-		case i%3 == 0:
-			b.WriteString("    group: big\n")
-		}
-		fmt.Fprintf(&b, "    labels: {topology.kubernetes.io/zone: zone-%c, node.example.com/rack: r%02d}\n", 'a'+i%3, i%40)
-		if i%5 == 0 {
-			b.WriteString("    kubelet: {maxPods: 200, imageGC: {highThresholdPercent: 90, lowThresholdPercent: 80}}\n")
-		}
-	}
-	return []byte(b.String())
+	return clustergen.YAML(clustergen.Spec{ControlPlanes: 3, Workers: workers})
 }
 
 // TestBenchClusterValid makes sure the benchmarks measure the path of a valid description,
