@@ -3,10 +3,10 @@ package clusterbundle
 import (
 	"encoding/pem"
 	"fmt"
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
 
 // keyClusterInfoKubeconfig is the key kubeadm join's discovery reads.

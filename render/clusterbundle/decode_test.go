@@ -1,10 +1,11 @@
 package clusterbundle
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"strings"
 	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"

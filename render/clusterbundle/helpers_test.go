@@ -1,7 +1,6 @@
 package clusterbundle
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 

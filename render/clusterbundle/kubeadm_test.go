@@ -1,13 +1,14 @@
 package clusterbundle
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/internal/realbin"
 
 	corev1 "k8s.io/api/core/v1"
 

@@ -9,8 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"math/big"
 	"os"
 	"os/exec"
@@ -18,6 +16,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 
 	corev1 "k8s.io/api/core/v1"
 )

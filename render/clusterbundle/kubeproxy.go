@@ -1,8 +1,9 @@
 package clusterbundle
 
 import (
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"strings"
+
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"

@@ -1,10 +1,11 @@
 package clusterbundle
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"maps"
 	"slices"
 	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	corev1 "k8s.io/api/core/v1"
 

@@ -1,10 +1,11 @@
 package clusterbundle
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"slices"
 	"strings"
 	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 )

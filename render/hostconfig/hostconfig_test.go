@@ -3,7 +3,6 @@ package hostconfig
 import (
 	"bufio"
 	"bytes"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 

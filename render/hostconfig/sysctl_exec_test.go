@@ -3,12 +3,12 @@ package hostconfig
 import (
 	"bytes"
 	"fmt"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 )
 
 // These tests hand the rendered file to the real sysctl. Only net.* keys are ever written,

@@ -2,12 +2,13 @@ package kubelet
 
 import (
 	"bytes"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"maps"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	corev1 "k8s.io/api/core/v1"
 	kubeletconfigv1beta1 "k8s.io/kubelet/config/v1beta1"

@@ -1,14 +1,14 @@
 package kubelet
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/internal/realbin"
 )
 
 // envArgs reads kubeadm-flags.env the way the unit consumes it: the shell-quoted value of

@@ -2,12 +2,12 @@ package kubelet
 
 import (
 	"bytes"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"slices"
 	"strings"
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 

@@ -1,11 +1,11 @@
 package kubelet
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"strings"
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 )
 
 func TestProxyDropIns(t *testing.T) {

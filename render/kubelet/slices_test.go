@@ -2,11 +2,11 @@ package kubelet
 
 import (
 	"fmt"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"strings"
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 )
 
 func reservedCgroupsCluster(driver, kubeCgroup, systemCgroup string) string {

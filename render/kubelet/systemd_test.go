@@ -2,7 +2,6 @@ package kubelet
 
 import (
 	"crypto/sha256"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 

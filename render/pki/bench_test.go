@@ -2,13 +2,13 @@ package pki
 
 import (
 	"fmt"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 )
 
 // bigCluster returns a cluster of 3 control-plane hosts and n workers, built in Go rather
@@ -74,14 +74,7 @@ func BenchmarkIssueCommit5000Workers(b *testing.B) {
 // everything.
 func BenchmarkReuse5000Workers(b *testing.B) {
 	c := bigCluster(b, 5000)
-	dir := filepath.Join(b.TempDir(), "pki")
-	r, err := Issue(c, Options{StoreDir: dir})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := r.Commit(); err != nil {
-		b.Fatal(err)
-	}
+	dir, _ := committedStore(b, c)
 	start := cpuTime()
 	for b.Loop() {
 		r, err := Issue(c, Options{StoreDir: dir})
@@ -99,14 +92,7 @@ func BenchmarkReuse5000Workers(b *testing.B) {
 // is re-issued and the store rewritten, unchanged files by hard links.
 func BenchmarkCommitOneChange5000Workers(b *testing.B) {
 	c := bigCluster(b, 5000)
-	dir := filepath.Join(b.TempDir(), "pki")
-	r, err := Issue(c, Options{StoreDir: dir})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := r.Commit(); err != nil {
-		b.Fatal(err)
-	}
+	dir, _ := committedStore(b, c)
 	w := c.Hosts[len(c.Hosts)-1]
 	i := 0
 	for b.Loop() {

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
 
 // CertStatus is one certificate found by Check.

@@ -3,12 +3,13 @@ package pki
 import (
 	"bytes"
 	"encoding/json"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 )
 
 func TestCheckStore(t *testing.T) {

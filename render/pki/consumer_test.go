@@ -6,9 +6,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/internal/realbin"
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"log"
 	"net"
 	"net/http"
@@ -21,6 +18,9 @@ import (
 	"time"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/internal/realbin"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
 
 // realBinary returns the path of a real Kubernetes or etcd binary.

@@ -1,11 +1,12 @@
 package pki
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"testing/cryptotest"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	"github.com/google/go-cmp/cmp"
 

@@ -2,12 +2,13 @@ package pki
 
 import (
 	"crypto/x509"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 
 	"github.com/google/go-cmp/cmp"
 

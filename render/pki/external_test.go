@@ -2,7 +2,6 @@ package pki
 
 import (
 	"bytes"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 )
 
 const externalEtcdYAML = `apiVersion: kubeforge.dev/v1alpha1

@@ -3,8 +3,6 @@ package pki
 import (
 	"bytes"
 	"crypto/x509"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +11,9 @@ import (
 	"time"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
 
 // examples are the descriptions every PKI test runs over.

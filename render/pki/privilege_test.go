@@ -3,14 +3,14 @@ package pki
 import (
 	"crypto/x509"
 	"fmt"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"slices"
 	"strings"
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
 
 // privateKeys returns the private keys an artifact holds (a PEM key, or a kubeconfig's

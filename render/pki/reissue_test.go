@@ -2,13 +2,14 @@ package pki
 
 import (
 	"bytes"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -35,7 +36,7 @@ func edit(t *testing.T, text, old, new string) string {
 }
 
 // committedStore issues the description into a fresh store and commits it.
-func committedStore(t *testing.T, c *compiler.Cluster) (string, *Result) {
+func committedStore(t testing.TB, c *compiler.Cluster) (string, *Result) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
 	r := issue(t, c, Options{StoreDir: dir})

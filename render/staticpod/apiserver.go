@@ -50,7 +50,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 		"service-account-issuer":             "https://kubernetes.default.svc." + c.Network.DNSDomain,
 		"service-account-key-file":           compiler.ServiceAccountPubPath,
 		"service-account-signing-key-file":   compiler.ServiceAccountKeyPath,
-		"service-cluster-ip-range":           joinPrefixes(c.Network.ServiceSubnets),
+		"service-cluster-ip-range":           compiler.JoinPrefixes(c.Network.ServiceSubnets),
 		"tls-cert-file":                      compiler.APIServerCertPath,
 		"tls-private-key-file":               compiler.APIServerKeyPath,
 	}
@@ -74,7 +74,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 		cpu:         "250m",
 		probes: probes{
 			host:      probeHost(addr.String()),
-			port:      effectivePort(f, "secure-port", port),
+			port:      port,
 			scheme:    corev1.URISchemeHTTPS,
 			liveness:  "/livez",
 			readiness: "/readyz",
@@ -104,24 +104,4 @@ func etcdServers(c *compiler.Cluster, addr netip.Addr) (string, []string) {
 		return v, []string{"etcd.extraArgs"}
 	}
 	return hostURL("https", loopback(addr), port()), nil
-}
-
-// effectivePort returns the port a component serves on: the user's flag if it sets one
-// (the compiler should keep it equal to the port table's), else the table's port.
-func effectivePort(f flags, flag string, table int) int {
-	if v, ok := f.get(flag); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			return n
-		}
-	}
-	return table
-}
-
-// joinPrefixes returns the prefixes comma-separated, as the components take them.
-func joinPrefixes(ps []netip.Prefix) string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = p.String()
-	}
-	return strings.Join(s, ",")
 }

@@ -1,8 +1,6 @@
 package staticpod
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
-	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -10,6 +8,8 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/internal/realbin"
 )
 
 // binDir returns the directory of the real v1.37 binaries.

@@ -40,8 +40,8 @@ func controllerManagerPod(c *compiler.Cluster, facts minorFacts) (*corev1.Pod, [
 	}
 	if len(c.Network.PodSubnets) > 0 {
 		defaults["allocate-node-cidrs"] = "true"
-		defaults["cluster-cidr"] = joinPrefixes(c.Network.PodSubnets)
-		defaults["service-cluster-ip-range"] = joinPrefixes(c.Network.ServiceSubnets)
+		defaults["cluster-cidr"] = compiler.JoinPrefixes(c.Network.PodSubnets)
+		defaults["service-cluster-ip-range"] = compiler.JoinPrefixes(c.Network.ServiceSubnets)
 		sources = append(sources, "networking.podSubnets", "networking.serviceSubnets")
 		// The per-family mask flags are the only ones valid for every stack (the compiler
 		// refuses a single --node-cidr-mask-size in extraArgs).
@@ -84,7 +84,7 @@ func controllerManagerPod(c *compiler.Cluster, facts minorFacts) (*corev1.Pod, [
 		cpu:    "200m",
 		probes: probes{
 			host:     probeHost(bind),
-			port:     effectivePort(f, "secure-port", port),
+			port:     port,
 			scheme:   corev1.URISchemeHTTPS,
 			liveness: "/healthz",
 			startup:  "/healthz",

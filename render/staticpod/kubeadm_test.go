@@ -3,13 +3,14 @@ package staticpod
 import (
 	"bufio"
 	"fmt"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -108,7 +109,7 @@ imageRepository: %s
 networking: {podSubnet: %q, serviceSubnet: %q, dnsDomain: %s}
 etcd: {local: {dataDir: %s}}
 `, h.AdvertiseAddress(), c.APIServer.BindPort, h.NodeName, c.Version, c.Name, c.ImageRepository,
-		joinPrefixes(c.Network.PodSubnets), joinPrefixes(c.Network.ServiceSubnets), c.Network.DNSDomain, c.Etcd.DataDir)
+		compiler.JoinPrefixes(c.Network.PodSubnets), compiler.JoinPrefixes(c.Network.ServiceSubnets), c.Network.DNSDomain, c.Etcd.DataDir)
 	if err := os.WriteFile(filepath.Join(root, "kubeadm.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,13 @@ package staticpod
 import (
 	"bytes"
 	"io/fs"
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"path"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"

@@ -39,7 +39,7 @@ func schedulerPod(c *compiler.Cluster) (*corev1.Pod, []string) {
 		cpu:    "100m",
 		probes: probes{
 			host:      probeHost(bind),
-			port:      effectivePort(f, "secure-port", port),
+			port:      port,
 			scheme:    corev1.URISchemeHTTPS,
 			liveness:  "/livez",
 			readiness: "/readyz",

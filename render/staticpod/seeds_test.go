@@ -1,9 +1,10 @@
 package staticpod
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"strings"
 	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	corev1 "k8s.io/api/core/v1"
 

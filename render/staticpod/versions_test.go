@@ -1,10 +1,11 @@
 package staticpod
 
 import (
-	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"slices"
 	"strings"
 	"testing"
+
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 
 	corev1 "k8s.io/api/core/v1"
 
