@@ -101,11 +101,15 @@ func readWant(t *testing.T, path string) []string {
 	return out
 }
 
+// corpusKinds are the folders of testdata/: invalid descriptions must have an error, valid ones
+// none (their .want lists the warnings they must give), and hostile ones, strings and shapes an
+// attacker or a careless user would write, may be either: their .want says which.
+var corpusKinds = []string{"invalid", "valid", "hostile"}
+
 // TestCorpus loads every description of testdata/ and compares its diagnostics, exactly, with
-// the .want file beside it. Invalid descriptions must have an error; valid ones none (their
-// .want lists the warnings they must give).
+// the .want file beside it.
 func TestCorpus(t *testing.T) {
-	for _, kind := range []string{"invalid", "valid"} {
+	for _, kind := range corpusKinds {
 		cases := corpusCases(t, kind)
 		if kind == "invalid" && len(cases) < 45 {
 			t.Errorf("only %d invalid descriptions in the corpus", len(cases))
@@ -173,7 +177,7 @@ func TestCorpusCoversEveryReport(t *testing.T) {
 	seen := map[string]bool{}
 	reportHook = func(format string) { seen[format] = true }
 	defer func() { reportHook = nil }()
-	for _, kind := range []string{"invalid", "valid"} {
+	for _, kind := range corpusKinds {
 		for _, tc := range corpusCases(t, kind) {
 			Load(tc.paths...)
 		}

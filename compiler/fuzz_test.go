@@ -14,7 +14,7 @@ var fuzzNames = []string{"f.yaml", "f.json", "f.cue"}
 // FuzzLoad checks that any input, read as YAML, JSON or CUE, gives either a model or errors,
 // each error with a summary, and never panics or hangs. Seeded with the corpus.
 func FuzzLoad(f *testing.F) {
-	for _, kind := range []string{"valid", "invalid"} {
+	for _, kind := range corpusKinds {
 		paths, _ := filepath.Glob(filepath.Join("testdata", kind, "*"))
 		sub, _ := filepath.Glob(filepath.Join("testdata", kind, "*", "*"))
 		for _, p := range append(paths, sub...) {
