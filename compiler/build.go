@@ -56,6 +56,12 @@ func FromSource(src *description.Source, diags diag.List) (*Cluster, *descriptio
 	if diags.HasErrors() {
 		return nil, src, diags
 	}
+	// Files the description names are read last: only a description that holds together
+	// says which to read.
+	diags = append(diags, readExternalEtcd(c, src)...)
+	if diags.HasErrors() {
+		return nil, src, diags
+	}
 	return c, src, diags
 }
 

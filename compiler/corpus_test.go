@@ -46,6 +46,7 @@ func corpusCases(t testing.TB, kind string) []corpusCase {
 
 // dirPaths returns how a case directory is loaded: as a CUE package when it holds only .cue
 // files, else file by file in name order (several files unify into one description).
+// Subdirectories hold files a description names (external etcd certificates), not parts of it.
 func dirPaths(t testing.TB, dir string) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -54,6 +55,9 @@ func dirPaths(t testing.TB, dir string) []string {
 	var files []string
 	onlyCUE := true
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		files = append(files, filepath.Join(dir, e.Name()))
 		onlyCUE = onlyCUE && filepath.Ext(e.Name()) == ".cue"
 	}

@@ -100,6 +100,9 @@ type ExternalEtcd struct {
 	CAFile    string
 	CertFile  string
 	KeyFile   string
+	// CA, Cert and Key are the files' contents, read and checked when the description is
+	// loaded.
+	CA, Cert, Key []byte
 }
 
 type Runtime struct {
@@ -122,10 +125,6 @@ type PKI struct {
 	KeyAlgorithm KeyAlgorithm
 	CAValidity   time.Duration
 	CertValidity time.Duration
-	// ExternalCA is set by the PKI step when the cluster CA's key is kept outside the store
-	// (kubeadm's external CA mode): no host receives ca.key, so nothing may be told to sign
-	// with it.
-	ExternalCA bool
 }
 
 type Proxy struct {

@@ -7,6 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+
+	"kubeforge.dev/kubeforge/emit/internal/atomicdir"
+	"kubeforge.dev/kubeforge/emit/pkistore"
 
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -34,16 +38,39 @@ type Output struct {
 	Partial bool
 	// Inventory describes the hosts for the ansible format.
 	Inventory []HostInfo
-	// Notes, when set, receives what a format has to tell the operator (user-data sizes).
+	// Notes, when set, receives what a format has to tell the operator (user-data sizes) and
+	// what Write waits for or cleans up.
 	Notes func(string)
+	// Store, when set, is the PKI store's next content, committed in the same transaction as
+	// the output: staged after the output is, swapped in just before it, and swapped back when
+	// the output cannot follow, so that a failed compile leaves the store as it was.
+	Store *pkistore.Update
 }
 
-// Write emits out under dir. A full output is staged beside dir and swapped in at once, so dir
-// holds either the previous output or the new one, never a mix, even if the process is killed.
-// A partial output replaces each named host's entries the same way, one host at a time.
+// Write emits out under dir, together with the PKI store's update, as one transaction. The
+// output is staged beside dir and swapped in at once, so dir holds either the previous output
+// or the new one, never a mix, even if the process is killed; the store is swapped in just
+// before it, and back when the output cannot be. A partial output replaces each named host's
+// entries the same way, one host at a time. Concurrent writers of one output wait for each
+// other (a lock beside dir), and what a killed writer left beside dir is removed first.
 func Write(dir string, out Output) error {
 	if len(out.Formats) == 0 {
 		out.Formats = []Format{FormatDir}
+	}
+	if filepath.Clean(dir) == "." || dir == "" {
+		return fmt.Errorf("output directory %q: give a directory of its own, such as out", dir)
+	}
+	lock, err := atomicdir.Acquire(dir, true, func(locked string) {
+		note(out, fmt.Sprintf("waiting for another kubeforge writing in %s to finish", locked))
+	})
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if removed, err := atomicdir.RemoveLeftovers(dir); err != nil {
+		return err
+	} else if len(removed) > 0 {
+		note(out, fmt.Sprintf("removed what an interrupted compile left beside %s: %s", dir, strings.Join(removed, ", ")))
 	}
 	if err := CheckReplaceable(dir); err != nil {
 		return err
@@ -51,19 +78,60 @@ func Write(dir string, out Output) error {
 	if out.Partial {
 		return writePartial(dir, out)
 	}
-	staged, err := stage(dir)
+	staged, err := atomicdir.Staging(dir)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(staged) // after a successful swap this is the old tree
 	if err := writeAll(staged, out); err != nil {
+		atomicdir.Discard(staged, dir)
 		return err
 	}
 	if err := os.Chmod(staged, 0o755); err != nil {
+		atomicdir.Discard(staged, dir)
 		return err
 	}
 	testPoint("staged")
-	return swapIn(staged, dir)
+	return commit(out.Store, func() (bool, error) {
+		return true, swapIn(staged, dir)
+	}, func() { atomicdir.Discard(staged, dir) })
+}
+
+// commit stages and swaps in the store update, then runs swap (the output's swaps), undoing the
+// store when swap changed nothing of the output and failed. discard removes the output's
+// staging when the store could not be committed.
+func commit(store *pkistore.Update, swap func() (changedOutput bool, err error), discard func()) error {
+	if store != nil {
+		if err := store.Stage(); err != nil {
+			discard()
+			return fmt.Errorf("staging the PKI store: %w", err)
+		}
+		testPoint("store staged")
+		if err := store.Commit(); err != nil {
+			store.Finish()
+			discard()
+			return fmt.Errorf("committing the PKI store: %w", err)
+		}
+		testPoint("store committed")
+	}
+	changed, err := swap()
+	if err != nil && !changed && store != nil {
+		if rerr := store.Rollback(); rerr != nil {
+			return fmt.Errorf("%w; and putting the previous PKI store back failed: %v", err, rerr)
+		}
+	}
+	if store != nil {
+		if ferr := store.Finish(); err == nil && ferr != nil {
+			return fmt.Errorf("removing the previous PKI store: %w", ferr)
+		}
+	}
+	return err
+}
+
+// note tells the operator something, when the caller listens.
+func note(out Output, s string) {
+	if out.Notes != nil {
+		out.Notes(s)
+	}
 }
 
 // testPoint lets tests stop a process at a known moment (to kill it there); a no-op otherwise.
@@ -135,34 +203,39 @@ func writePartial(dir string, out Output) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	staged, err := stage(dir)
+	staged, err := atomicdir.Staging(dir)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(staged)
+	defer atomicdir.Discard(staged, dir)
 	out.Cluster = nil
 	if err := writeAll(staged, out); err != nil {
 		return err
 	}
-	return filepath.WalkDir(staged, func(p string, d os.DirEntry, err error) error {
-		if err != nil || p == staged {
-			return err
-		}
-		rel, _ := filepath.Rel(staged, p)
-		dst := filepath.Join(dir, rel)
-		// Host trees are swapped whole; other directories (format folders) are merged into,
-		// file by file.
-		if d.IsDir() && !isHostTree(out, rel) {
-			return os.MkdirAll(dst, 0o755)
-		}
-		if err := swapIn(p, dst); err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return filepath.SkipDir
-		}
-		return nil
-	})
+	return commit(out.Store, func() (bool, error) {
+		swapped := false
+		err := filepath.WalkDir(staged, func(p string, d os.DirEntry, err error) error {
+			if err != nil || p == staged {
+				return err
+			}
+			rel, _ := filepath.Rel(staged, p)
+			dst := filepath.Join(dir, rel)
+			// Host trees are swapped whole; other directories (format folders) are merged
+			// into, file by file.
+			if d.IsDir() && !isHostTree(out, rel) {
+				return os.MkdirAll(dst, 0o755)
+			}
+			if err := swapIn(p, dst); err != nil {
+				return err
+			}
+			swapped = true
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		})
+		return swapped, err
+	}, func() {})
 }
 
 func isHostTree(out Output, rel string) bool {

@@ -1,8 +1,6 @@
 package emit
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 )
@@ -30,19 +28,4 @@ func forEach(n int, fn func(i int) error) error {
 		}
 	}
 	return nil
-}
-
-// removeTree removes dir and everything below it, its top-level entries in parallel, and
-// returns the first error.
-func removeTree(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return os.RemoveAll(dir)
-	}
-	if err := forEach(len(entries), func(i int) error {
-		return os.RemoveAll(filepath.Join(dir, entries[i].Name()))
-	}); err != nil {
-		return err
-	}
-	return os.RemoveAll(dir)
 }

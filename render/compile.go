@@ -27,7 +27,7 @@ type Result struct {
 	// Cluster is the cluster-level bundle; nil for a subset compile.
 	Cluster *artifact.Bundle
 	// PKI is what the PKI step issued, reused and re-issued; nil without Options.PKI. Its
-	// Commit writes the store.
+	// Store is the store's next content, for the caller to commit with the output.
 	PKI *pki.Result
 }
 
@@ -38,17 +38,16 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{}
-	var extra func(*compiler.Host) []artifact.Artifact
+	var f pkiFacts
 	if opts.PKI != nil {
 		po := *opts.PKI
 		po.Hosts = hosts
 		if res.PKI, err = pki.Issue(c, po); err != nil {
 			return nil, err
 		}
-		c.PKI.ExternalCA = res.PKI.ExternalCA()
-		extra = res.PKI.HostArtifacts
+		f = pkiFacts{externalCA: res.PKI.ExternalCA(), extra: res.PKI.HostArtifacts}
 	}
-	if res.Hosts, err = Hosts(c, hosts, extra); err != nil {
+	if res.Hosts, err = hostBundles(c, hosts, f); err != nil {
 		return nil, err
 	}
 	if len(opts.Hosts) == 0 {

@@ -1,8 +1,7 @@
 package render
 
 import (
-	"os"
-	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -20,20 +19,19 @@ func TestExternalCACompile(t *testing.T) {
 		}
 		return c
 	}
-	store := filepath.Join(t.TempDir(), "pki")
-	res, err := Compile(load(), Options{PKI: &pki.Options{StoreDir: store}})
+	res, err := Compile(load(), Options{PKI: &pki.Options{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := res.PKI.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(filepath.Join(store, "ca.key")); err != nil {
-		t.Fatal(err)
-	}
-	res, err = Compile(load(), Options{PKI: &pki.Options{StoreDir: store}})
+	store := res.PKI.Store()
+	delete(store.Files, "ca.key")
+	c := load()
+	res, err = Compile(c, Options{PKI: &pki.Options{Store: store}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, load()) {
+		t.Error("Compile changed the model it compiled")
 	}
 	for _, b := range res.Hosts {
 		if _, ok := b.Lookup(compiler.CAKeyPath); ok {

@@ -19,25 +19,43 @@ import (
 // hostRenderer renders one family of a host's files.
 type hostRenderer struct {
 	name   string
-	render func(*compiler.Cluster, *compiler.Host) ([]artifact.Artifact, error)
+	render func(*compiler.Cluster, *compiler.Host, pkiFacts) ([]artifact.Artifact, error)
+}
+
+// pkiFacts are what the PKI step decided that other files depend on; they are passed to the
+// renderers rather than written into the model, which rendering never changes.
+type pkiFacts struct {
+	// externalCA: the cluster CA's key is not in the store, so no host receives it.
+	externalCA bool
+	// extra adds the PKI's artifacts to a host's bundle; nil without PKI.
+	extra func(*compiler.Host) []artifact.Artifact
 }
 
 // hostRenderers lists every family of per-host files (the PKI comes from its own step, which
 // keeps state across compiles).
 var hostRenderers = []hostRenderer{
-	{"kubelet", kubelet.Artifacts},
-	{"static pods", staticpod.Manifests},
-	{"host config", func(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
+	{"kubelet", func(c *compiler.Cluster, h *compiler.Host, _ pkiFacts) ([]artifact.Artifact, error) {
+		return kubelet.Artifacts(c, h)
+	}},
+	{"static pods", func(c *compiler.Cluster, h *compiler.Host, f pkiFacts) ([]artifact.Artifact, error) {
+		return staticpod.Manifests(c, h, staticpod.Options{ExternalCA: f.externalCA})
+	}},
+	{"host config", func(c *compiler.Cluster, h *compiler.Host, _ pkiFacts) ([]artifact.Artifact, error) {
 		return hostconfig.Artifacts(c, h), nil
 	}},
-	{"firewalld", firewalld.Artifacts},
+	{"firewalld", func(c *compiler.Cluster, h *compiler.Host, _ pkiFacts) ([]artifact.Artifact, error) {
+		return firewalld.Artifacts(c, h)
+	}},
 }
 
-// Host renders one host's bundle, without PKI.
-func Host(c *compiler.Cluster, h *compiler.Host) (artifact.Bundle, error) {
+// host renders one host's bundle.
+func host(c *compiler.Cluster, h *compiler.Host, f pkiFacts) (artifact.Bundle, error) {
 	b := artifact.Bundle{Name: h.Name}
+	if f.extra != nil {
+		b.Add(f.extra(h)...)
+	}
 	for _, r := range hostRenderers {
-		arts, err := r.render(c, h)
+		arts, err := r.render(c, h, f)
 		if err != nil {
 			return b, fmt.Errorf("host %s: %s: %w", h.Name, r.name, err)
 		}
@@ -46,9 +64,8 @@ func Host(c *compiler.Cluster, h *compiler.Host) (artifact.Bundle, error) {
 	return b, nil
 }
 
-// Hosts renders the bundles of the given hosts on all cores, in the order given. extra, when
-// not nil, adds artifacts to a host's bundle (the PKI step's).
-func Hosts(c *compiler.Cluster, hosts []*compiler.Host, extra func(*compiler.Host) []artifact.Artifact) ([]artifact.Bundle, error) {
+// hostBundles renders the bundles of the given hosts on all cores, in the order given.
+func hostBundles(c *compiler.Cluster, hosts []*compiler.Host, f pkiFacts) ([]artifact.Bundle, error) {
 	out := make([]artifact.Bundle, len(hosts))
 	errs := make([]error, len(hosts))
 	workers := min(runtime.GOMAXPROCS(0), len(hosts))
@@ -58,10 +75,7 @@ func Hosts(c *compiler.Cluster, hosts []*compiler.Host, extra func(*compiler.Hos
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(hosts); i += workers {
-				b, err := Host(c, hosts[i])
-				if err == nil && extra != nil {
-					b.Add(extra(hosts[i])...)
-				}
+				b, err := host(c, hosts[i], f)
 				b.Sort()
 				out[i], errs[i] = b, err
 			}

@@ -7,12 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"time"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/emit"
+	"kubeforge.dev/kubeforge/emit/pkistore"
 	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/pki"
 )
@@ -61,24 +61,29 @@ func run() error {
 	if *host != "" {
 		opts.Hosts = []string{*host}
 	}
+	var store *pkistore.Handle
 	if !*noPKI {
-		opts.PKI = &pki.Options{StoreDir: filepath.Clean(*out) + ".pki"}
+		var err error
+		if store, err = pkistore.Open(emit.StoreDirFor(*out), pkistore.Write, nil); err != nil {
+			return err
+		}
+		defer store.Close()
+		opts.PKI = &pki.Options{Store: store.Content()}
+		mark("PKI store read")
 	}
 	res, err := render.Compile(c, opts)
 	if err != nil {
 		return err
 	}
 	mark("render (with PKI)")
-	if res.PKI != nil && res.PKI.Changed() {
-		if err := res.PKI.Commit(); err != nil {
-			return err
-		}
+	output := emit.Output{Hosts: res.Hosts, Cluster: res.Cluster, Partial: *host != ""}
+	if store != nil {
+		output.Store = store.Update(res.PKI.Store())
 	}
-	mark("PKI store commit")
-	if err := emit.Write(*out, emit.Output{Hosts: res.Hosts, Cluster: res.Cluster, Partial: *host != ""}); err != nil {
+	if err := emit.Write(*out, output); err != nil {
 		return err
 	}
-	mark("write output")
+	mark("write output and store")
 	for _, s := range steps {
 		fmt.Println(s)
 	}

@@ -3,14 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"kubeforge.dev/kubeforge/emit"
-	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/pki"
 )
 
@@ -27,18 +25,6 @@ func addPKIFlags(fs *pflag.FlagSet) pkiFlags {
 		renewBefore: fs.Duration("renew-before", pki.DefaultRenewBefore, "re-issue certificates expiring within this duration"),
 		noPKI:       fs.Bool("no-pki", false, "compile without certificates, keys and kubeconfigs"),
 	}
-}
-
-// options returns the PKI options for an output directory, or nil with --no-pki.
-func (f pkiFlags) options(out string) *pki.Options {
-	if *f.noPKI {
-		return nil
-	}
-	dir := *f.dir
-	if dir == "" {
-		dir = filepath.Clean(out) + ".pki"
-	}
-	return &pki.Options{StoreDir: dir, RenewBefore: *f.renewBefore}
 }
 
 func runCompile(args []string, stdout, stderr io.Writer) int {
@@ -72,40 +58,13 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitInvalid
 	}
-	res, err := render.Compile(c, render.Options{Hosts: *hosts, PKI: pf.options(*out)})
+	res, err := emit.Compile(c, emit.CompileOptions{Output: *out, Hosts: *hosts, Formats: fmts, NoPKI: *pf.noPKI,
+		StoreDir: *pf.dir, RenewBefore: *pf.renewBefore, Redact: *redact, Notes: func(s string) { fmt.Fprintln(stderr, s) }})
 	if err != nil {
 		fmt.Fprintf(stderr, "kubeforge compile: %v\n", err)
-		return exitInvalid
-	}
-	if *redact {
-		for i := range res.Hosts {
-			res.Hosts[i] = emit.Redact(res.Hosts[i])
+		if emit.StepOf(err) == emit.StepRender {
+			return exitInvalid
 		}
-	}
-	// The store is written before the output, and only once the output is known replaceable:
-	// an output whose certificates the store does not hold would be re-issued next time.
-	if err := emit.CheckReplaceable(*out); err != nil {
-		fmt.Fprintf(stderr, "kubeforge compile: %v\n", err)
-		return exitUsage
-	}
-	if res.PKI != nil && res.PKI.Changed() {
-		if err := res.PKI.Commit(); err != nil {
-			fmt.Fprintf(stderr, "kubeforge compile: writing the PKI store: %v\n", err)
-			return exitUsage
-		}
-	}
-	var inventory []emit.HostInfo
-	for _, h := range c.Hosts {
-		info := emit.HostInfo{Name: h.Name, Address: h.AdvertiseAddress().String()}
-		for _, r := range h.Roles {
-			info.Roles = append(info.Roles, string(r))
-		}
-		inventory = append(inventory, info)
-	}
-	err = emit.Write(*out, emit.Output{Hosts: res.Hosts, Cluster: res.Cluster, Formats: fmts, Partial: len(*hosts) > 0,
-		Inventory: inventory, Notes: func(s string) { fmt.Fprintln(stderr, s) }})
-	if err != nil {
-		fmt.Fprintf(stderr, "kubeforge compile: writing %s: %v\n", *out, err)
 		return exitUsage
 	}
 	files := 0

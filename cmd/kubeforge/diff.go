@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"kubeforge.dev/kubeforge/emit"
-	"kubeforge.dev/kubeforge/render"
 )
 
 func runDiff(args []string, stdout, stderr io.Writer) int {
@@ -25,7 +24,8 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	// The store is read, never written: diff changes nothing.
-	res, err := render.Compile(c, render.Options{Hosts: *hosts, PKI: pf.options(*against)})
+	res, err := emit.Preview(c, emit.CompileOptions{Output: *against, Hosts: *hosts, NoPKI: *pf.noPKI,
+		StoreDir: *pf.dir, RenewBefore: *pf.renewBefore, Notes: func(s string) { fmt.Fprintln(stderr, s) }})
 	if err != nil {
 		fmt.Fprintf(stderr, "kubeforge diff: %v\n", err)
 		return exitUsage

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/emit/pkistore"
 	"kubeforge.dev/kubeforge/render/pki"
 )
 
@@ -20,11 +21,16 @@ func pkiStore(t *testing.T, now time.Time) string {
 		t.Fatal(diags)
 	}
 	dir := filepath.Join(t.TempDir(), "pki")
-	r, err := pki.Issue(c, pki.Options{StoreDir: dir, Now: func() time.Time { return now }})
+	r, err := pki.Issue(c, pki.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Commit(); err != nil {
+	store, err := pkistore.Open(dir, pkistore.Write, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Commit(r.Store()); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -1,6 +1,7 @@
 package clusterbundle
 
 import (
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"net/netip"
 	"slices"
 	"strings"
@@ -206,7 +207,7 @@ func TestKubeProxyConfiguration(t *testing.T) {
 }
 
 func TestDisabledAddonsAreAbsent(t *testing.T) {
-	c := loadBytes(t, noAddonsYAML)
+	c := compilertest.LoadYAML(t, noAddonsYAML)
 	arts := render(t, c)
 	d := decodeBundle(t, arts)
 	for _, p := range d.order {
@@ -227,7 +228,7 @@ func TestDisabledAddonsAreAbsent(t *testing.T) {
 		t.Errorf("kubeadm-config dns %+v proxy %+v: kubeadm upgrade would install the addons", cc.DNS, cc.Proxy)
 	}
 	// The same cluster with the addons on has them, so the absence above is the switch's.
-	on := loadBytes(t, strings.Replace(strings.Replace(noAddonsYAML, "kubeProxy: {enabled: false}", "kubeProxy: {enabled: true}", 1),
+	on := compilertest.LoadYAML(t, strings.Replace(strings.Replace(noAddonsYAML, "kubeProxy: {enabled: false}", "kubeProxy: {enabled: true}", 1),
 		"coreDNS: {enabled: false}", "coreDNS: {enabled: true}", 1))
 	d = decodeBundle(t, render(t, on))
 	one(t, d, named[*appsv1.DaemonSet]("kube-proxy"))

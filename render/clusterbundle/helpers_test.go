@@ -25,16 +25,6 @@ var examplePaths = []string{
 // change a cluster they get from load.
 var loaded sync.Map
 
-// loadBytes returns a checked description from text.
-func loadBytes(t *testing.T, text string) *compiler.Cluster {
-	t.Helper()
-	c, _, diags := compiler.LoadBytes("t.yaml", []byte(text))
-	if diags.HasErrors() {
-		t.Fatalf("description: %v", diags)
-	}
-	return c
-}
-
 // render returns the bundle of a description, failing the test on error.
 func render(t *testing.T, c *compiler.Cluster) []artifact.Artifact {
 	t.Helper()
@@ -58,6 +48,6 @@ func forEachExample(t *testing.T, f func(t *testing.T, c *compiler.Cluster)) {
 func forEachCluster(t *testing.T, f func(t *testing.T, c *compiler.Cluster)) {
 	forEachExample(t, f)
 	for _, name := range slices.Sorted(maps.Keys(testDescriptions)) {
-		t.Run(name, func(t *testing.T) { f(t, loadBytes(t, testDescriptions[name])) })
+		t.Run(name, func(t *testing.T) { f(t, compilertest.LoadYAML(t, testDescriptions[name])) })
 	}
 }

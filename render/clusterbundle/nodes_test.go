@@ -103,7 +103,7 @@ func TestNodesCarryAllLabelsAndTaints(t *testing.T) {
 }
 
 func TestCustomTaintsReachTheNode(t *testing.T) {
-	nodes := nodesOf(t, loadBytes(t, everythingYAML))
+	nodes := nodesOf(t, compilertest.LoadYAML(t, everythingYAML))
 	w1 := nodes["w1"]
 	if w1 == nil {
 		t.Fatal("no Node for w1, which has a taint")

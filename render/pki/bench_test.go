@@ -3,7 +3,6 @@ package pki
 import (
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -56,28 +55,14 @@ func BenchmarkIssue5000Workers(b *testing.B) {
 	reportCPU(b, start)
 }
 
-// BenchmarkIssueCommit5000Workers adds writing the new store.
-func BenchmarkIssueCommit5000Workers(b *testing.B) {
-	c := bigCluster(b, 5000)
-	for b.Loop() {
-		r, err := Issue(c, Options{StoreDir: filepath.Join(b.TempDir(), "pki")})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := r.Commit(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkReuse5000Workers: a recompile over an existing store: read, verify and reuse
 // everything.
 func BenchmarkReuse5000Workers(b *testing.B) {
 	c := bigCluster(b, 5000)
-	dir, _ := committedStore(b, c)
+	st, _ := issuedStore(b, c)
 	start := cpuTime()
 	for b.Loop() {
-		r, err := Issue(c, Options{StoreDir: dir})
+		r, err := Issue(c, Options{Store: st})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,29 +71,6 @@ func BenchmarkReuse5000Workers(b *testing.B) {
 		}
 	}
 	reportCPU(b, start)
-}
-
-// BenchmarkCommitOneChange5000Workers: one worker's address changed: its serving certificate
-// is re-issued and the store rewritten, unchanged files by hard links.
-func BenchmarkCommitOneChange5000Workers(b *testing.B) {
-	c := bigCluster(b, 5000)
-	dir, _ := committedStore(b, c)
-	w := c.Hosts[len(c.Hosts)-1]
-	i := 0
-	for b.Loop() {
-		i++
-		w.Addresses = []netip.Addr{netip.AddrFrom4([4]byte{10, 2, byte(i / 250), byte(i%250 + 1)})}
-		r, err := Issue(c, Options{StoreDir: dir})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !r.Changed() {
-			b.Fatal("nothing changed")
-		}
-		if err := r.Commit(); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 func benchmarkKey(b *testing.B, alg compiler.KeyAlgorithm) {

@@ -77,10 +77,12 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 		secret(compiler.ServiceAccountKeyPath, keyMode, r.saKey, "pki.keyAlgorithm")
 		out = append(out, artifact.File(compiler.ServiceAccountPubPath, saPubMode, r.saPub, "pki.keyAlgorithm"))
 	}
-	if r.external != nil && controlPlane(c, h) {
-		cert(compiler.EtcdCACertPath, r.external.CA, "etcd.external.caFile")
-		cert(compiler.APIServerEtcdClientCert, r.external.Cert, "etcd.external.certFile")
-		secret(compiler.APIServerEtcdClientKey, keyMode, r.external.Key, "etcd.external.keyFile")
+	// The user's client files for an etcd cluster kubeforge does not run, read and checked
+	// when the description was loaded, go where kubeadm's apiserver flags expect them.
+	if x := c.Etcd.External; c.Etcd.Topology == compiler.EtcdExternal && x != nil && controlPlane(c, h) {
+		cert(compiler.EtcdCACertPath, x.CA, "etcd.external.caFile")
+		cert(compiler.APIServerEtcdClientCert, x.Cert, "etcd.external.certFile")
+		secret(compiler.APIServerEtcdClientKey, keyMode, x.Key, "etcd.external.keyFile")
 	}
 
 	for i := range leaves {

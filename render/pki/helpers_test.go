@@ -56,11 +56,52 @@ func issue(t testing.TB, c *compiler.Cluster, opts Options) *Result {
 	return r
 }
 
-func commit(t testing.TB, r *Result) {
+// issuedStore issues the description into a new, empty store and returns the store's next
+// content.
+func issuedStore(t testing.TB, c *compiler.Cluster) (*Store, *Result) {
 	t.Helper()
-	if err := r.Commit(); err != nil {
-		t.Fatalf("Commit: %v", err)
+	r := issue(t, c, Options{Store: &Store{Dir: "pki"}})
+	return r.Store(), r
+}
+
+// committedStore issues the description into a new store and writes it to a directory, as a
+// compile would: for the tests of commands that read a store directory (pki check).
+func committedStore(t testing.TB, c *compiler.Cluster) (string, *Result) {
+	t.Helper()
+	st, r := issuedStore(t, c)
+	dir := filepath.Join(t.TempDir(), "pki")
+	for rel, f := range st.Files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), StoreDirMode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
+			t.Fatal(err)
+		}
 	}
+	return dir, r
+}
+
+// contentOf returns a store's files as text (mode and content), by path: to compare stores.
+func contentOf(st *Store) map[string]string {
+	out := map[string]string{}
+	for rel, f := range st.Files {
+		out[rel] = f.Mode.String() + " " + string(f.Data)
+	}
+	return out
+}
+
+// withFiles returns a copy of st with files replaced; nil content removes a file.
+func withFiles(st *Store, files map[string][]byte) *Store {
+	out := st.clone()
+	for rel, data := range files {
+		if data == nil {
+			delete(out.Files, rel)
+			continue
+		}
+		out.Files[rel] = StoreFile{Data: data, Mode: StoreKeyMode}
+	}
+	return out
 }
 
 func lookup(arts []artifact.Artifact, path string) (artifact.Artifact, bool) {

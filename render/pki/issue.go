@@ -22,9 +22,9 @@ const DefaultRenewBefore = 30 * 24 * time.Hour
 
 // Options control Issue.
 type Options struct {
-	// StoreDir is the PKI store directory; it need not exist. Empty means no store: everything
-	// is issued afresh and Commit fails.
-	StoreDir string
+	// Store is the PKI store's current content; nil means no store: everything is issued
+	// afresh. Issue never changes it: Result.Store returns the next content.
+	Store *Store
 	// RenewBefore re-issues a certificate whose remaining validity is not longer;
 	// DefaultRenewBefore when zero.
 	RenewBefore time.Duration
@@ -43,21 +43,22 @@ type Result struct {
 	cluster *compiler.Cluster
 	opts    Options
 	now     time.Time
-	store   *store
-	cas     map[caID]*keyPair
-	saKey   []byte
-	saPub   []byte
+	// store is the next store content, a copy of Options.Store with what Issue added.
+	store *Store
+	cas   map[caID]*keyPair
+	saKey []byte
+	saPub []byte
 	// leaves holds each selected host's certificates by leaf name.
-	leaves   map[string]map[string]*keyPair
-	external *externalEtcdFiles
-	events   []Event
-	changed  bool
-	bundles  map[string][]artifact.Artifact
+	leaves  map[string]map[string]*keyPair
+	events  []Event
+	changed bool
+	bundles map[string][]artifact.Artifact
 }
 
-// Issue returns the PKI of the cluster: it reads and verifies the store, creates the CAs and
+// Issue returns the PKI of the cluster: it verifies the store's content, creates the CAs and
 // the service-account key pair when missing, reuses every stored certificate that still says
-// what it should, and issues or re-issues the others. It writes nothing; Commit does.
+// what it should, and issues or re-issues the others. It reads and writes no file: the next
+// store content is Result.Store, which the caller commits together with the output.
 func Issue(c *compiler.Cluster, opts Options) (*Result, error) {
 	if opts.RenewBefore == 0 {
 		opts.RenewBefore = DefaultRenewBefore
@@ -78,10 +79,7 @@ func Issue(c *compiler.Cluster, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("renew-before %s is not shorter than pki.certValidity %s: every certificate would be re-issued by every compile",
 			humanDuration(opts.RenewBefore), humanDuration(c.PKI.CertValidity))
 	}
-	st, err := readStore(opts.StoreDir)
-	if err != nil {
-		return nil, err
-	}
+	st := opts.Store.clone()
 	var only map[string]bool
 	if len(opts.Hosts) < len(c.Hosts) {
 		// A subset compile (--host) verifies only the selected hosts' certificates: it keeps
@@ -107,9 +105,6 @@ func Issue(c *compiler.Cluster, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if err := r.issueLeaves(l); err != nil {
-		return nil, err
-	}
-	if err := r.loadExternalEtcd(); err != nil {
 		return nil, err
 	}
 	if err := r.buildBundles(); err != nil {
@@ -168,8 +163,8 @@ func (r *Result) issueAuthorities(l *loaded) error {
 	for i, a := range created {
 		p := jobs[i].out
 		r.cas[a.ID] = p
-		r.store.set(a.Store+".crt", p.CertPEM, storeCertMode)
-		r.store.set(a.Store+".key", p.KeyPEM, storeKeyMode)
+		r.store.set(a.Store+".crt", p.CertPEM, StoreCertMode)
+		r.store.set(a.Store+".key", p.KeyPEM, StoreKeyMode)
 		r.events = append(r.events, Event{Kind: Issued, Name: string(a.ID), File: a.Store + ".crt"})
 		r.changed = true
 	}
@@ -179,7 +174,7 @@ func (r *Result) issueAuthorities(l *loaded) error {
 	switch {
 	case saJob != nil:
 		key, r.saKey = saJob.out.Key, saJob.out.KeyPEM
-		r.store.set(saKeyStore, r.saKey, storeKeyMode)
+		r.store.set(saKeyStore, r.saKey, StoreKeyMode)
 		r.events = append(r.events, Event{Kind: Issued, Name: "sa", File: saKeyStore})
 		r.changed = true
 	default:
@@ -191,7 +186,7 @@ func (r *Result) issueAuthorities(l *loaded) error {
 			return err
 		}
 		r.saPub = pub
-		r.store.set(saPubStore, pub, storeCertMode)
+		r.store.set(saPubStore, pub, StoreCertMode)
 		r.changed = true
 	}
 	return nil
@@ -275,8 +270,8 @@ func (r *Result) issueLeaves(l *loaded) error {
 	for i, p := range todo {
 		out := jobs[i].out
 		r.leaves[p.host.Name][p.spec.Name] = out
-		r.store.set(leafPath(p.host.Name, p.spec.Name, ".crt"), out.CertPEM, storeCertMode)
-		r.store.set(leafPath(p.host.Name, p.spec.Name, ".key"), out.KeyPEM, storeKeyMode)
+		r.store.set(leafPath(p.host.Name, p.spec.Name, ".crt"), out.CertPEM, StoreCertMode)
+		r.store.set(leafPath(p.host.Name, p.spec.Name, ".key"), out.KeyPEM, StoreKeyMode)
 		r.events = append(r.events, p.event)
 		r.changed = true
 	}
@@ -321,11 +316,6 @@ func (r *Result) staleness(have *keyPair, req certRequest, ca *keyPair) string {
 	return ""
 }
 
-// Commit writes the store, replacing the old one atomically; keys are 0600. It writes nothing
-// when Issue changed nothing in an existing store.
-func (r *Result) Commit() error {
-	if !r.changed && r.store.existed {
-		return nil
-	}
-	return r.store.write()
-}
+// Store returns the next content of the store: the given one with every CA, key and
+// certificate Issue created. Changed says whether it differs.
+func (r *Result) Store() *Store { return r.store }

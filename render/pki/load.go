@@ -31,7 +31,7 @@ type loaded struct {
 // certificate must be signed by its CA. A store that does not hold together is an error naming
 // the file; it is never silently replaced. With only set, the other hosts' leaves are neither
 // parsed nor verified (their files are kept as read).
-func (s *store) load(only map[string]bool) (*loaded, error) {
+func (s *Store) load(only map[string]bool) (*loaded, error) {
 	l := &loaded{cas: map[caID]*keyPair{}, leaves: map[string]map[string]*keyPair{}}
 	for _, a := range authorities {
 		p, err := s.pair(a.Store, true)
@@ -104,7 +104,7 @@ func (s *store) load(only map[string]bool) (*loaded, error) {
 // pair reads base.crt and base.key: nil when both are absent. A certificate without its key is
 // accepted only when keyOptional (a CA kept elsewhere); a key without its certificate, a file
 // that does not parse or a key of another pair is an error naming the file.
-func (s *store) pair(base string, keyOptional bool) (*keyPair, error) {
+func (s *Store) pair(base string, keyOptional bool) (*keyPair, error) {
 	certRel, keyRel := base+".crt", base+".key"
 	certPEM, keyPEM := s.get(certRel), s.get(keyRel)
 	switch {
@@ -135,7 +135,7 @@ func (s *store) pair(base string, keyOptional bool) (*keyPair, error) {
 }
 
 // loadServiceAccount reads sa.key and sa.pub; sa.pub must be sa.key's public half.
-func (s *store) loadServiceAccount(l *loaded) error {
+func (s *Store) loadServiceAccount(l *loaded) error {
 	keyPEM, pubPEM := s.get(saKeyStore), s.get(saPubStore)
 	if keyPEM == nil {
 		if pubPEM != nil {

@@ -36,8 +36,8 @@ func (r *Result) Report() []Event {
 	return append([]Event(nil), r.events...)
 }
 
-// Changed reports whether Issue created or re-issued anything, i.e. whether Commit has
-// something to write.
+// Changed reports whether Issue created or re-issued anything: whether Store differs from
+// the store it was given.
 func (r *Result) Changed() bool { return r.changed }
 
 // ExternalCA reports whether the cluster CA's key is kept outside the store (kubeadm's

@@ -1,8 +1,6 @@
 package pki
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,21 +16,17 @@ import (
 // names it.
 func TestHostSubsetVerifiesSelectedHosts(t *testing.T) {
 	c := compilertest.Load(t, "ha.yaml")
-	dir, _ := committedStore(t, c)
-	damaged := filepath.Join(dir, "hosts", "w2", "kubelet-serving.key")
-	if err := os.WriteFile(damaged, []byte("garbage\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	before := snapshot(t, dir)
+	st, _ := issuedStore(t, c)
+	st = withFiles(st, map[string][]byte{"hosts/w2/kubelet-serving.key": []byte("garbage\n")})
+	before := contentOf(st)
 
-	r := issue(t, c, Options{StoreDir: dir, Hosts: []*compiler.Host{compilertest.Host(t, c, "w1")}})
-	commit(t, r)
-	if d := cmp.Diff(before, snapshot(t, dir)); d != "" {
+	r := issue(t, c, Options{Store: st, Hosts: []*compiler.Host{compilertest.Host(t, c, "w1")}})
+	if d := cmp.Diff(before, contentOf(r.Store())); d != "" {
 		t.Errorf("a compile of w1 changed the store:\n%s", d)
 	}
 
 	for name, hosts := range map[string][]*compiler.Host{"w2 alone": {compilertest.Host(t, c, "w2")}, "every host": nil} {
-		_, err := Issue(c, Options{StoreDir: dir, Now: at(t0), Hosts: hosts})
+		_, err := Issue(c, Options{Store: st, Now: at(t0), Hosts: hosts})
 		if err == nil || !strings.Contains(err.Error(), "hosts/w2/kubelet-serving.key") {
 			t.Errorf("compiling %s with a damaged w2 key: error %v, want one naming the file", name, err)
 		}

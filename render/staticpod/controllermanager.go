@@ -12,7 +12,7 @@ const controllerManagerName = "kube-controller-manager"
 
 // controllerManagerPod returns the kube-controller-manager, which allocates node CIDRs from
 // the pod subnets when there are any.
-func controllerManagerPod(c *compiler.Cluster, facts minorFacts) (*corev1.Pod, []string) {
+func controllerManagerPod(c *compiler.Cluster, facts minorFacts, externalCA bool) (*corev1.Pod, []string) {
 	sources := []string{"name", "kubernetesVersion", "imageRepository"}
 	defaults := map[string]string{
 		"authentication-kubeconfig":        compiler.ControllerManagerConfPath,
@@ -30,7 +30,7 @@ func controllerManagerPod(c *compiler.Cluster, facts minorFacts) (*corev1.Pod, [
 		"service-account-private-key-file": compiler.ServiceAccountKeyPath,
 		"use-service-account-credentials":  "true",
 	}
-	if c.PKI.ExternalCA {
+	if externalCA {
 		// As kubeadm does: the controller-manager cannot sign CSRs without the CA key, so the
 		// signing flags are emptied (kubelet client certificates are then renewed by the
 		// operator's CA, not by CSR approval).

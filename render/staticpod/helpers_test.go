@@ -28,7 +28,7 @@ func atVersion(yaml, version string) string {
 // manifests returns h's artifacts, failing the test on error.
 func manifests(t *testing.T, c *compiler.Cluster, h *compiler.Host) []artifact.Artifact {
 	t.Helper()
-	arts, err := Manifests(c, h)
+	arts, err := Manifests(c, h, Options{})
 	if err != nil {
 		t.Fatalf("Manifests(%s): %v", h.Name, err)
 	}

@@ -24,10 +24,17 @@ type staticPod struct {
 	sources []string
 }
 
+// Options are facts the manifests depend on that the description does not hold.
+type Options struct {
+	// ExternalCA is true when the cluster CA's key is kept outside the PKI store (kubeadm's
+	// external CA mode): no host receives ca.key, so nothing may be told to sign with it.
+	ExternalCA bool
+}
+
 // Manifests returns the manifests directory and one file per static pod h runs (etcd.yaml,
 // kube-apiserver.yaml, ...), or nothing for a host without static pods.
-func Manifests(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
-	pods, err := staticPods(c, h)
+func Manifests(c *compiler.Cluster, h *compiler.Host, opts Options) ([]artifact.Artifact, error) {
+	pods, err := staticPods(c, h, opts)
 	if err != nil || len(pods) == 0 {
 		return nil, err
 	}
@@ -43,8 +50,8 @@ func Manifests(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 }
 
 // Pods returns the static pods h runs, in file name order.
-func Pods(c *compiler.Cluster, h *compiler.Host) ([]*corev1.Pod, error) {
-	pods, err := staticPods(c, h)
+func Pods(c *compiler.Cluster, h *compiler.Host, opts Options) ([]*corev1.Pod, error) {
+	pods, err := staticPods(c, h, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +64,7 @@ func Pods(c *compiler.Cluster, h *compiler.Host) ([]*corev1.Pod, error) {
 
 // staticPods builds h's pods: its etcd member if it runs one, the control plane if it is a
 // control-plane host.
-func staticPods(c *compiler.Cluster, h *compiler.Host) ([]staticPod, error) {
+func staticPods(c *compiler.Cluster, h *compiler.Host, opts Options) ([]staticPod, error) {
 	if !c.RunsStaticPods(h) {
 		return nil, nil
 	}
@@ -82,7 +89,7 @@ func staticPods(c *compiler.Cluster, h *compiler.Host) ([]staticPod, error) {
 	}
 	if h.Has(compiler.RoleControlPlane) {
 		add(apiServerPod(c, h))
-		add(controllerManagerPod(c, facts))
+		add(controllerManagerPod(c, facts, opts.ExternalCA))
 		add(schedulerPod(c))
 	}
 	return out, nil

@@ -180,7 +180,7 @@ func TestModesAndSources(t *testing.T) {
 func TestPodsMatchManifests(t *testing.T) {
 	c := compilertest.Load(t, "../../examples/ha.yaml")
 	h := compilertest.Host(t, c, "cp2")
-	pods, err := Pods(c, h)
+	pods, err := Pods(c, h, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestConcurrentRenders(t *testing.T) {
 	errs := make([]error, len(c.Hosts))
 	var wg sync.WaitGroup
 	for i, h := range c.Hosts {
-		wg.Go(func() { got[i], errs[i] = Manifests(c, h) })
+		wg.Go(func() { got[i], errs[i] = Manifests(c, h, Options{}) })
 	}
 	wg.Wait()
 	for i := range c.Hosts {

@@ -117,8 +117,14 @@ func TestExternalCAEmptiesSigningFlags(t *testing.T) {
 	c := compilertest.Load(t, "../../examples/ha.yaml")
 	cm := pod(t, c, compilertest.Host(t, c, "cp1"), "kube-controller-manager")
 	wantFlag(t, cm, "cluster-signing-key-file", compiler.CAKeyPath)
-	c.PKI.ExternalCA = true
-	cm = pod(t, c, compilertest.Host(t, c, "cp1"), "kube-controller-manager")
+	pods, err := Pods(c, compilertest.Host(t, c, "cp1"), Options{ExternalCA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm = pods[len(pods)-2]
+	if cm.Name != "kube-controller-manager" {
+		t.Fatalf("pod %s", cm.Name)
+	}
 	wantFlag(t, cm, "cluster-signing-cert-file", "")
 	wantFlag(t, cm, "cluster-signing-key-file", "")
 }
@@ -352,7 +358,7 @@ func TestEtcdMetricsOverride(t *testing.T) {
 		t.Errorf("probe on %d over %s, want 2391 over HTTPS", ctr.Ports[0].ContainerPort, ctr.LivenessProbe.HTTPGet.Scheme)
 	}
 	c.Etcd.ExtraArgs = compiler.Args{"listen-metrics-urls": "not a url"}
-	if _, err := Manifests(c, compilertest.Host(t, c, "lab1")); err == nil {
+	if _, err := Manifests(c, compilertest.Host(t, c, "lab1"), Options{}); err == nil {
 		t.Error("an unusable listen-metrics-urls rendered without error")
 	}
 }

@@ -98,7 +98,7 @@ func TestEtcdSpellingFollowsImage(t *testing.T) {
 	noFlag(t, etcd, "watch-progress-notify-interval")
 
 	c.Release.EtcdImageTag = "latest"
-	if _, err := Manifests(c, compilertest.Host(t, c, "cp1")); err == nil {
+	if _, err := Manifests(c, compilertest.Host(t, c, "cp1"), Options{}); err == nil {
 		t.Error("an etcd image tag without a version rendered without error")
 	}
 }
@@ -113,7 +113,7 @@ func TestEveryMinorHasFacts(t *testing.T) {
 	}
 	c := compilertest.LoadYAML(t, versionedYAML)
 	c.Version.Minor = 99
-	if _, err := Manifests(c, compilertest.Host(t, c, "cp1")); err == nil {
+	if _, err := Manifests(c, compilertest.Host(t, c, "cp1"), Options{}); err == nil {
 		t.Error("unknown minor rendered without error")
 	}
 }
