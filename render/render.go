@@ -47,8 +47,9 @@ func Host(c *compiler.Cluster, h *compiler.Host) (artifact.Bundle, error) {
 }
 
 // Hosts renders the bundles of the given hosts on all cores, in the order given. extra, when
-// not nil, adds artifacts to a host's bundle (the PKI step's).
-func Hosts(c *compiler.Cluster, hosts []*compiler.Host, extra func(*compiler.Host) []artifact.Artifact) ([]artifact.Bundle, error) {
+// not nil, adds artifacts to a host's bundle (the PKI step's); rendered, when not nil, is
+// called as each host is done.
+func Hosts(c *compiler.Cluster, hosts []*compiler.Host, extra func(*compiler.Host) []artifact.Artifact, rendered func()) ([]artifact.Bundle, error) {
 	out := make([]artifact.Bundle, len(hosts))
 	errs := make([]error, len(hosts))
 	workers := min(runtime.GOMAXPROCS(0), len(hosts))
@@ -64,6 +65,9 @@ func Hosts(c *compiler.Cluster, hosts []*compiler.Host, extra func(*compiler.Hos
 				}
 				b.Sort()
 				out[i], errs[i] = b, err
+				if rendered != nil {
+					rendered()
+				}
 			}
 		}()
 	}
