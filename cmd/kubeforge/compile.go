@@ -126,9 +126,9 @@ func (o *CompileOptions) Run() error {
 	}
 	rep.describe(c)
 
-	progress := startProgress(o.Terminal, o.ProgressDelay)
-	if !o.Report.informs() {
-		progress = nil
+	var progress *progressLine
+	if o.Report.informs() {
+		progress = startProgress(o.Terminal, o.ProgressDelay)
 	}
 	defer progress.Stop()
 	res, err := render.Compile(c, render.Options{Hosts: o.Hosts, PKI: o.PKI.options(o.OutputDir), Progress: progress.compile})

@@ -24,6 +24,7 @@ const (
 type progressLine struct {
 	term  *os.File
 	start time.Time
+	delay time.Duration
 
 	mu       sync.Mutex
 	certs    *render.Progress
@@ -31,6 +32,7 @@ type progressLine struct {
 	files    int
 	shown    bool
 	stop     chan struct{}
+	stopOnce sync.Once
 	finished chan struct{}
 }
 
@@ -39,14 +41,14 @@ func startProgress(term *os.File, delay time.Duration) *progressLine {
 	if term == nil {
 		return nil
 	}
-	p := &progressLine{term: term, start: time.Now(), stop: make(chan struct{}), finished: make(chan struct{})}
-	go p.loop(delay)
+	p := &progressLine{term: term, start: time.Now(), delay: delay, stop: make(chan struct{}), finished: make(chan struct{})}
+	go p.loop()
 	return p
 }
 
-func (p *progressLine) loop(delay time.Duration) {
+func (p *progressLine) loop() {
 	defer close(p.finished)
-	wait := time.NewTimer(delay)
+	wait := time.NewTimer(p.delay)
 	defer wait.Stop()
 	select {
 	case <-p.stop:
@@ -94,18 +96,24 @@ func (p *progressLine) writing(files int) {
 	p.mu.Unlock()
 }
 
-// Stop ends the line and clears it, before anything else is printed.
+// Stop ends the line, showing the final counts once when the line was due, and clears it
+// before anything else is printed; again, it does nothing.
 func (p *progressLine) Stop() {
 	if p == nil {
 		return
 	}
-	close(p.stop)
-	<-p.finished
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.shown {
-		fmt.Fprint(p.term, "\r\x1b[K")
-	}
+	p.stopOnce.Do(func() {
+		close(p.stop)
+		<-p.finished
+		if time.Since(p.start) >= p.delay {
+			p.draw()
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.shown {
+			fmt.Fprint(p.term, "\r\x1b[K")
+		}
+	})
 }
 
 func (p *progressLine) draw() {
