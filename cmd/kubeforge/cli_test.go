@@ -26,6 +26,7 @@ var commandPaths = [][]string{
 // TestHelp: --help and -h print the command's help on standard output and exit 0; help CMD
 // prints the same.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	for _, path := range commandPaths {
 		name := strings.Join(append([]string{"kubeforge"}, path...), " ")
 		t.Run(name, func(t *testing.T) {
@@ -60,6 +61,7 @@ func TestExamplesInHelp(t *testing.T) {
 // TestUsageErrors: what kubeforge cannot run is said on standard error with a pointer to the
 // help, exit 2, and nothing on standard output.
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -91,6 +93,7 @@ func TestUsageErrors(t *testing.T) {
 
 // TestUnknownFlag: every command names an unknown flag and where its help is.
 func TestUnknownFlag(t *testing.T) {
+	t.Parallel()
 	for _, path := range commandPaths {
 		name := strings.Join(append([]string{"kubeforge"}, path...), " ")
 		r := kubeforge(t, append(slices.Clone(path), "--colour")...)
@@ -129,6 +132,7 @@ func TestVersion(t *testing.T) {
 
 // TestVersionStamp: the Makefile's -ldflags reach the version command.
 func TestVersionStamp(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "kubeforge")
 	build := exec.Command("go", "build", "-ldflags", "-X main.version=v1.2.3-4-gabcdef -X main.commit=abcdef0123", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -142,6 +146,7 @@ func TestVersionStamp(t *testing.T) {
 
 // TestCompletion: a script for every shell; bash's is valid bash; the flags complete.
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	for shell, marker := range map[string]string{
 		"bash":       "__start_kubeforge",
 		"zsh":        "#compdef kubeforge",
@@ -184,6 +189,7 @@ func TestCompletion(t *testing.T) {
 // TestStdin: "-" reads the description from standard input, YAML or JSON by content or by
 // --stdin-format, with diagnostics naming "stdin".
 func TestStdin(t *testing.T) {
+	t.Parallel()
 	yamlText, err := os.ReadFile("../../examples/ha.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +233,7 @@ hosts: [for i in [1] {name: "cp\(i)", addresses: ["192.168.0.1\(i)"], roles: ["c
 // TestEmbeddedExampleNotice: without FILE a command says it uses the embedded example, unless
 // told to be quiet.
 func TestEmbeddedExampleNotice(t *testing.T) {
+	t.Parallel()
 	const notice = "kubeforge: no FILE given: using the embedded example examples/ha.yaml\n"
 	if r := kubeforge(t, "validate"); r.code != exitOK || r.stderr != notice {
 		t.Errorf("validate: %s", r)
@@ -245,6 +252,7 @@ func TestEmbeddedExampleNotice(t *testing.T) {
 
 // TestStrictAndQuiet: --strict fails on warnings and writes nothing; -q prints only errors.
 func TestStrictAndQuiet(t *testing.T) {
+	t.Parallel()
 	warns := corpus + "valid/warn-even-etcd.yaml"
 	if r := kubeforge(t, "validate", warns); r.code != exitOK || !strings.Contains(r.stderr, "warning: even number of etcd members") {
 		t.Errorf("validate: %s", r)
@@ -273,6 +281,7 @@ func TestStrictAndQuiet(t *testing.T) {
 
 // TestCompileJSON: --output json prints one document on stdout whatever the outcome.
 func TestCompileJSON(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	r := kubeforge(t, "compile", "--output", "json", "-o", out, "../../examples/single-node.yaml")
 	var rep compileReport
@@ -304,6 +313,7 @@ func TestCompileJSON(t *testing.T) {
 
 // TestDiffJSONAndGitHub: diff's machine outputs, equal and different.
 func TestDiffJSONAndGitHub(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	golden := filepath.Join(dir, "golden")
 	if r := kubeforge(t, "compile", "--no-pki", "-o", golden, "../../examples/ha.yaml"); r.code != exitOK {
@@ -383,6 +393,7 @@ func TestAnnotationEscaping(t *testing.T) {
 
 // TestSchemaCommand: the CUE schema as embedded; the JSON Schema as generated.
 func TestSchemaCommand(t *testing.T) {
+	t.Parallel()
 	if r := kubeforge(t, "schema"); r.code != exitOK || r.stdout != string(schema.Source()) {
 		t.Errorf("schema: exit %d, %d bytes", r.code, len(r.stdout))
 	}

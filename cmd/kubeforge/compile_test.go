@@ -49,6 +49,7 @@ func sameTree(a, b map[string]string) bool {
 }
 
 func TestCompileTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	if code, _, stderr := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
@@ -65,6 +66,7 @@ func TestCompileTwiceChangesNothing(t *testing.T) {
 }
 
 func TestInvalidDescriptionWritesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	if code, _, stderr := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
@@ -90,6 +92,7 @@ func TestInvalidDescriptionWritesNothing(t *testing.T) {
 }
 
 func TestCompileOneHostKeepsTheOthers(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	if code, _, stderr := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
@@ -111,6 +114,7 @@ func TestCompileOneHostKeepsTheOthers(t *testing.T) {
 // TestDiffIsACIGate: equal output gives 0; changing one worker's address gives 1 and names
 // exactly the files that depend on that address.
 func TestDiffIsACIGate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	if code, _, stderr := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {

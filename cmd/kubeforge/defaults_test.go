@@ -30,6 +30,7 @@ hosts:
 // TestDefaultsCompilesTheSame: `kubeforge defaults` of every example and valid corpus case
 // validates, compiles to the same bundles as its input, and is its own defaults.
 func TestDefaultsCompilesTheSame(t *testing.T) {
+	t.Parallel()
 	inputs, _ := filepath.Glob("../../examples/*.yaml")
 	for _, pattern := range []string{"*.yaml", "*.json", "*.cue"} {
 		m, _ := filepath.Glob(corpus + "valid/" + pattern)
@@ -67,6 +68,7 @@ func TestDefaultsCompilesTheSame(t *testing.T) {
 // TestDefaultsFillsIn: a minimal description comes out with the schema's defaults and the
 // version it compiles as.
 func TestDefaultsFillsIn(t *testing.T) {
+	t.Parallel()
 	r := kubeforgeIn(t, "", strings.NewReader("apiVersion: kubeforge.dev/v1alpha1\nkind: Cluster\nname: m\nkubernetesVersion: \"1.36\"\nhosts: [{name: a, addresses: [10.1.0.1], roles: [control-plane]}]\n"), "defaults", "-")
 	for _, want := range []string{
 		"# Cluster m with every default filled in by `kubeforge defaults`.\n",

@@ -10,6 +10,7 @@ import (
 // TestInitValidates: what init prints validates without errors, for clusters of several
 // shapes, and says what the flags asked.
 func TestInitValidates(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want []string // in the description
@@ -42,6 +43,7 @@ func TestInitValidates(t *testing.T) {
 // TestInitRefuses: a value kubeforge refuses is reported against its flag, and nothing is
 // printed to redirect into a file.
 func TestInitRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -92,6 +92,7 @@ func TestProgressOnTerminal(t *testing.T) {
 // TestNoProgressWithoutTerminal: the binary, its standard error a pipe, writes no progress
 // however long the compile takes.
 func TestNoProgressWithoutTerminal(t *testing.T) {
+	t.Parallel()
 	r := kubeforge(t, "compile", "-o", filepath.Join(t.TempDir(), "out"), "../../examples/dedicated-etcd.yaml")
 	if r.code != exitOK || strings.ContainsAny(r.stderr, "\r\x1b") || strings.Contains(r.stderr, "compiling:") {
 		t.Errorf("%q", r.stderr)

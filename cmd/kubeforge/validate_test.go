@@ -15,6 +15,7 @@ const corpus = "../../compiler/testdata/"
 // TestValidateExitCodes runs `kubeforge validate` and checks the exit code and where the
 // output goes: 0 valid (warnings allowed), 1 invalid, 2 usage or I/O error.
 func TestValidateExitCodes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	unknownType := filepath.Join(dir, "cluster.toml")
 	if err := os.WriteFile(unknownType, []byte("name = 't'\n"), 0o644); err != nil {
@@ -85,6 +86,7 @@ func TestValidateText(t *testing.T) {
 // TestValidateJSON checks that --output json prints the diagnostics, and only them, as a JSON
 // array on stdout, whatever the outcome.
 func TestValidateJSON(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		path string
 		code int
