@@ -71,6 +71,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"valdate"}, "Did you mean this?"},
 		{[]string{"pki"}, "missing command"},
 		{[]string{"pki", "renew"}, `unknown command "renew"`},
+		{[]string{"help", "nosuch"}, `unknown help topic "nosuch"`},
+		{[]string{"help", "pki", "renew"}, `unknown help topic "pki renew"`},
 		{[]string{"compile", "-o"}, "flag needs an argument: 'o' in -o"},
 		{[]string{"diff", "--against"}, "flag needs an argument: --against"},
 		{[]string{"compile", "--format", "zip"}, `unknown format "zip"`},
@@ -173,6 +175,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"pki", "check", "--output", ""}, []string{"text", "json"}},
 		{[]string{"compile", "--format", ""}, []string{"dir", "tar", "cloud-init", "ansible", "ignition"}},
 		{[]string{"init", "--runtime", ""}, []string{"containerd", "cri-o", "cri-dockerd"}},
+		{[]string{"validate", "--stdin-format", ""}, []string{"yaml", "json", "cue"}},
+		{[]string{"schema", "--format", ""}, []string{"cue", "jsonschema"}},
 		{[]string{"compile", "../../examples/ha.yaml", "--host", ""}, []string{"cp1", "cp2", "cp3", "w1", "w2", "w3"}},
 	} {
 		r := kubeforge(t, append([]string{"__complete"}, tc.args...)...)

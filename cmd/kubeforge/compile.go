@@ -67,7 +67,7 @@ On a terminal, a compile that takes more than a second shows its progress on sta
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "list every certificate kept, not only those issued or re-issued")
 	fs.StringVar(&o.Diagnostics, "diagnostics", "", "deprecated: --output json")
 	fs.MarkHidden("diagnostics")
-	o.Description.AddFlags(fs)
+	o.Description.AddFlags(cmd)
 	o.PKI.AddFlags(fs)
 	o.Report.AddFlags(cmd, outputText, outputJSON, outputGitHub)
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formatNames(), cobra.ShellCompDirectiveNoFileComp))

@@ -33,7 +33,7 @@ bundles as the input. Comments of the input are not kept.`,
 		ValidArgsFunction: completeDescriptionFiles,
 		RunE:              runE(o),
 	}
-	o.Description.AddFlags(cmd.Flags())
+	o.Description.AddFlags(cmd)
 	return cmd
 }
 

@@ -47,7 +47,7 @@ anything differs, so that CI can gate on it.`,
 	fs.StringArrayVar(&o.Hosts, "host", nil, "compare only this host (repeatable)")
 	fs.BoolVar(&o.NameOnly, "name-only", false, "list changed files without their diffs")
 	fs.BoolVar(&o.NoPKIStore, "no-pki-store", false, "compare without the PKI store (CI, against a golden tree committed without the CA keys)")
-	o.Description.AddFlags(fs)
+	o.Description.AddFlags(cmd)
 	o.PKI.AddFlags(fs)
 	o.Report.AddFlags(cmd, outputText, outputJSON, outputGitHub)
 	cmd.RegisterFlagCompletionFunc("host", completeHosts)

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/description"
@@ -35,8 +34,9 @@ type DescriptionOptions struct {
 }
 
 // AddFlags binds the flags of description input.
-func (o *DescriptionOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.StdinFormat, "stdin-format", "", "format of a description read from standard input (FILE -): yaml, json or cue (default: JSON when it starts with { or [, else YAML)")
+func (o *DescriptionOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.StdinFormat, "stdin-format", "", "format of a description read from standard input (FILE -): yaml, json or cue (default: JSON when it starts with { or [, else YAML)")
+	cmd.RegisterFlagCompletionFunc("stdin-format", cobra.FixedCompletions(stdinFormats, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // Validate checks the files and flags.

@@ -38,8 +38,6 @@ nothing for the embedded example (examples/ha.yaml).`,
   kubeforge diff cluster.yaml --against golden`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		// No Args: cobra then names an unknown command with suggestions.
-		RunE: bareCommand,
 	}
 	cobra.EnableCommandSorting = false // the groups list commands in the order of a workflow
 	cmd.SetIn(s.In)
@@ -52,6 +50,7 @@ nothing for the embedded example (examples/ha.yaml).`,
 		&cobra.Group{ID: groupCompile, Title: "Check and compile:"},
 		&cobra.Group{ID: groupOther, Title: "Other commands:"},
 	)
+	cmd.SetHelpCommand(newCmdHelp())
 	cmd.SetHelpCommandGroupID(groupOther)
 	cmd.SetCompletionCommandGroupID(groupOther)
 	for _, c := range []struct {
@@ -95,9 +94,29 @@ func subcommandNames(cmd *cobra.Command) []string {
 	return names
 }
 
+// newCmdHelp returns kubeforge help, which unlike cobra's own refuses a topic it does not know.
+func newCmdHelp() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return usagef("unknown help topic %q", strings.Join(args, " "))
+			}
+			cmd.InitDefaultHelpFlag() // as running cmd --help would
+			return cmd.Help()
+		},
+	}
+}
+
 // run runs kubeforge with the arguments and returns the exit code.
 func run(args []string, s Streams) int {
 	root := NewCmdRoot(s)
+	if len(args) == 0 {
+		// The root runs nothing itself (its help then shows no bare usage line).
+		return exitCode(root, bareCommand(root, nil), s.ErrOut)
+	}
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	return exitCode(cmd, err, s.ErrOut)

@@ -32,7 +32,7 @@ unusual choices) do not fail unless --strict is given.`,
 		ValidArgsFunction: completeDescriptionFiles,
 		RunE:              runE(o),
 	}
-	o.Description.AddFlags(cmd.Flags())
+	o.Description.AddFlags(cmd)
 	o.Report.AddFlags(cmd, outputText, outputJSON, outputGitHub)
 	return cmd
 }
