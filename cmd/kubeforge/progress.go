@@ -31,6 +31,7 @@ type progressLine struct {
 	hosts    render.Progress
 	files    int
 	shown    bool
+	last     string // the line last drawn
 	stop     chan struct{}
 	stopOnce sync.Once
 	finished chan struct{}
@@ -123,8 +124,11 @@ func (p *progressLine) draw() {
 	if w, _, err := term.GetSize(int(p.term.Fd())); err == nil && w > 1 && len(line) >= w {
 		line = line[:w-1]
 	}
+	if line == p.last {
+		return
+	}
 	fmt.Fprint(p.term, "\r"+line+"\x1b[K")
-	p.shown = true
+	p.shown, p.last = true, line
 }
 
 // text returns the line, e.g. "compiling: 4040 certificates issued, hosts 1203/2003, 37s".
