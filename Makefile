@@ -2,13 +2,25 @@
 # Kubernetes programs from a compiled bundle; `make bench` measures.
 GO ?= go
 BIN := bin/kubeforge
+PREFIX ?= /usr/local
 
-.PHONY: all build binaries test test-deps e2e bench golden fmt vet clean
+# Stamped into the binary (kubeforge version): the nearest tag and the commit, or "dev" outside
+# a git clone.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+.PHONY: all build install binaries test test-deps e2e bench golden fmt vet clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/kubeforge
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubeforge
+
+# Installs the binary as $(DESTDIR)$(PREFIX)/bin/kubeforge (make install PREFIX=$$HOME/.local).
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/kubeforge
 
 # Tools the tests validate our files with (systemd-analyze, firewalld, cloud-init, ansible,
 # openssl); installed once, idempotently.
@@ -24,9 +36,12 @@ test: test-deps binaries
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
-# Regenerates golden files; review the diff before committing.
+# Regenerates every golden set (golden/ trees, the corpus' .want files): the packages whose
+# tests define -update, found by that definition, and only those. Review the diff before
+# committing; a second run changes nothing.
+GOLDEN_PKGS = $(shell grep -rlE --include='*_test.go' 'flag\.Bool."update"' . | xargs -r -n1 dirname | sort -u)
 golden:
-	$(GO) test ./... -run 'Golden' -update
+	$(GO) test -count=1 $(GOLDEN_PKGS) -update
 
 # Boots a compiled cluster from its bundles with the real etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler and kubelet (see e2e/README.md). Needs root.

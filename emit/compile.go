@@ -30,6 +30,10 @@ type CompileOptions struct {
 	// Notes receives what the operator should know while it runs (waiting for a lock, user-data
 	// sizes, leftovers removed).
 	Notes func(string)
+	// Progress, when set, is told how rendering advances; Writing, when set, how many files
+	// are about to be written.
+	Progress func(render.Progress)
+	Writing  func(files int)
 }
 
 // StoreDirFor returns the default PKI store of an output: OUTPUT.pki beside it.
@@ -90,6 +94,13 @@ func Compile(c *compiler.Cluster, o CompileOptions) (*CompileResult, error) {
 	if store != nil {
 		out.Store = store.Update(res.PKI.Store())
 	}
+	if o.Writing != nil {
+		files := 0
+		for _, b := range res.Hosts {
+			files += len(b.Artifacts)
+		}
+		o.Writing(files)
+	}
 	if err := Write(o.Output, out); err != nil {
 		return nil, &CompileError{StepWrite, fmt.Errorf("writing %s: %w", o.Output, err)}
 	}
@@ -134,7 +145,7 @@ func compileWith(c *compiler.Cluster, o CompileOptions, access pkistore.Access) 
 			return fail(StepSetup, err)
 		}
 	}
-	ro := render.Options{Hosts: o.Hosts}
+	ro := render.Options{Hosts: o.Hosts, Progress: o.Progress}
 	if store != nil {
 		ro.PKI = &pki.Options{Store: store.Content(), RenewBefore: o.RenewBefore}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
@@ -19,7 +20,27 @@ type Options struct {
 	// PKI, when set, issues (or reuses from its store) every certificate, key and kubeconfig
 	// the hosts need and adds them to their bundles. Its Hosts field is set by Compile.
 	PKI *pki.Options
+	// Progress, when set, is told how the compile advances (for a progress display). It is
+	// called from several goroutines at once, and must be quick.
+	Progress func(Progress)
 }
+
+// Progress is how far one stage of a compile has come.
+type Progress struct {
+	Stage Stage
+	// Done of Total items of the stage. For StageCertificates, Total is 0 while the PKI step
+	// runs (it says nothing until it ends) and then Done = Total = certificates and keys
+	// issued or re-issued.
+	Done, Total int
+}
+
+// Stage is a step of a compile.
+type Stage string
+
+const (
+	StageCertificates Stage = "certificates"
+	StageHosts        Stage = "hosts"
+)
 
 // Result is a compiled cluster, ready to emit.
 type Result struct {
@@ -37,16 +58,31 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	report := opts.Progress
+	if report == nil {
+		report = func(Progress) {}
+	}
 	res := &Result{}
-	var f pkiFacts
+	var f hostInputs
 	if opts.PKI != nil {
 		po := *opts.PKI
 		po.Hosts = hosts
+		report(Progress{Stage: StageCertificates})
 		if res.PKI, err = pki.Issue(c, po); err != nil {
 			return nil, err
 		}
-		f = pkiFacts{externalCA: res.PKI.ExternalCA(), extra: res.PKI.HostArtifacts}
+		issued := 0
+		for _, e := range res.PKI.Report() {
+			if e.Kind != pki.Kept {
+				issued++
+			}
+		}
+		report(Progress{Stage: StageCertificates, Done: issued, Total: issued})
+		f = hostInputs{externalCA: res.PKI.ExternalCA(), extra: res.PKI.HostArtifacts}
 	}
+	var rendered atomic.Int64
+	report(Progress{Stage: StageHosts, Total: len(hosts)})
+	f.rendered = func() { report(Progress{Stage: StageHosts, Done: int(rendered.Add(1)), Total: len(hosts)}) }
 	if res.Hosts, err = hostBundles(c, hosts, f); err != nil {
 		return nil, err
 	}

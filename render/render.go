@@ -19,37 +19,40 @@ import (
 // hostRenderer renders one family of a host's files.
 type hostRenderer struct {
 	name   string
-	render func(*compiler.Cluster, *compiler.Host, pkiFacts) ([]artifact.Artifact, error)
+	render func(*compiler.Cluster, *compiler.Host, hostInputs) ([]artifact.Artifact, error)
 }
 
-// pkiFacts are what the PKI step decided that other files depend on; they are passed to the
-// renderers rather than written into the model, which rendering never changes.
-type pkiFacts struct {
+// hostInputs are what the host renderers get besides the model: what the PKI step decided
+// that other files depend on (passed in rather than written into the model, which rendering
+// never changes), and a progress callback.
+type hostInputs struct {
 	// externalCA: the cluster CA's key is not in the store, so no host receives it.
 	externalCA bool
 	// extra adds the PKI's artifacts to a host's bundle; nil without PKI.
 	extra func(*compiler.Host) []artifact.Artifact
+	// rendered, when set, is called as each host is done (progress).
+	rendered func()
 }
 
 // hostRenderers lists every family of per-host files (the PKI comes from its own step, which
 // keeps state across compiles).
 var hostRenderers = []hostRenderer{
-	{"kubelet", func(c *compiler.Cluster, h *compiler.Host, _ pkiFacts) ([]artifact.Artifact, error) {
+	{"kubelet", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return kubelet.Artifacts(c, h)
 	}},
-	{"static pods", func(c *compiler.Cluster, h *compiler.Host, f pkiFacts) ([]artifact.Artifact, error) {
+	{"static pods", func(c *compiler.Cluster, h *compiler.Host, f hostInputs) ([]artifact.Artifact, error) {
 		return staticpod.Manifests(c, h, staticpod.Options{ExternalCA: f.externalCA})
 	}},
-	{"host config", func(c *compiler.Cluster, h *compiler.Host, _ pkiFacts) ([]artifact.Artifact, error) {
+	{"host config", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return hostconfig.Artifacts(c, h), nil
 	}},
-	{"firewalld", func(c *compiler.Cluster, h *compiler.Host, _ pkiFacts) ([]artifact.Artifact, error) {
+	{"firewalld", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return firewalld.Artifacts(c, h)
 	}},
 }
 
 // host renders one host's bundle.
-func host(c *compiler.Cluster, h *compiler.Host, f pkiFacts) (artifact.Bundle, error) {
+func host(c *compiler.Cluster, h *compiler.Host, f hostInputs) (artifact.Bundle, error) {
 	b := artifact.Bundle{Name: h.Name}
 	if f.extra != nil {
 		b.Add(f.extra(h)...)
@@ -65,7 +68,7 @@ func host(c *compiler.Cluster, h *compiler.Host, f pkiFacts) (artifact.Bundle, e
 }
 
 // hostBundles renders the bundles of the given hosts on all cores, in the order given.
-func hostBundles(c *compiler.Cluster, hosts []*compiler.Host, f pkiFacts) ([]artifact.Bundle, error) {
+func hostBundles(c *compiler.Cluster, hosts []*compiler.Host, f hostInputs) ([]artifact.Bundle, error) {
 	out := make([]artifact.Bundle, len(hosts))
 	errs := make([]error, len(hosts))
 	workers := min(runtime.GOMAXPROCS(0), len(hosts))
@@ -78,6 +81,9 @@ func hostBundles(c *compiler.Cluster, hosts []*compiler.Host, f pkiFacts) ([]art
 				b, err := host(c, hosts[i], f)
 				b.Sort()
 				out[i], errs[i] = b, err
+				if f.rendered != nil {
+					f.rendered()
+				}
 			}
 		}()
 	}

@@ -2,102 +2,214 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
+	"kubeforge.dev/kubeforge/compiler/diag"
 	"kubeforge.dev/kubeforge/emit"
-	"kubeforge.dev/kubeforge/render/pki"
 )
 
-// pkiFlags are the PKI flags compile and diff share.
-type pkiFlags struct {
-	dir         *string
-	renewBefore *time.Duration
-	noPKI       *bool
+// CompileOptions are the inputs of kubeforge compile.
+type CompileOptions struct {
+	Description DescriptionOptions
+	Report      ReportOptions
+	PKI         PKIOptions
+	OutputDir   string
+	Hosts       []string
+	Formats     []string
+	// RedactSecrets writes key material as fingerprints.
+	RedactSecrets bool
+	// Verbose lists every certificate kept, not only those issued or re-issued.
+	Verbose bool
+	// Diagnostics is the deprecated --diagnostics: "json" means --output json.
+	Diagnostics string
+	// ProgressDelay is how long a compile runs before a terminal shows its progress.
+	ProgressDelay time.Duration
+	Streams
+
+	formats []emit.Format
 }
 
-func addPKIFlags(fs *pflag.FlagSet) pkiFlags {
-	return pkiFlags{
-		dir:         fs.String("pki-dir", "", "PKI store: CAs and issued certificates kept across compiles (default: OUTPUT.pki beside the output)"),
-		renewBefore: fs.Duration("renew-before", pki.DefaultRenewBefore, "re-issue certificates expiring within this duration"),
-		noPKI:       fs.Bool("no-pki", false, "compile without certificates, keys and kubeconfigs"),
+// NewCmdCompile returns kubeforge compile.
+func NewCmdCompile(s Streams) *cobra.Command {
+	o := &CompileOptions{Streams: s, ProgressDelay: progressDelay}
+	cmd := &cobra.Command{
+		Use:   "compile [FILE...] [-o DIR]",
+		Short: "Compile a description into per-host bundles",
+		Long: `Compile every host of a description (or those named with --host) into DIR: one tree per
+host at node paths, a manifest per host, and the cluster bundle. DIR is replaced as a whole,
+atomically; an invalid description writes nothing.
+
+Certificates, keys and kubeconfigs come from the PKI store (--pki-dir, by default DIR.pki
+beside DIR): a compile creates what is missing, keeps what still matches the description,
+re-issues the rest and says why. The store holds the CA keys: keep it out of version control
+(add *.pki/ to .gitignore) and back it up.
+
+On a terminal, a compile that takes more than a second shows its progress on standard error.`,
+		Example: `  kubeforge compile cluster.yaml -o out
+  kubeforge compile cluster.yaml -o out --host w3            # one host; the others are kept
+  kubeforge compile cluster.yaml -o out --format dir,tar,ansible
+  kubeforge compile cluster.yaml -o golden --no-pki          # a tree to commit and diff against
+  kubeforge compile cluster.yaml -o out --output json > compile.json`,
+		ValidArgsFunction: completeDescriptionFiles,
+		RunE:              runE(o),
 	}
+	fs := cmd.Flags()
+	fs.StringVarP(&o.OutputDir, "output-dir", "o", "out", "directory to write (replaced as a whole, atomically)")
+	fs.StringArrayVar(&o.Hosts, "host", nil, "compile only this host (repeatable); other hosts' output is kept")
+	fs.StringSliceVar(&o.Formats, "format", []string{string(emit.FormatDir)}, "output formats, comma-separated: "+formatList())
+	fs.BoolVar(&o.RedactSecrets, "redact-secrets", false, "write key material as fingerprints (for golden trees committed without keys)")
+	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "list every certificate kept, not only those issued or re-issued")
+	fs.StringVar(&o.Diagnostics, "diagnostics", "", "deprecated: --output json")
+	fs.MarkHidden("diagnostics")
+	o.Description.AddFlags(cmd)
+	o.PKI.AddFlags(fs)
+	o.Report.AddFlags(cmd, outputText, outputJSON, outputGitHub)
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formatNames(), cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("host", completeHosts)
+	cmd.MarkFlagDirname("output-dir")
+	cmd.MarkFlagDirname("pki-dir")
+	return cmd
 }
 
-func runCompile(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("compile", stderr)
-	out := fs.StringP("output", "o", "out", "output directory (replaced as a whole, atomically)")
-	hosts := fs.StringArray("host", nil, "compile only this host (repeatable); other hosts' output is kept")
-	formats := fs.StringSlice("format", []string{string(emit.FormatDir)}, fmt.Sprintf("output formats, comma-separated: %v", emit.Formats()))
-	diagFormat := fs.String("diagnostics", "text", "diagnostics format: text or json")
-	redact := fs.Bool("redact-secrets", false, "write key material as fingerprints (for golden trees committed without keys)")
-	verbose := fs.BoolP("verbose", "v", false, "list every certificate kept, not only those issued or re-issued")
-	pf := addPKIFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+func (o *CompileOptions) Complete(args []string) error {
+	o.Description.Files, o.Description.In = args, o.In
+	if o.Report.informs() {
+		o.Description.Notices = o.ErrOut
 	}
-	var fmts []emit.Format
-	for _, f := range *formats {
-		if !slices.Contains(emit.Formats(), emit.Format(f)) {
-			fmt.Fprintf(stderr, "kubeforge compile: unknown format %q (known: %v)\n", f, emit.Formats())
-			return exitUsage
+	if o.Diagnostics != "" {
+		fmt.Fprintln(o.ErrOut, "kubeforge compile: --diagnostics is deprecated: use --output json")
+		if o.Diagnostics == outputJSON && o.Report.Output == outputText {
+			o.Report.Output = outputJSON
 		}
-		fmts = append(fmts, emit.Format(f))
 	}
+	o.formats = nil
+	for _, f := range o.Formats {
+		o.formats = append(o.formats, emit.Format(f))
+	}
+	return nil
+}
 
-	c, src, ds := loadCluster(fs.Args())
-	if len(ds) > 0 {
-		printDiagnostics(stderr, *diagFormat, ds, src)
-	}
-	if ds.HasErrors() {
-		if ds.HasIOErrors() {
-			return exitUsage
+func (o *CompileOptions) Validate() error {
+	for _, f := range o.formats {
+		if !slices.Contains(emit.Formats(), f) {
+			return usagef("unknown format %q (known: %s)", f, formatList())
 		}
-		return exitInvalid
 	}
-	res, err := emit.Compile(c, emit.CompileOptions{Output: *out, Hosts: *hosts, Formats: fmts, NoPKI: *pf.noPKI,
-		StoreDir: *pf.dir, RenewBefore: *pf.renewBefore, Redact: *redact, Notes: func(s string) { fmt.Fprintln(stderr, s) }})
+	if o.Diagnostics != "" && o.Diagnostics != outputText && o.Diagnostics != outputJSON {
+		return usagef("--diagnostics must be text or json, not %q", o.Diagnostics)
+	}
+	if o.OutputDir == "" {
+		return usagef("-o/--output-dir must name a directory")
+	}
+	for _, err := range []error{o.Description.Validate(), o.Report.Validate(), o.PKI.Validate()} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run compiles and writes the output: the PKI store first, once the output is known
+// replaceable, then the output directory, each replaced atomically.
+func (o *CompileOptions) Run() error {
+	c, src, ds := o.Description.Load()
+	rep := &compileReport{Diagnostics: append(diag.List{}, ds.Sorted()...)}
+	o.Report.printDiagnostics(o.Streams, ds, src)
+	if code := o.Report.verdict(ds); code != exitOK {
+		return o.finish(rep, &exitError{code: code})
+	}
+	rep.describe(c)
+
+	var progress *progressLine
+	if o.Report.informs() {
+		progress = startProgress(o.Terminal, o.ProgressDelay)
+	}
+	defer progress.Stop()
+	res, err := emit.Compile(c, o.compileOptions(progress, rep))
+	progress.Stop()
 	if err != nil {
-		fmt.Fprintf(stderr, "kubeforge compile: %v\n", err)
+		code := exitUsage
 		if emit.StepOf(err) == emit.StepRender {
-			return exitInvalid
+			code = exitInvalid
 		}
-		return exitUsage
+		return o.finish(rep, failf(code, "%v", err))
 	}
-	files := 0
-	for _, b := range res.Hosts {
-		files += len(b.Artifacts)
-	}
-	fmt.Fprintf(stdout, "%s: compiled %d host(s), %d files, into %s\n", c.Name, len(res.Hosts), files, *out)
-	if res.PKI != nil {
-		printPKIReport(stdout, res.PKI.Report(), *verbose)
-	}
-	return exitOK
+	rep.result(res, o.OutputDir, o.formats)
+	return o.finish(rep, nil)
 }
 
-// printPKIReport says what the PKI step did: counts, then each re-issued file with the reason
-// (and, when verbose, every issued and kept one).
-func printPKIReport(w io.Writer, events []pki.Event, verbose bool) {
-	counts := map[pki.EventKind]int{}
-	for _, e := range events {
-		counts[e.Kind]++
+// compileOptions returns what emit.Compile needs: the flags, with notes going to the report
+// (or to stderr at once when they say the compile waits) and progress to the terminal.
+func (o *CompileOptions) compileOptions(progress *progressLine, rep *compileReport) emit.CompileOptions {
+	return emit.CompileOptions{
+		Output: o.OutputDir, Hosts: o.Hosts, Formats: o.formats,
+		NoPKI: o.PKI.NoPKI, StoreDir: o.PKI.StoreDir, RenewBefore: o.PKI.RenewBefore, Redact: o.RedactSecrets,
+		Notes: func(s string) {
+			if strings.HasPrefix(s, "waiting") && o.Report.informs() {
+				fmt.Fprintln(o.ErrOut, s)
+				return
+			}
+			rep.Notes = append(rep.Notes, s)
+		},
+		Progress: progress.compile,
+		Writing:  progress.writing,
 	}
-	fmt.Fprintf(w, "pki: %d issued, %d re-issued, %d kept\n", counts[pki.Issued], counts[pki.Reissued], counts[pki.Kept])
-	for _, e := range events {
-		if e.Kind != pki.Reissued && e.Reason == "" && !verbose {
-			continue
+}
+
+// finish prints the report as --output asks and returns err: the JSON document comes whatever
+// the outcome, the text summary only on success.
+func (o *CompileOptions) finish(rep *compileReport, err error) error {
+	if o.Report.Output == outputJSON {
+		if err != nil {
+			rep.Error = strings.TrimSpace(err.Error())
+			if exit, ok := err.(*exitError); ok && exit.err == nil {
+				rep.Error = ""
+			}
 		}
-		name := e.Name
-		if e.Host != "" {
-			name = e.Host + "/" + e.Name
+		if werr := writeJSON(o.Out, rep); werr != nil && err == nil {
+			return failf(exitUsage, "%v", werr)
 		}
-		line := fmt.Sprintf("  %-10s %s", e.Kind, name)
-		if e.Reason != "" {
-			line += ": " + e.Reason
-		}
-		fmt.Fprintln(w, line)
+		return err
 	}
+	if err != nil {
+		return err
+	}
+	if o.Report.informs() {
+		for _, n := range rep.Notes {
+			fmt.Fprintln(o.ErrOut, n)
+		}
+		rep.writeText(o.Out, o.Verbose)
+	}
+	return nil
+}
+
+func formatNames() []string {
+	var names []string
+	for _, f := range emit.Formats() {
+		names = append(names, string(f))
+	}
+	return names
+}
+
+func formatList() string { return strings.Join(formatNames(), ", ") }
+
+// completeHosts completes --host with the host names of the description on the command line.
+func completeHosts(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) == 0 || slices.Contains(args, stdinArg) {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	opts := DescriptionOptions{Files: args}
+	c, _, _ := opts.Load()
+	if c == nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var names []string
+	for _, h := range c.Hosts {
+		names = append(names, h.Name)
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }

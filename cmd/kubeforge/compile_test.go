@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// runCLI runs the CLI in-process and returns the exit code and outputs.
-func runCLI(args ...string) (int, string, string) {
-	var stdout, stderr bytes.Buffer
-	code := run(args, &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+// runCLI runs the binary and returns the exit code and outputs.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	r := kubeforge(t, args...)
+	return r.code, r.stdout, r.stderr
 }
 
 // tree returns every path below dir with its content, for before/after comparisons.
@@ -49,13 +49,14 @@ func sameTree(a, b map[string]string) bool {
 }
 
 func TestCompileTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	if code, _, stderr := runCLI("compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
+	if code, _, stderr := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
 		t.Fatalf("compile: %d %s", code, stderr)
 	}
 	first, firstStore := tree(t, out), tree(t, out+".pki")
-	code, stdout, _ := runCLI("compile", "-o", out, "../../examples/ha.yaml")
+	code, stdout, _ := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml")
 	if code != exitOK || !strings.Contains(stdout, "pki: 0 issued, 0 re-issued, 49 kept") {
 		t.Fatalf("second compile: %d %s", code, stdout)
 	}
@@ -65,13 +66,14 @@ func TestCompileTwiceChangesNothing(t *testing.T) {
 }
 
 func TestInvalidDescriptionWritesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	if code, _, stderr := runCLI("compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
+	if code, _, stderr := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
 		t.Fatalf("compile: %d %s", code, stderr)
 	}
 	before, beforeStore := tree(t, out), tree(t, out+".pki")
-	code, _, stderr := runCLI("compile", "-o", out, corpus+"invalid/max-pods-300.yaml")
+	code, _, stderr := runCLI(t, "compile", "-o", out, corpus+"invalid/max-pods-300.yaml")
 	if code != exitInvalid || !strings.Contains(stderr, "max-pods-300.yaml:7:12") {
 		t.Fatalf("invalid compile: %d %s", code, stderr)
 	}
@@ -80,7 +82,7 @@ func TestInvalidDescriptionWritesNothing(t *testing.T) {
 	}
 	// Nor into a fresh directory.
 	fresh := filepath.Join(dir, "fresh")
-	runCLI("compile", "-o", fresh, corpus+"invalid/max-pods-300.yaml")
+	runCLI(t, "compile", "-o", fresh, corpus+"invalid/max-pods-300.yaml")
 	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
 		t.Fatalf("an invalid description created %s", fresh)
 	}
@@ -90,20 +92,21 @@ func TestInvalidDescriptionWritesNothing(t *testing.T) {
 }
 
 func TestCompileOneHostKeepsTheOthers(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	if code, _, stderr := runCLI("compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
+	if code, _, stderr := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
 		t.Fatalf("compile: %d %s", code, stderr)
 	}
 	before := tree(t, out)
-	code, stdout, stderr := runCLI("compile", "-o", out, "--host", "w2", "../../examples/ha.yaml")
+	code, stdout, stderr := runCLI(t, "compile", "-o", out, "--host", "w2", "../../examples/ha.yaml")
 	if code != exitOK || !strings.Contains(stdout, "compiled 1 host(s)") {
 		t.Fatalf("--host compile: %d %s %s", code, stdout, stderr)
 	}
 	if !sameTree(before, tree(t, out)) {
 		t.Fatal("recompiling one unchanged host changed the output")
 	}
-	if code, _, stderr := runCLI("compile", "-o", out, "--host", "nosuch", "../../examples/ha.yaml"); code != exitInvalid || !strings.Contains(stderr, "no host named nosuch") {
+	if code, _, stderr := runCLI(t, "compile", "-o", out, "--host", "nosuch", "../../examples/ha.yaml"); code != exitInvalid || !strings.Contains(stderr, "no host named nosuch") {
 		t.Fatalf("unknown host: %d %s", code, stderr)
 	}
 }
@@ -111,12 +114,13 @@ func TestCompileOneHostKeepsTheOthers(t *testing.T) {
 // TestDiffIsACIGate: equal output gives 0; changing one worker's address gives 1 and names
 // exactly the files that depend on that address.
 func TestDiffIsACIGate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	if code, _, stderr := runCLI("compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
+	if code, _, stderr := runCLI(t, "compile", "-o", out, "../../examples/ha.yaml"); code != exitOK {
 		t.Fatalf("compile: %d %s", code, stderr)
 	}
-	if code, stdout, stderr := runCLI("diff", "--against", out, "../../examples/ha.yaml"); code != exitOK {
+	if code, stdout, stderr := runCLI(t, "diff", "--against", out, "../../examples/ha.yaml"); code != exitOK {
 		t.Fatalf("diff of an unchanged description: %d\n%s%s", code, stdout, stderr)
 	}
 	storeBefore := tree(t, out+".pki")
@@ -124,7 +128,7 @@ func TestDiffIsACIGate(t *testing.T) {
 	src, _ := os.ReadFile("../../examples/ha.yaml")
 	changed := filepath.Join(dir, "ha.yaml")
 	os.WriteFile(changed, bytes.Replace(src, []byte("192.168.10.22"), []byte("192.168.10.42"), 1), 0o644)
-	code, stdout, stderr := runCLI("diff", "--name-only", "--against", out, changed)
+	code, stdout, stderr := runCLI(t, "diff", "--name-only", "--against", out, changed)
 	if code != exitInvalid {
 		t.Fatalf("diff after an address change: %d\n%s%s", code, stdout, stderr)
 	}

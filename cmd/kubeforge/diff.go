@@ -2,63 +2,143 @@ package main
 
 import (
 	"fmt"
-	"io"
 
+	"github.com/spf13/cobra"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/diag"
 	"kubeforge.dev/kubeforge/emit"
+	"kubeforge.dev/kubeforge/render/artifact"
 )
 
-func runDiff(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("diff", stderr)
-	against := fs.String("against", "out", "output directory or golden tree to compare with")
-	hosts := fs.StringArray("host", nil, "compare only this host (repeatable)")
-	nameOnly := fs.Bool("name-only", false, "list changed files without their diffs")
-	pf := addPKIFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+// DiffOptions are the inputs of kubeforge diff.
+type DiffOptions struct {
+	Description DescriptionOptions
+	Report      ReportOptions
+	PKI         PKIOptions
+	Against     string
+	Hosts       []string
+	NameOnly    bool
+	// NoPKIStore compares without the PKI store, as CI does against a golden tree committed
+	// without the CA keys. It is passed to the comparison as one option (compileBundles);
+	// today it compiles without PKI, as --no-pki does.
+	NoPKIStore bool
+	Streams
+}
+
+// NewCmdDiff returns kubeforge diff.
+func NewCmdDiff(s Streams) *cobra.Command {
+	o := &DiffOptions{Streams: s}
+	cmd := &cobra.Command{
+		Use:   "diff [FILE...] --against DIR",
+		Short: "Compile in memory and compare with an output or golden tree",
+		Long: `Compile the description in memory and compare it with DIR, an output directory or a
+golden tree: added, removed and changed files per host, unified diffs for text, fingerprints
+for secrets. The PKI store is read, never written: diff changes nothing on disk. Exit 1 when
+anything differs, so that CI can gate on it.`,
+		Example: `  kubeforge diff cluster.yaml --against out
+  kubeforge diff cluster.yaml --against golden --no-pki-store     # CI, without the CA keys
+  kubeforge diff cluster.yaml --against golden --name-only
+  kubeforge diff cluster.yaml --against golden --output github     # annotations in GitHub Actions`,
+		ValidArgsFunction: completeDescriptionFiles,
+		RunE:              runE(o),
 	}
-	c, src, ds := loadCluster(fs.Args())
-	if len(ds) > 0 {
-		printDiagnostics(stderr, "text", ds, src)
+	fs := cmd.Flags()
+	fs.StringVar(&o.Against, "against", "out", "output directory or golden tree to compare with")
+	fs.StringArrayVar(&o.Hosts, "host", nil, "compare only this host (repeatable)")
+	fs.BoolVar(&o.NameOnly, "name-only", false, "list changed files without their diffs")
+	fs.BoolVar(&o.NoPKIStore, "no-pki-store", false, "compare without the PKI store (CI, against a golden tree committed without the CA keys)")
+	o.Description.AddFlags(cmd)
+	o.PKI.AddFlags(fs)
+	o.Report.AddFlags(cmd, outputText, outputJSON, outputGitHub)
+	cmd.RegisterFlagCompletionFunc("host", completeHosts)
+	cmd.MarkFlagDirname("against")
+	cmd.MarkFlagDirname("pki-dir")
+	return cmd
+}
+
+func (o *DiffOptions) Complete(args []string) error {
+	o.Description.Files, o.Description.In = args, o.In
+	if o.Report.informs() {
+		o.Description.Notices = o.ErrOut
 	}
-	if ds.HasErrors() {
-		return exitUsage
+	return nil
+}
+
+func (o *DiffOptions) Validate() error {
+	if o.NoPKIStore && o.PKI.StoreDir != "" {
+		return usagef("--no-pki-store and --pki-dir contradict each other")
 	}
-	// The store is read, never written: diff changes nothing.
-	res, err := emit.Preview(c, emit.CompileOptions{Output: *against, Hosts: *hosts, NoPKI: *pf.noPKI,
-		StoreDir: *pf.dir, RenewBefore: *pf.renewBefore, Notes: func(s string) { fmt.Fprintln(stderr, s) }})
+	if o.Against == "" {
+		return usagef("--against must name a directory")
+	}
+	for _, err := range []error{o.Description.Validate(), o.Report.Validate(), o.PKI.Validate()} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run compiles and compares; differences exit 1.
+func (o *DiffOptions) Run() error {
+	c, src, ds := o.Description.Load()
+	rep := &diffReport{Against: o.Against, Diagnostics: append(diag.List{}, ds.Sorted()...), Changes: []emit.Change{}}
+	o.Report.printDiagnostics(o.Streams, ds, src)
+	if code := o.Report.verdict(ds); code != exitOK {
+		return o.finish(rep, &exitError{code: code})
+	}
+	bundles, err := o.compileBundles(c)
 	if err != nil {
-		fmt.Fprintf(stderr, "kubeforge diff: %v\n", err)
-		return exitUsage
+		return o.finish(rep, failf(exitUsage, "%v", err))
+	}
+	if rep.Changes, err = emit.Diff(o.Against, bundles); err != nil {
+		return o.finish(rep, failf(exitUsage, "%v", err))
+	}
+	if len(rep.Changes) > 0 {
+		return o.finish(rep, exitWith(exitInvalid))
+	}
+	return o.finish(rep, nil)
+}
+
+// compileBundles compiles what is compared, reading the PKI store but never writing it.
+func (o *DiffOptions) compileBundles(c *compiler.Cluster) ([]artifact.Bundle, error) {
+	opts := emit.CompileOptions{Output: o.Against, Hosts: o.Hosts, NoPKI: o.PKI.NoPKI || o.NoPKIStore,
+		StoreDir: o.PKI.StoreDir, RenewBefore: o.PKI.RenewBefore, Notes: func(s string) {
+			if o.Report.informs() {
+				fmt.Fprintln(o.ErrOut, s)
+			}
+		}}
+	res, err := emit.Preview(c, opts)
+	if err != nil {
+		return nil, err
 	}
 	bundles := res.Hosts
 	if res.Cluster != nil {
 		bundles = append(bundles, *res.Cluster)
 	}
-	changes, err := emit.Diff(*against, bundles)
-	if err != nil {
-		fmt.Fprintf(stderr, "kubeforge diff: %v\n", err)
-		return exitUsage
-	}
-	for _, ch := range changes {
-		fmt.Fprintln(stdout, ch)
-		if !*nameOnly && ch.Detail != "" {
-			fmt.Fprintln(stdout, indent(ch.Detail))
-		}
-	}
-	if len(changes) > 0 {
-		fmt.Fprintf(stdout, "%d file(s) differ\n", len(changes))
-		return exitInvalid
-	}
-	return exitOK
+	return bundles, nil
 }
 
-func indent(s string) string {
-	out := "    "
-	for i := 0; i < len(s); i++ {
-		out += string(s[i])
-		if s[i] == '\n' && i < len(s)-1 {
-			out += "    "
+// finish prints the comparison as --output asks and returns err.
+func (o *DiffOptions) finish(rep *diffReport, err error) error {
+	rep.Equal = err == nil
+	var werr error
+	switch o.Report.Output {
+	case outputJSON:
+		if exit, ok := err.(*exitError); ok && exit.err != nil {
+			rep.Error = exit.err.Error()
+		}
+		werr = writeDiffJSON(o.Out, rep)
+	case outputGitHub:
+		werr = writeDiffGitHub(o.Out, rep)
+	default:
+		if !o.Report.Quiet || len(rep.Changes) > 0 {
+			werr = writeDiffText(o.Out, rep, o.NameOnly || o.Report.Quiet)
 		}
 	}
-	return out
+	if werr != nil && err == nil {
+		return failf(exitUsage, "%v", werr)
+	}
+	return err
 }

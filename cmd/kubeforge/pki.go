@@ -1,61 +1,96 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"kubeforge.dev/kubeforge/render/pki"
 )
 
-const pkiUsage = "usage: kubeforge pki check [--pki-dir DIR | --bundle DIR] [--output json]\n"
+// NewCmdPKI returns kubeforge pki, which groups the PKI commands.
+func NewCmdPKI(s Streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pki",
+		Short: "Inspect a PKI store or the certificates of a bundle",
+		Args:  bareCommandArgs,
+		RunE:  bareCommand,
+	}
+	cmd.AddCommand(NewCmdPKICheck(s))
+	return cmd
+}
 
-// runPKI runs `kubeforge pki check`: every certificate of a PKI store or of a bundle tree, with
-// its expiry and remaining time. Exit 1 when one has expired.
-func runPKI(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprint(stderr, pkiUsage)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			return exitOK
-		}
-		return exitUsage
+// PKICheckOptions are the inputs of kubeforge pki check.
+type PKICheckOptions struct {
+	StoreDir string
+	Bundle   string
+	Report   ReportOptions
+	// Now is the time expiries are measured from; time.Now when nil.
+	Now func() time.Time
+	Streams
+
+	dir string
+}
+
+// NewCmdPKICheck returns kubeforge pki check.
+func NewCmdPKICheck(s Streams) *cobra.Command {
+	o := &PKICheckOptions{Streams: s}
+	cmd := &cobra.Command{
+		Use:   "check (--pki-dir DIR | --bundle DIR)",
+		Short: "List certificates with their expiry",
+		Long: `List every certificate of a PKI store, or of a compiled bundle (one host's tree or a whole
+output directory), with its expiry and the time left, like kubeadm certs check-expiration.
+Client certificates inside kubeconfigs are listed under the kubeconfig. Exit 1 when one has
+expired.`,
+		Example: `  kubeforge pki check --pki-dir out.pki
+  kubeforge pki check --bundle out/cp1 --output json`,
+		RunE: runE(o),
 	}
-	fs := newFlags("pki check", stderr)
-	fs.Usage = func() { fmt.Fprintf(stderr, "%s\nflags:\n%s", pkiUsage, fs.FlagUsages()) }
-	storeDir := fs.String("pki-dir", "", "PKI store directory to check")
-	bundle := fs.String("bundle", "", "compiled bundle directory (one host's or all hosts') to check")
-	output := fs.StringP("output", "o", "text", "output format: text or json")
-	if err := fs.Parse(args[1:]); err != nil {
-		return exitUsage
+	fs := cmd.Flags()
+	fs.StringVar(&o.StoreDir, "pki-dir", "", "PKI store directory to check")
+	fs.StringVar(&o.Bundle, "bundle", "", "compiled bundle directory (one host's or all hosts') to check")
+	o.Report.addOutputFlag(cmd, outputText, outputJSON)
+	cmd.MarkFlagDirname("pki-dir")
+	cmd.MarkFlagDirname("bundle")
+	return cmd
+}
+
+func (o *PKICheckOptions) Complete(args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q: the directory is given with --pki-dir or --bundle", args[0])
 	}
-	if *output != "text" && *output != "json" {
-		fmt.Fprintf(stderr, "kubeforge pki check: --output must be text or json, not %q\n", *output)
-		return exitUsage
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	if fs.NArg() > 0 || (*storeDir == "") == (*bundle == "") {
-		fmt.Fprintf(stderr, "kubeforge pki check: give exactly one of --pki-dir and --bundle\n")
-		fs.Usage()
-		return exitUsage
+	o.dir = o.StoreDir + o.Bundle
+	return nil
+}
+
+func (o *PKICheckOptions) Validate() error {
+	if (o.StoreDir == "") == (o.Bundle == "") {
+		return usagef("give exactly one of --pki-dir and --bundle")
 	}
-	dir := *storeDir + *bundle
-	statuses, err := pki.Check(dir, time.Now())
+	return o.Report.Validate()
+}
+
+// Run lists the certificates; an expired one exits 1.
+func (o *PKICheckOptions) Run() error {
+	statuses, err := pki.Check(o.dir, o.Now())
 	if err != nil {
-		fmt.Fprintf(stderr, "kubeforge pki check: %v\n", err)
-		return exitUsage
+		return failf(exitUsage, "%v", err)
 	}
-	if *output == "json" {
-		err = pki.WriteJSON(stdout, statuses)
+	if o.Report.Output == outputJSON {
+		err = pki.WriteJSON(o.Out, statuses)
 	} else {
-		err = pki.WriteTable(stdout, statuses)
+		err = pki.WriteTable(o.Out, statuses)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "kubeforge pki check: %v\n", err)
-		return exitUsage
+		return failf(exitUsage, "%v", err)
 	}
 	for _, s := range statuses {
 		if s.Expired {
-			return exitInvalid
+			return exitWith(exitInvalid)
 		}
 	}
-	return exitOK
+	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -36,10 +35,15 @@ func pkiStore(t *testing.T, now time.Time) string {
 	return dir
 }
 
+// pkiCheck runs pki check's options as the command would, returning the exit code.
+func pkiCheck(o *PKICheckOptions) int {
+	return exitCode(NewCmdPKICheck(o.Streams), runE(o)(nil, nil), o.ErrOut)
+}
+
 func TestPKICheck(t *testing.T) {
 	dir := pkiStore(t, time.Now())
-	var out, errb bytes.Buffer
-	if code := runPKI([]string{"check", "--pki-dir", dir}, &out, &errb); code != exitOK {
+	s, out, errb := buffers()
+	if code := pkiCheck(&PKICheckOptions{StoreDir: dir, Report: ReportOptions{Output: outputText, formats: []string{outputText}}, Streams: s}); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if !strings.HasPrefix(out.String(), "CERTIFICATE") || !strings.Contains(out.String(), "hosts/lab1/apiserver.crt") ||
@@ -47,20 +51,20 @@ func TestPKICheck(t *testing.T) {
 		t.Errorf("table:\n%s", out.String())
 	}
 
-	out.Reset()
-	if code := runPKI([]string{"check", "--bundle", dir, "-o", "json"}, &out, &errb); code != exitOK {
-		t.Fatalf("exit %d: %s", code, errb.String())
+	r := kubeforge(t, "pki", "check", "--bundle", dir, "--output", "json")
+	if r.code != exitOK {
+		t.Fatalf("%s", r)
 	}
 	var st []map[string]any
-	if err := json.Unmarshal(out.Bytes(), &st); err != nil || len(st) != 3+13 {
-		t.Errorf("json (%v): %d certificates\n%s", err, len(st), out.String())
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st) != 3+13 {
+		t.Errorf("json (%v): %d certificates\n%s", err, len(st), r.stdout)
 	}
 }
 
 func TestPKICheckExpired(t *testing.T) {
 	dir := pkiStore(t, time.Now().Add(-2*365*24*time.Hour))
-	var out, errb bytes.Buffer
-	if code := runPKI([]string{"check", "--pki-dir", dir}, &out, &errb); code != exitInvalid {
+	s, out, _ := buffers()
+	if code := pkiCheck(&PKICheckOptions{StoreDir: dir, Report: ReportOptions{Output: outputText, formats: []string{outputText}}, Streams: s}); code != exitInvalid {
 		t.Fatalf("exit %d, want %d", code, exitInvalid)
 	}
 	if !strings.Contains(out.String(), "<expired>") {
@@ -76,11 +80,12 @@ func TestPKIUsage(t *testing.T) {
 		{"check", "--pki-dir", "a", "--bundle", "b"},
 		{"check", "--pki-dir", "a", "extra"},
 		{"check", "--pki-dir", "a", "-o", "yaml"},
+		{"check", "--pki-dir", "a", "--output", "yaml"},
 		{"check", "--pki-dir", filepath.Join(t.TempDir(), "missing")},
 	} {
-		var out, errb bytes.Buffer
-		if code := runPKI(args, &out, &errb); code != exitUsage || errb.Len() == 0 {
-			t.Errorf("%q: exit %d, stderr %q", args, code, errb.String())
+		r := kubeforge(t, append([]string{"pki"}, args...)...)
+		if r.code != exitUsage || r.stderr == "" || r.stdout != "" {
+			t.Errorf("%q: %s", args, r)
 		}
 	}
 }

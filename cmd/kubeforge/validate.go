@@ -1,88 +1,72 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
-	"kubeforge.dev/kubeforge/compiler"
-	"kubeforge.dev/kubeforge/compiler/description"
 	"kubeforge.dev/kubeforge/compiler/diag"
-	"kubeforge.dev/kubeforge/examples"
-	"kubeforge.dev/kubeforge/schema"
 )
 
-func newFlags(name string, stderr io.Writer) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: kubeforge %s [flags] [DESCRIPTION...]\n\nflags:\n%s", name, fs.FlagUsages())
-	}
-	return fs
+// ValidateOptions are the inputs of kubeforge validate.
+type ValidateOptions struct {
+	Description DescriptionOptions
+	Report      ReportOptions
+	Streams
 }
 
-// loadCluster loads the named description files, or the embedded example when none is named.
-func loadCluster(paths []string) (*compiler.Cluster, *description.Source, diag.List) {
-	if len(paths) == 0 {
-		name, data := examples.Default()
-		return compiler.LoadBytes(name, data)
+// NewCmdValidate returns kubeforge validate.
+func NewCmdValidate(s Streams) *cobra.Command {
+	o := &ValidateOptions{Streams: s}
+	cmd := &cobra.Command{
+		Use:   "validate [FILE...]",
+		Short: "Check a description and show every problem",
+		Long: `Check a description against the schema and kubeforge's cross-field checks, and show every
+problem at once with its file:line:col, field path and source line. Warnings (insecure or
+unusual choices) do not fail unless --strict is given.`,
+		Example: `  kubeforge validate cluster.yaml
+  kubeforge validate infra/                        # a directory of .cue files
+  kubeforge validate --output json cluster.yaml    # the diagnostics as a JSON array
+  kubeforge validate --output github cluster.yaml  # annotations in a GitHub Actions job
+  cat cluster.json | kubeforge validate -`,
+		ValidArgsFunction: completeDescriptionFiles,
+		RunE:              runE(o),
 	}
-	return compiler.Load(paths...)
+	o.Description.AddFlags(cmd)
+	o.Report.AddFlags(cmd, outputText, outputJSON, outputGitHub)
+	return cmd
 }
 
-// printDiagnostics writes diagnostics in the chosen format.
-func printDiagnostics(w io.Writer, format string, ds diag.List, src *description.Source) {
-	if format == "json" {
-		diag.WriteJSON(w, ds)
-		return
+func (o *ValidateOptions) Complete(args []string) error {
+	o.Description.Files, o.Description.In = args, o.In
+	if o.Report.informs() {
+		o.Description.Notices = o.ErrOut
 	}
-	var files diag.Sources
-	if src != nil {
-		files = src.Files
-	}
-	diag.WriteText(w, ds, files)
+	return nil
 }
 
-func runValidate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("validate", stderr)
-	output := fs.StringP("output", "o", "text", "output format: text or json")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
+func (o *ValidateOptions) Validate() error {
+	if err := o.Description.Validate(); err != nil {
+		return err
+	}
+	return o.Report.Validate()
+}
+
+// Run checks the description; with --output json it prints the diagnostics, and only them,
+// as one JSON array whatever the outcome.
+func (o *ValidateOptions) Run() error {
+	c, src, ds := o.Description.Load()
+	if o.Report.Output == outputJSON {
+		if err := diag.WriteJSON(o.Out, ds); err != nil {
+			return failf(exitUsage, "%v", err)
 		}
-		fmt.Fprintf(stderr, "kubeforge validate: %v\n", err)
-		return exitUsage
 	}
-	if *output != "text" && *output != "json" {
-		fmt.Fprintf(stderr, "kubeforge validate: --output must be text or json, not %q\n", *output)
-		return exitUsage
+	o.Report.printDiagnostics(o.Streams, ds, src)
+	if code := o.Report.verdict(ds); code != exitOK {
+		return exitWith(code)
 	}
-	c, src, ds := loadCluster(fs.Args())
-	switch {
-	case *output == "json":
-		printDiagnostics(stdout, "json", ds, src)
-	case len(ds) > 0:
-		printDiagnostics(stderr, "text", ds, src)
+	if o.Report.Output != outputJSON && o.Report.informs() {
+		fmt.Fprintf(o.Out, "%s: valid (Kubernetes %s, %d hosts)\n", c.Name, c.Version, len(c.Hosts))
 	}
-	if ds.HasErrors() {
-		if ds.HasIOErrors() {
-			return exitUsage
-		}
-		return exitInvalid
-	}
-	if *output == "text" {
-		fmt.Fprintf(stdout, "%s: valid (Kubernetes %s, %d hosts)\n", c.Name, c.Version, len(c.Hosts))
-	}
-	return exitOK
-}
-
-func runSchema(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("schema", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	stdout.Write(schema.Source())
-	return exitOK
+	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,9 +12,10 @@ import (
 
 const corpus = "../../compiler/testdata/"
 
-// TestValidateExitCodes runs `kubeforge validate` through run() and checks the exit code and
-// where the output goes: 0 valid (warnings allowed), 1 invalid, 2 usage or I/O error.
+// TestValidateExitCodes runs `kubeforge validate` and checks the exit code and where the
+// output goes: 0 valid (warnings allowed), 1 invalid, 2 usage or I/O error.
 func TestValidateExitCodes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	unknownType := filepath.Join(dir, "cluster.toml")
 	if err := os.WriteFile(unknownType, []byte("name = 't'\n"), 0o644); err != nil {
@@ -42,19 +42,19 @@ func TestValidateExitCodes(t *testing.T) {
 		{name: "missing file", args: []string{filepath.Join(dir, "nope.yaml")}, code: exitUsage, stderr: "nope.yaml: error: cannot read: no such file or directory"},
 		{name: "unknown file type", args: []string{unknownType}, code: exitUsage, stderr: "unknown file type"},
 		{name: "unknown flag", args: []string{"--colour", "../../examples/ha.yaml"}, code: exitUsage, stderr: "unknown flag: --colour"},
-		{name: "bad output format", args: []string{"-o", "xml", "../../examples/ha.yaml"}, code: exitUsage, stderr: "--output must be text or json"},
+		{name: "bad output format", args: []string{"--output", "xml", "../../examples/ha.yaml"}, code: exitUsage, stderr: "--output must be text, json, github, not \"xml\""},
+		{name: "-o is compile's", args: []string{"-o", "json", "../../examples/ha.yaml"}, code: exitUsage, stderr: "-o is compile's --output-dir"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(append([]string{"validate"}, tc.args...), &stdout, &stderr)
-			if code != tc.code {
-				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, &stdout, &stderr)
+			r := kubeforge(t, append([]string{"validate"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Errorf("exit code %d, want %d\n%s", r.code, tc.code, r)
 			}
-			if tc.stdout == "" && stdout.Len() > 0 || !strings.Contains(stdout.String(), tc.stdout) {
-				t.Errorf("stdout does not contain %q:\n%s", tc.stdout, &stdout)
+			if tc.stdout == "" && r.stdout != "" || !strings.Contains(r.stdout, tc.stdout) {
+				t.Errorf("stdout does not contain %q:\n%s", tc.stdout, r.stdout)
 			}
-			if !strings.Contains(stderr.String(), tc.stderr) || tc.emptyError && stderr.Len() > 0 {
-				t.Errorf("stderr does not contain %q (or should be empty):\n%s", tc.stderr, &stderr)
+			if !strings.Contains(r.stderr, tc.stderr) || tc.emptyError && r.stderr != "" {
+				t.Errorf("stderr does not contain %q (or should be empty):\n%s", tc.stderr, r.stderr)
 			}
 		})
 	}
@@ -64,9 +64,9 @@ func TestValidateExitCodes(t *testing.T) {
 // position, the field, the detail, the quoted source line with a caret under the column, and
 // the count.
 func TestValidateText(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"validate", corpus + "invalid/typo-nested.yaml"}, &stdout, &stderr); code != exitInvalid {
-		t.Fatalf("exit code %d", code)
+	r := kubeforge(t, "validate", corpus+"invalid/typo-nested.yaml")
+	if r.code != exitInvalid {
+		t.Fatalf("exit code %d", r.code)
 	}
 	want := corpus + `invalid/typo-nested.yaml:5:3: error: unknown field "serviceSubnet"
     field: networking.serviceSubnet
@@ -75,17 +75,18 @@ func TestValidateText(t *testing.T) {
          |   ^
 1 error(s), 0 warning(s)
 `
-	if stderr.String() != want {
-		t.Errorf("stderr:\n%s\nwant:\n%s", &stderr, want)
+	if r.stderr != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
 	}
-	if stdout.Len() > 0 {
-		t.Errorf("stdout not empty:\n%s", &stdout)
+	if r.stdout != "" {
+		t.Errorf("stdout not empty:\n%s", r.stdout)
 	}
 }
 
 // TestValidateJSON checks that --output json prints the diagnostics, and only them, as a JSON
 // array on stdout, whatever the outcome.
 func TestValidateJSON(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		path string
 		code int
@@ -101,15 +102,15 @@ func TestValidateJSON(t *testing.T) {
 		{"missing.yaml", exitUsage, []diag.Diagnostic{{Severity: diag.Error, Pos: diag.Position{File: "missing.yaml"}}}},
 	} {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			if code := run([]string{"validate", "--output", "json", tc.path}, &stdout, &stderr); code != tc.code {
-				t.Errorf("exit code %d, want %d", code, tc.code)
+			r := kubeforge(t, "validate", "--output", "json", tc.path)
+			if r.code != tc.code {
+				t.Errorf("exit code %d, want %d", r.code, tc.code)
 			}
-			if stderr.Len() > 0 {
-				t.Errorf("stderr not empty:\n%s", &stderr)
+			if r.stderr != "" {
+				t.Errorf("stderr not empty:\n%s", r.stderr)
 			}
 			var got []diag.Diagnostic
-			dec := json.NewDecoder(&stdout)
+			dec := json.NewDecoder(strings.NewReader(r.stdout))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&got); err != nil {
 				t.Fatalf("stdout is not a JSON array of diagnostics: %v", err)
@@ -124,15 +125,5 @@ func TestValidateJSON(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestValidateHelp(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"validate", "--help"}, &stdout, &stderr); code != exitOK {
-		t.Errorf("exit code %d, want %d", code, exitOK)
-	}
-	if !strings.Contains(stderr.String(), "usage: kubeforge validate") {
-		t.Errorf("no usage on stderr:\n%s", &stderr)
 	}
 }
