@@ -514,15 +514,7 @@ func isScalar(e ast.Expr) bool {
 
 // Pos returns the position of the field at path in the user's files (see valuePos).
 func (s *Source) Pos(path ...cue.Selector) diag.Position {
-	fp := make(fieldPath, len(path))
-	for i, sel := range path {
-		if sel.Type() == cue.IndexLabel {
-			fp[i] = pathElem{index: sel.Index(), isIndex: true}
-		} else {
-			fp[i] = pathElem{name: sel.Unquoted()}
-		}
-	}
-	return s.valuePos(fp)
+	return s.valuePos(pathOf(path))
 }
 
 func (s *Source) isUserFile(name string) bool {
