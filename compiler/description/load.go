@@ -35,6 +35,8 @@ type Source struct {
 	Dir   string
 	ctx   *cue.Context
 	value cue.Value
+	// reader reads the files, each once, as untrusted input.
+	reader *fileReader
 	// names maps the file names CUE's positions carry (cue/load makes them absolute) to the
 	// names diagnostics show: as the user gave them, relative to the working directory.
 	names map[string]string
@@ -44,7 +46,7 @@ type Source struct {
 // one description. CUE files, and the .cue files of a directory, load as one CUE instance.
 // The Source is returned even with errors, for its files' text.
 func Load(paths ...string) (*Source, diag.List) {
-	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New()}
+	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New(), reader: newFileReader()}
 	if len(paths) == 0 {
 		return src, diag.List{{Severity: diag.Error, Summary: "no description given", Code: diag.CodeIO}}
 	}
@@ -67,7 +69,7 @@ func Load(paths ...string) (*Source, diag.List) {
 		case fi.IsDir(), ext == ".cue":
 			cueArgs = append(cueArgs, p)
 		case ext == ".yaml", ext == ".yml", ext == ".json":
-			data, err := os.ReadFile(p)
+			data, err := src.reader.readFile(p)
 			if err != nil {
 				diags = append(diags, ioError(p, err))
 				continue
@@ -121,17 +123,6 @@ func LoadBytes(name string, data []byte) (*Source, diag.List) {
 	v, diags := src.parseData(name, data)
 	src.value = v
 	return src, diags
-}
-
-func ioError(p string, err error) diag.Diagnostic {
-	return diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: p}, Summary: "cannot read: " + unwrapPathError(err), Code: diag.CodeIO}
-}
-
-func unwrapPathError(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // parseData turns YAML or JSON into a CUE value, keeping positions, and reports duplicate
@@ -199,7 +190,15 @@ func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
 	if err != nil {
 		return cue.Value{}, diag.List{ioError(args[0], err)}
 	}
-	insts := load.Instances(rel, &load.Config{Dir: dir})
+	// cue/load reads the package, the module file and the imports first through the reader,
+	// which refuses what is not a regular file of bounded size. Then it loads again from the
+	// host with everything it read given as an overlay, so it opens no file itself:
+	// cue/load v0.17 cannot build from a Config.FS a package imported from cue.mod/pkg.
+	load.Instances(rel, &load.Config{Dir: filepath.ToSlash(dir), FS: s.reader})
+	if ds := s.reader.refusals(func(abs string) string { return s.shownName(abs, relative) }); len(ds) > 0 {
+		return cue.Value{}, ds
+	}
+	insts := load.Instances(rel, &load.Config{Dir: dir, Overlay: s.reader.overlay()})
 	if len(insts) != 1 {
 		return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: args[0]},
 			Summary: fmt.Sprintf("the CUE files form %d packages; give the files of one package", len(insts))}}
@@ -265,14 +264,15 @@ func (s *Source) parseCUE(args []string, relative bool) diag.List {
 	for _, f := range files {
 		abs, err := filepath.Abs(f)
 		if err != nil {
+			out = append(out, ioError(f, err))
+			continue
+		}
+		if _, err := s.reader.readFile(abs); err != nil {
+			out = append(out, ioError(s.shownName(abs, relative), err))
 			continue
 		}
 		s.readFile(abs, relative)
-		data, ok := s.Files[s.names[abs]]
-		if !ok {
-			continue
-		}
-		if _, err := parser.ParseFile(abs, data); err != nil {
+		if _, err := parser.ParseFile(abs, s.Files[s.names[abs]]); err != nil {
 			out = append(out, s.syntaxDiagnostics(err, "CUE syntax error: ")...)
 		}
 	}
@@ -287,27 +287,33 @@ func allErrors(v cue.Value, err error) error {
 	return err
 }
 
-// readFile keeps the text of a CUE file, to quote it in diagnostics, under the name shown
-// (relative to the working directory when the user named files so).
+// readFile keeps the text of a CUE file read, to quote it in diagnostics, under the name
+// shown.
 func (s *Source) readFile(name string, relative bool) {
 	if _, ok := s.names[name]; ok || name == "" || name == schema.Filename {
 		return
 	}
-	data, err := os.ReadFile(name)
-	if err != nil {
+	data, ok := s.reader.read(name)
+	if !ok {
 		return
 	}
-	shown := name
-	if wd, err := os.Getwd(); err == nil && relative && filepath.IsAbs(name) {
-		if rel, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(rel, "..") {
-			shown = rel
-		}
-	}
+	shown := s.shownName(name, relative)
 	if s.names == nil {
 		s.names = map[string]string{}
 	}
 	s.names[name] = shown
 	s.Files[shown] = data
+}
+
+// shownName returns the name diagnostics show for a file: relative to the working directory
+// when the user named files so.
+func (s *Source) shownName(abs string, relative bool) string {
+	if wd, err := os.Getwd(); err == nil && relative && filepath.IsAbs(abs) {
+		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return abs
 }
 
 // readFilesOf keeps the text of the files an error points into (a syntax error leaves the
