@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -150,7 +151,26 @@ func decodeFields(v cue.Value, c *Cluster) error {
 	if err != nil {
 		return err
 	}
-	return strictUnmarshal(b, c)
+	if err := strictUnmarshal(b, c); err != nil {
+		return err
+	}
+	exactSysctls(v, c)
+	return nil
+}
+
+// exactSysctls keeps the sysctl integers a float64 would round (beyond 2^53; a sysctl value
+// decodes as any, so as a float64) as their decimal text, which is what the sysctl file holds.
+func exactSysctls(v cue.Value, c *Cluster) {
+	it, err := v.LookupPath(cue.MakePath(cue.Str("sysctls"))).Fields()
+	if err != nil {
+		return
+	}
+	for it.Next() {
+		n, err := it.Value().Int64()
+		if err == nil && (n > 1<<53 || n < -(1<<53)) {
+			c.Sysctls[it.Selector().Unquoted()] = strconv.FormatInt(n, 10)
+		}
+	}
 }
 
 func strictUnmarshal(b []byte, v any) error {

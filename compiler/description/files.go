@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"cuelang.org/go/cue/load"
@@ -62,6 +64,7 @@ func (r *fileReader) readFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	r.total += int64(len(data))
+	data = withoutBOM(data)
 	r.data[abs] = data
 	return data, nil
 }
@@ -84,6 +87,13 @@ func (r *fileReader) read(abs string) ([]byte, bool) {
 	defer r.mu.Unlock()
 	data, ok := r.data[abs]
 	return data, ok
+}
+
+// paths returns the absolute paths of the files read, sorted.
+func (r *fileReader) paths() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(maps.Keys(r.data))
 }
 
 // overlay returns everything read, for cue/load to take instead of the files.

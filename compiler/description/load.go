@@ -109,10 +109,17 @@ func Load(paths ...string) (*Source, diag.List) {
 func LoadBytes(name string, data []byte) (*Source, diag.List) {
 	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New(), Dir: "."}
 	if strings.HasSuffix(strings.ToLower(name), ".cue") {
+		data = withoutBOM(data)
 		src.Files[name] = data
+		if ds := src.textDiagnostics(name, data, "cue"); len(ds) > 0 {
+			return src, ds
+		}
 		f, err := parser.ParseFile(name, data, parser.ParseComments)
 		if err != nil {
 			return src, src.syntaxDiagnostics(err, "CUE syntax error: ")
+		}
+		if ds := src.shapeDiagnostics(f, false); len(ds) > 0 {
+			return src, ds
 		}
 		src.value = src.ctx.BuildFile(f)
 		if err := src.value.Err(); err != nil {
@@ -120,7 +127,7 @@ func LoadBytes(name string, data []byte) (*Source, diag.List) {
 		}
 		return src, nil
 	}
-	v, diags := src.parseData(name, data)
+	v, diags := src.parseData(name, withoutBOM(data))
 	src.value = v
 	return src, diags
 }
@@ -129,8 +136,15 @@ func LoadBytes(name string, data []byte) (*Source, diag.List) {
 // keys, which CUE would otherwise silently unify.
 func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 	s.Files[name] = data
-	var expr ast.Node
+	format := "yaml"
 	if strings.HasSuffix(strings.ToLower(name), ".json") {
+		format = "json"
+	}
+	if ds := s.textDiagnostics(name, data, format); len(ds) > 0 {
+		return cue.Value{}, ds
+	}
+	var expr ast.Node
+	if format == "json" {
 		e, err := cuejson.Extract(name, data)
 		if err != nil {
 			return cue.Value{}, jsonSyntaxDiagnostics(name, data, err)
@@ -145,9 +159,12 @@ func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 			return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: name, Line: 1, Column: 1},
 				Summary: "empty description", Detail: "expected a mapping with apiVersion, kind, name and hosts"}}
 		}
+		if ds := s.multipleDocuments(name, f); len(ds) > 0 {
+			return cue.Value{}, ds
+		}
 		expr = f
 	}
-	if ds := duplicateKeys(expr); len(ds) > 0 {
+	if ds := s.shapeDiagnostics(expr, true); len(ds) > 0 {
 		return cue.Value{}, ds
 	}
 	var v cue.Value
@@ -183,7 +200,8 @@ func isEmptyYAML(f *ast.File) bool {
 // description's directory, wherever kubeforge is run from.
 func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
 	relative := !slices.ContainsFunc(args, filepath.IsAbs)
-	if ds := s.parseCUE(args, relative); len(ds) > 0 {
+	checked, ds := s.parseCUE(args, relative)
+	if len(ds) > 0 {
 		return cue.Value{}, ds
 	}
 	dir, rel, err := cueArgs(args)
@@ -196,6 +214,20 @@ func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
 	// cue/load v0.17 cannot build from a Config.FS a package imported from cue.mod/pkg.
 	load.Instances(rel, &load.Config{Dir: filepath.ToSlash(dir), FS: s.reader})
 	if ds := s.reader.refusals(func(abs string) string { return s.shownName(abs, relative) }); len(ds) > 0 {
+		return cue.Value{}, ds
+	}
+	// The module file and the imports, read by cue/load, are held to the same text rules.
+	for _, abs := range s.reader.paths() {
+		if checked[abs] {
+			continue
+		}
+		data, _ := s.reader.read(abs)
+		if d := s.textDiagnostics(s.shownName(abs, relative), data, "cue"); len(d) > 0 {
+			s.readFile(abs, relative)
+			ds = append(ds, d...)
+		}
+	}
+	if len(ds) > 0 {
 		return cue.Value{}, ds
 	}
 	insts := load.Instances(rel, &load.Config{Dir: dir, Overlay: s.reader.overlay()})
@@ -248,9 +280,10 @@ func cueArgs(args []string) (string, []string, error) {
 	return dir, rel, nil
 }
 
-// parseCUE parses the CUE files named, or the .cue files of the directories named, and
-// reports their syntax errors (cue/load would report them mixed with other problems).
-func (s *Source) parseCUE(args []string, relative bool) diag.List {
+// parseCUE reads the CUE files named, or the .cue files of the directories named, and checks
+// their text and syntax (cue/load would report syntax errors mixed with other problems). It
+// returns the files checked, by absolute path.
+func (s *Source) parseCUE(args []string, relative bool) (map[string]bool, diag.List) {
 	var files []string
 	for _, a := range args {
 		if fi, err := os.Stat(a); err == nil && fi.IsDir() {
@@ -260,23 +293,37 @@ func (s *Source) parseCUE(args []string, relative bool) diag.List {
 			files = append(files, a)
 		}
 	}
+	checked := map[string]bool{}
 	var out diag.List
 	for _, f := range files {
 		abs, err := filepath.Abs(f)
+		if err == nil {
+			_, err = s.reader.readFile(abs)
+		}
 		if err != nil {
-			out = append(out, ioError(f, err))
-			continue
-		}
-		if _, err := s.reader.readFile(abs); err != nil {
 			out = append(out, ioError(s.shownName(abs, relative), err))
+		}
+		checked[abs] = true
+	}
+	if len(out) > 0 {
+		return checked, out
+	}
+	for _, f := range files {
+		abs, _ := filepath.Abs(f)
+		s.readFile(abs, relative)
+		name := s.names[abs]
+		if ds := s.textDiagnostics(name, s.Files[name], "cue"); len(ds) > 0 {
+			out = append(out, ds...)
 			continue
 		}
-		s.readFile(abs, relative)
-		if _, err := parser.ParseFile(abs, s.Files[s.names[abs]]); err != nil {
+		f, err := parser.ParseFile(abs, s.Files[name])
+		if err != nil {
 			out = append(out, s.syntaxDiagnostics(err, "CUE syntax error: ")...)
+			continue
 		}
+		out = append(out, s.shapeDiagnostics(f, false)...)
 	}
-	return out
+	return checked, out
 }
 
 // allErrors returns every error of a value that failed to build (Err gives the first only).
@@ -345,47 +392,6 @@ func (s *Source) syntaxDiagnostics(err error, prefix string) diag.List {
 		seen[d.Pos.File] = true
 		out = append(out, d)
 	}
-	return out
-}
-
-// duplicateKeys finds keys written twice in one mapping of a YAML or JSON file.
-func duplicateKeys(n ast.Node) diag.List {
-	var out diag.List
-	var walk func(n ast.Node, path fieldPath)
-	walkDecls := func(decls []ast.Decl, path fieldPath) {
-		seen := map[string]bool{}
-		for _, d := range decls {
-			switch x := d.(type) {
-			case *ast.Field:
-				name, _, err := ast.LabelName(x.Label)
-				if err != nil {
-					continue
-				}
-				p := child(path, pathElem{name: name})
-				if seen[name] {
-					out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: x.Label.Pos().Filename(), Line: x.Label.Pos().Line(), Column: x.Label.Pos().Column()}, Path: p.String(),
-						Summary: fmt.Sprintf("duplicate key %q", name), Detail: "each key may appear once in a mapping"})
-				}
-				seen[name] = true
-				walk(x.Value, p)
-			case *ast.EmbedDecl:
-				walk(x.Expr, path)
-			}
-		}
-	}
-	walk = func(n ast.Node, path fieldPath) {
-		switch x := n.(type) {
-		case *ast.File:
-			walkDecls(x.Decls, path)
-		case *ast.StructLit:
-			walkDecls(x.Elts, path)
-		case *ast.ListLit:
-			for i, e := range x.Elts {
-				walk(e, child(path, pathElem{index: i, isIndex: true}))
-			}
-		}
-	}
-	walk(n, nil)
 	return out
 }
 
