@@ -82,6 +82,8 @@ func Decode(src *Source) (*Cluster, diag.List) {
 	if !diags.HasErrors() {
 		if err := decodeFields(base, &c); err != nil {
 			diags = append(diags, diag.Diagnostic{Severity: diag.Error, Pos: src.Pos(), Summary: "decoding: " + err.Error()})
+		} else {
+			diags = append(diags, src.stringDiagnostics(&c, nil)...)
 		}
 	}
 
@@ -204,7 +206,9 @@ func decodeHosts(src *Source, sch schemas, values []cue.Value) ([]Host, diag.Lis
 				if err != nil {
 					perHost[i] = diag.List{{Severity: diag.Error, Pos: src.Pos(cue.Str("hosts"), cue.Index(i)),
 						Path: fmt.Sprintf("hosts[%d]", i), Summary: "decoding: " + err.Error()}}
+					continue
 				}
+				perHost[i] = src.stringDiagnostics(&hosts[i], fieldPath{{name: "hosts"}, {index: i, isIndex: true}})
 			}
 		})
 	}
