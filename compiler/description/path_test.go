@@ -95,3 +95,21 @@ func TestOddKeysDiagnosed(t *testing.T) {
 func quoteYAML(s string) string {
 	return fmt.Sprintf("%q", s) // a Go literal is a YAML double-quoted scalar for these keys
 }
+
+// FuzzPathRoundTrip checks that a path through any key reads back to the same elements.
+func FuzzPathRoundTrip(f *testing.F) {
+	for _, k := range oddKeys {
+		f.Add(k, 0)
+	}
+	f.Fuzz(func(t *testing.T, name string, index int) {
+		if index < 0 {
+			return
+		}
+		p := fieldPath{{name: name}, {index: index, isIndex: true}, {name: name}}
+		got, ok := parsePath(p.String())
+		if !ok || !reflect.DeepEqual(got, p) {
+			t.Errorf("%q reads back as %#v", p.String(), got)
+		}
+		p.selectors()
+	})
+}
