@@ -3,6 +3,7 @@ package description
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -23,7 +24,7 @@ const stringRuleDetail = "strings of a description go into files and command lin
 // of it at path).
 func (s *Source) stringDiagnostics(v any, path fieldPath) diag.List {
 	var out diag.List
-	walkStrings(reflect.ValueOf(v), path, func(p fieldPath, str string, isKey bool) {
+	w := stringWalker{path: slices.Clone(path), found: func(p fieldPath, str string, isKey bool) {
 		problem, bad := stringProblem(str)
 		if !bad {
 			return
@@ -35,17 +36,23 @@ func (s *Source) stringDiagnostics(v any, path fieldPath) diag.List {
 			d.Pos, d.Summary = s.valuePos(p), problem+" is not allowed in a description string"
 		}
 		out = append(out, d)
-	})
+	}}
+	w.walk(reflect.ValueOf(v))
 	return out
 }
 
-// walkStrings calls f with every string under v: values, and map keys (isKey, with the path
-// of their entry).
-func walkStrings(v reflect.Value, path fieldPath, f func(p fieldPath, s string, isKey bool)) {
+// stringWalker calls found with every string under a value: values, and map keys (isKey,
+// with the path of their entry). The path is a stack it reuses; found must copy it to keep it.
+type stringWalker struct {
+	path  fieldPath
+	found func(p fieldPath, s string, isKey bool)
+}
+
+func (w *stringWalker) walk(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			walkStrings(v.Elem(), path, f)
+			w.walk(v.Elem())
 		}
 	case reflect.Struct:
 		t := v.Type()
@@ -54,23 +61,31 @@ func walkStrings(v reflect.Value, path fieldPath, f func(p fieldPath, s string, 
 			if name == "" || name == "-" {
 				name = t.Field(i).Name
 			}
-			walkStrings(v.Field(i), child(path, pathElem{name: name}), f)
+			w.push(pathElem{name: name})
+			w.walk(v.Field(i))
+			w.pop()
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
-			p := child(path, pathElem{name: it.Key().String()})
-			f(p, it.Key().String(), true)
-			walkStrings(it.Value(), p, f)
+			w.push(pathElem{name: it.Key().String()})
+			w.found(w.path, it.Key().String(), true)
+			w.walk(it.Value())
+			w.pop()
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			walkStrings(v.Index(i), child(path, pathElem{index: i, isIndex: true}), f)
+			w.push(pathElem{index: i, isIndex: true})
+			w.walk(v.Index(i))
+			w.pop()
 		}
 	case reflect.String:
-		f(path, v.String(), false)
+		w.found(w.path, v.String(), false)
 	}
 }
+
+func (w *stringWalker) push(e pathElem) { w.path = append(w.path, e) }
+func (w *stringWalker) pop()            { w.path = w.path[:len(w.path)-1] }
 
 // stringProblem names the first character of s the entry rule refuses, with its byte offset.
 func stringProblem(s string) (string, bool) {
