@@ -132,8 +132,8 @@ func LoadBytes(name string, data []byte) (*Source, diag.List) {
 	return src, diags
 }
 
-// parseData turns YAML or JSON into a CUE value, keeping positions, and reports duplicate
-// keys, which CUE would otherwise silently unify.
+// parseData turns YAML or JSON into a CUE value, keeping positions, once its characters
+// (text.go) and the shape of its tree (shape.go: duplicate keys, numbers, sizes) pass.
 func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 	s.Files[name] = data
 	format := "yaml"
