@@ -111,7 +111,7 @@ func LoadBytes(name string, data []byte) (*Source, diag.List) {
 	if strings.HasSuffix(strings.ToLower(name), ".cue") {
 		data = withoutBOM(data)
 		src.Files[name] = data
-		if ds := src.textDiagnostics(name, data, "cue"); len(ds) > 0 {
+		if ds := textDiagnostics(name, data, "cue"); len(ds) > 0 {
 			return src, ds
 		}
 		f, err := parser.ParseFile(name, data, parser.ParseComments)
@@ -140,7 +140,7 @@ func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 	if strings.HasSuffix(strings.ToLower(name), ".json") {
 		format = "json"
 	}
-	if ds := s.textDiagnostics(name, data, format); len(ds) > 0 {
+	if ds := textDiagnostics(name, data, format); len(ds) > 0 {
 		return cue.Value{}, ds
 	}
 	var expr ast.Node
@@ -222,7 +222,7 @@ func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
 			continue
 		}
 		data, _ := s.reader.read(abs)
-		if d := s.textDiagnostics(s.shownName(abs, relative), data, "cue"); len(d) > 0 {
+		if d := textDiagnostics(s.shownName(abs, relative), data, "cue"); len(d) > 0 {
 			s.readFile(abs, relative)
 			ds = append(ds, d...)
 		}
@@ -312,7 +312,7 @@ func (s *Source) parseCUE(args []string, relative bool) (map[string]bool, diag.L
 		abs, _ := filepath.Abs(f)
 		s.readFile(abs, relative)
 		name := s.names[abs]
-		if ds := s.textDiagnostics(name, s.Files[name], "cue"); len(ds) > 0 {
+		if ds := textDiagnostics(name, s.Files[name], "cue"); len(ds) > 0 {
 			out = append(out, ds...)
 			continue
 		}

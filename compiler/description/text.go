@@ -71,7 +71,7 @@ const maxTextDiagnostics = 10
 // textDiagnostics reports the characters of a file (without its BOM) that no description may
 // hold, the first of each line, each at its line and column and, when the rest of the file
 // parses, with the field it is in. format is "yaml", "json" or "cue".
-func (s *Source) textDiagnostics(name string, data []byte, format string) diag.List {
+func textDiagnostics(name string, data []byte, format string) diag.List {
 	var out diag.List
 	line, lineStart, lastLine := 1, 0, 0
 	for i := 0; i < len(data) && len(out) < maxTextDiagnostics; {
