@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -81,6 +82,8 @@ func Decode(src *Source) (*Cluster, diag.List) {
 	if !diags.HasErrors() {
 		if err := decodeFields(base, &c); err != nil {
 			diags = append(diags, diag.Diagnostic{Severity: diag.Error, Pos: src.Pos(), Summary: "decoding: " + err.Error()})
+		} else {
+			diags = append(diags, src.stringDiagnostics(&c, nil)...)
 		}
 	}
 
@@ -150,7 +153,26 @@ func decodeFields(v cue.Value, c *Cluster) error {
 	if err != nil {
 		return err
 	}
-	return strictUnmarshal(b, c)
+	if err := strictUnmarshal(b, c); err != nil {
+		return err
+	}
+	exactSysctls(v, c)
+	return nil
+}
+
+// exactSysctls keeps the sysctl integers a float64 would round (beyond 2^53; a sysctl value
+// decodes as any, so as a float64) as their decimal text, which is what the sysctl file holds.
+func exactSysctls(v cue.Value, c *Cluster) {
+	it, err := v.LookupPath(cue.MakePath(cue.Str("sysctls"))).Fields()
+	if err != nil {
+		return
+	}
+	for it.Next() {
+		n, err := it.Value().Int64()
+		if err == nil && (n > 1<<53 || n < -(1<<53)) {
+			c.Sysctls[it.Selector().Unquoted()] = strconv.FormatInt(n, 10)
+		}
+	}
 }
 
 func strictUnmarshal(b []byte, v any) error {
@@ -184,7 +206,9 @@ func decodeHosts(src *Source, sch schemas, values []cue.Value) ([]Host, diag.Lis
 				if err != nil {
 					perHost[i] = diag.List{{Severity: diag.Error, Pos: src.Pos(cue.Str("hosts"), cue.Index(i)),
 						Path: fmt.Sprintf("hosts[%d]", i), Summary: "decoding: " + err.Error()}}
+					continue
 				}
+				perHost[i] = src.stringDiagnostics(&hosts[i], fieldPath{{name: "hosts"}, {index: i, isIndex: true}})
 			}
 		})
 	}

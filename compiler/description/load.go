@@ -35,6 +35,8 @@ type Source struct {
 	Dir   string
 	ctx   *cue.Context
 	value cue.Value
+	// reader reads the files, each once, as untrusted input.
+	reader *fileReader
 	// names maps the file names CUE's positions carry (cue/load makes them absolute) to the
 	// names diagnostics show: as the user gave them, relative to the working directory.
 	names map[string]string
@@ -44,7 +46,7 @@ type Source struct {
 // one description. CUE files, and the .cue files of a directory, load as one CUE instance.
 // The Source is returned even with errors, for its files' text.
 func Load(paths ...string) (*Source, diag.List) {
-	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New()}
+	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New(), reader: newFileReader()}
 	if len(paths) == 0 {
 		return src, diag.List{{Severity: diag.Error, Summary: "no description given", Code: diag.CodeIO}}
 	}
@@ -67,7 +69,7 @@ func Load(paths ...string) (*Source, diag.List) {
 		case fi.IsDir(), ext == ".cue":
 			cueArgs = append(cueArgs, p)
 		case ext == ".yaml", ext == ".yml", ext == ".json":
-			data, err := os.ReadFile(p)
+			data, err := src.reader.readFile(p)
 			if err != nil {
 				diags = append(diags, ioError(p, err))
 				continue
@@ -107,10 +109,17 @@ func Load(paths ...string) (*Source, diag.List) {
 func LoadBytes(name string, data []byte) (*Source, diag.List) {
 	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New(), Dir: "."}
 	if strings.HasSuffix(strings.ToLower(name), ".cue") {
+		data = withoutBOM(data)
 		src.Files[name] = data
+		if ds := textDiagnostics(name, data, "cue"); len(ds) > 0 {
+			return src, ds
+		}
 		f, err := parser.ParseFile(name, data, parser.ParseComments)
 		if err != nil {
 			return src, src.syntaxDiagnostics(err, "CUE syntax error: ")
+		}
+		if ds := src.shapeDiagnostics(f, false); len(ds) > 0 {
+			return src, ds
 		}
 		src.value = src.ctx.BuildFile(f)
 		if err := src.value.Err(); err != nil {
@@ -118,28 +127,24 @@ func LoadBytes(name string, data []byte) (*Source, diag.List) {
 		}
 		return src, nil
 	}
-	v, diags := src.parseData(name, data)
+	v, diags := src.parseData(name, withoutBOM(data))
 	src.value = v
 	return src, diags
 }
 
-func ioError(p string, err error) diag.Diagnostic {
-	return diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: p}, Summary: "cannot read: " + unwrapPathError(err), Code: diag.CodeIO}
-}
-
-func unwrapPathError(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
-// parseData turns YAML or JSON into a CUE value, keeping positions, and reports duplicate
-// keys, which CUE would otherwise silently unify.
+// parseData turns YAML or JSON into a CUE value, keeping positions, once its characters
+// (text.go) and the shape of its tree (shape.go: duplicate keys, numbers, sizes) pass.
 func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 	s.Files[name] = data
-	var expr ast.Node
+	format := "yaml"
 	if strings.HasSuffix(strings.ToLower(name), ".json") {
+		format = "json"
+	}
+	if ds := textDiagnostics(name, data, format); len(ds) > 0 {
+		return cue.Value{}, ds
+	}
+	var expr ast.Node
+	if format == "json" {
 		e, err := cuejson.Extract(name, data)
 		if err != nil {
 			return cue.Value{}, jsonSyntaxDiagnostics(name, data, err)
@@ -154,9 +159,12 @@ func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 			return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: name, Line: 1, Column: 1},
 				Summary: "empty description", Detail: "expected a mapping with apiVersion, kind, name and hosts"}}
 		}
+		if ds := s.multipleDocuments(name, f); len(ds) > 0 {
+			return cue.Value{}, ds
+		}
 		expr = f
 	}
-	if ds := duplicateKeys(expr); len(ds) > 0 {
+	if ds := s.shapeDiagnostics(expr, true); len(ds) > 0 {
 		return cue.Value{}, ds
 	}
 	var v cue.Value
@@ -192,14 +200,37 @@ func isEmptyYAML(f *ast.File) bool {
 // description's directory, wherever kubeforge is run from.
 func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
 	relative := !slices.ContainsFunc(args, filepath.IsAbs)
-	if ds := s.parseCUE(args, relative); len(ds) > 0 {
+	checked, ds := s.parseCUE(args, relative)
+	if len(ds) > 0 {
 		return cue.Value{}, ds
 	}
 	dir, rel, err := cueArgs(args)
 	if err != nil {
 		return cue.Value{}, diag.List{ioError(args[0], err)}
 	}
-	insts := load.Instances(rel, &load.Config{Dir: dir})
+	// cue/load reads the package, the module file and the imports first through the reader,
+	// which refuses what is not a regular file of bounded size. Then it loads again from the
+	// host with everything it read given as an overlay, so it opens no file itself:
+	// cue/load v0.17 cannot build from a Config.FS a package imported from cue.mod/pkg.
+	load.Instances(rel, &load.Config{Dir: filepath.ToSlash(dir), FS: s.reader})
+	if ds := s.reader.refusals(func(abs string) string { return s.shownName(abs, relative) }); len(ds) > 0 {
+		return cue.Value{}, ds
+	}
+	// The module file and the imports, read by cue/load, are held to the same text rules.
+	for _, abs := range s.reader.paths() {
+		if checked[abs] {
+			continue
+		}
+		data, _ := s.reader.read(abs)
+		if d := textDiagnostics(s.shownName(abs, relative), data, "cue"); len(d) > 0 {
+			s.readFile(abs, relative)
+			ds = append(ds, d...)
+		}
+	}
+	if len(ds) > 0 {
+		return cue.Value{}, ds
+	}
+	insts := load.Instances(rel, &load.Config{Dir: dir, Overlay: s.reader.overlay()})
 	if len(insts) != 1 {
 		return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: args[0]},
 			Summary: fmt.Sprintf("the CUE files form %d packages; give the files of one package", len(insts))}}
@@ -249,9 +280,10 @@ func cueArgs(args []string) (string, []string, error) {
 	return dir, rel, nil
 }
 
-// parseCUE parses the CUE files named, or the .cue files of the directories named, and
-// reports their syntax errors (cue/load would report them mixed with other problems).
-func (s *Source) parseCUE(args []string, relative bool) diag.List {
+// parseCUE reads the CUE files named, or the .cue files of the directories named, and checks
+// their text and syntax (cue/load would report syntax errors mixed with other problems). It
+// returns the files checked, by absolute path.
+func (s *Source) parseCUE(args []string, relative bool) (map[string]bool, diag.List) {
 	var files []string
 	for _, a := range args {
 		if fi, err := os.Stat(a); err == nil && fi.IsDir() {
@@ -261,22 +293,37 @@ func (s *Source) parseCUE(args []string, relative bool) diag.List {
 			files = append(files, a)
 		}
 	}
+	checked := map[string]bool{}
 	var out diag.List
 	for _, f := range files {
 		abs, err := filepath.Abs(f)
+		if err == nil {
+			_, err = s.reader.readFile(abs)
+		}
 		if err != nil {
-			continue
+			out = append(out, ioError(s.shownName(abs, relative), err))
 		}
-		s.readFile(abs, relative)
-		data, ok := s.Files[s.names[abs]]
-		if !ok {
-			continue
-		}
-		if _, err := parser.ParseFile(abs, data); err != nil {
-			out = append(out, s.syntaxDiagnostics(err, "CUE syntax error: ")...)
-		}
+		checked[abs] = true
 	}
-	return out
+	if len(out) > 0 {
+		return checked, out
+	}
+	for _, f := range files {
+		abs, _ := filepath.Abs(f)
+		s.readFile(abs, relative)
+		name := s.names[abs]
+		if ds := textDiagnostics(name, s.Files[name], "cue"); len(ds) > 0 {
+			out = append(out, ds...)
+			continue
+		}
+		f, err := parser.ParseFile(abs, s.Files[name])
+		if err != nil {
+			out = append(out, s.syntaxDiagnostics(err, "CUE syntax error: ")...)
+			continue
+		}
+		out = append(out, s.shapeDiagnostics(f, false)...)
+	}
+	return checked, out
 }
 
 // allErrors returns every error of a value that failed to build (Err gives the first only).
@@ -287,27 +334,33 @@ func allErrors(v cue.Value, err error) error {
 	return err
 }
 
-// readFile keeps the text of a CUE file, to quote it in diagnostics, under the name shown
-// (relative to the working directory when the user named files so).
+// readFile keeps the text of a CUE file read, to quote it in diagnostics, under the name
+// shown.
 func (s *Source) readFile(name string, relative bool) {
 	if _, ok := s.names[name]; ok || name == "" || name == schema.Filename {
 		return
 	}
-	data, err := os.ReadFile(name)
-	if err != nil {
+	data, ok := s.reader.read(name)
+	if !ok {
 		return
 	}
-	shown := name
-	if wd, err := os.Getwd(); err == nil && relative && filepath.IsAbs(name) {
-		if rel, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(rel, "..") {
-			shown = rel
-		}
-	}
+	shown := s.shownName(name, relative)
 	if s.names == nil {
 		s.names = map[string]string{}
 	}
 	s.names[name] = shown
 	s.Files[shown] = data
+}
+
+// shownName returns the name diagnostics show for a file: relative to the working directory
+// when the user named files so.
+func (s *Source) shownName(abs string, relative bool) string {
+	if wd, err := os.Getwd(); err == nil && relative && filepath.IsAbs(abs) {
+		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return abs
 }
 
 // readFilesOf keeps the text of the files an error points into (a syntax error leaves the
@@ -339,47 +392,6 @@ func (s *Source) syntaxDiagnostics(err error, prefix string) diag.List {
 		seen[d.Pos.File] = true
 		out = append(out, d)
 	}
-	return out
-}
-
-// duplicateKeys finds keys written twice in one mapping of a YAML or JSON file.
-func duplicateKeys(n ast.Node) diag.List {
-	var out diag.List
-	var walk func(n ast.Node, path fieldPath)
-	walkDecls := func(decls []ast.Decl, path fieldPath) {
-		seen := map[string]bool{}
-		for _, d := range decls {
-			switch x := d.(type) {
-			case *ast.Field:
-				name, _, err := ast.LabelName(x.Label)
-				if err != nil {
-					continue
-				}
-				p := child(path, pathElem{name: name})
-				if seen[name] {
-					out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: x.Label.Pos().Filename(), Line: x.Label.Pos().Line(), Column: x.Label.Pos().Column()}, Path: p.String(),
-						Summary: fmt.Sprintf("duplicate key %q", name), Detail: "each key may appear once in a mapping"})
-				}
-				seen[name] = true
-				walk(x.Value, p)
-			case *ast.EmbedDecl:
-				walk(x.Expr, path)
-			}
-		}
-	}
-	walk = func(n ast.Node, path fieldPath) {
-		switch x := n.(type) {
-		case *ast.File:
-			walkDecls(x.Decls, path)
-		case *ast.StructLit:
-			walkDecls(x.Elts, path)
-		case *ast.ListLit:
-			for i, e := range x.Elts {
-				walk(e, child(path, pathElem{index: i, isIndex: true}))
-			}
-		}
-	}
-	walk(n, nil)
 	return out
 }
 
@@ -514,15 +526,7 @@ func isScalar(e ast.Expr) bool {
 
 // Pos returns the position of the field at path in the user's files (see valuePos).
 func (s *Source) Pos(path ...cue.Selector) diag.Position {
-	fp := make(fieldPath, len(path))
-	for i, sel := range path {
-		if sel.Type() == cue.IndexLabel {
-			fp[i] = pathElem{index: sel.Index(), isIndex: true}
-		} else {
-			fp[i] = pathElem{name: sel.Unquoted()}
-		}
-	}
-	return s.valuePos(fp)
+	return s.valuePos(pathOf(path))
 }
 
 func (s *Source) isUserFile(name string) bool {

@@ -50,6 +50,7 @@ type Diagnostic struct {
 // CodeIO marks diagnostics about files that could not be read.
 const CodeIO = "io"
 
+// String writes the diagnostic on one line, safe for a terminal (see WriteText).
 func (d Diagnostic) String() string {
 	s := fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Summary)
 	if d.Path != "" {
@@ -58,7 +59,7 @@ func (d Diagnostic) String() string {
 	if d.Detail != "" {
 		s += " (" + d.Detail + ")"
 	}
-	return s
+	return safe(s)
 }
 
 // List is a set of diagnostics; it is also an error when it holds an error.
