@@ -48,7 +48,7 @@ func TestSysctlKeysExistOnKernel(t *testing.T) {
 	for _, ex := range examples {
 		c := compilertest.Load(t, ex)
 		for _, h := range c.Hosts {
-			a := find(t, Artifacts(c, h), compiler.SysctlPath)
+			a := find(t, mustFiles(t, c, h), compiler.SysctlPath)
 			if err := dryRun(t, a.Data); err != nil {
 				t.Errorf("%s host %s: sysctl rejects the file: %v\n%s", ex, h.Name, err, a.Data)
 			}
@@ -59,7 +59,7 @@ func TestSysctlKeysExistOnKernel(t *testing.T) {
 func TestSysctlDryRunRejectsUnknownKey(t *testing.T) {
 	lookPath(t, "sysctl")
 	c := compilertest.Load(t, "ha.yaml")
-	a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
+	a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
 	bad := append(append([]byte{}, a.Data...), "net.kubeforge.no_such_key = 1\n"...)
 	if err := dryRun(t, bad); err == nil {
 		t.Fatal("sysctl --dry-run accepted an unknown key: the check above proves nothing")
@@ -112,7 +112,7 @@ func TestSysctlNetValuesApplyInNetns(t *testing.T) {
 	lookPath(t, "sysctl", "unshare", "sh")
 	for _, ex := range examples {
 		c := compilertest.Load(t, ex)
-		a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
+		a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
 		var net []setting
 		var keys []string
 		for _, s := range parseSysctl(t, a.Data) {
