@@ -17,7 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/emit/emittest"
+	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -353,6 +355,19 @@ func TestInstallHostileValues(t *testing.T) {
 		t.Skip("installing root-owned files needs root")
 	}
 	b := hostileBundle()
+	// And a whole compiled host of the hostile corpus, whose static pods hold Jinja2 markers,
+	// quotes and '$' in their flags.
+	c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml")
+	compiled, err := render.Host(c, compilertest.Host(t, c, "cp1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest, ok := compiled.Lookup(compiler.ManifestsDir + "/kube-apiserver.yaml")
+	if !ok || !bytes.Contains(manifest.Data, []byte("{% raw %}")) {
+		t.Fatalf("the compiled corpus case has no kube-apiserver manifest holding Jinja2 markers")
+	}
+	b.Add(compiled.Artifacts...)
+	b.Sort()
 	hosts := []HostInfo{{Name: "h1", Address: "127.0.0.1", Roles: []string{"worker"}}}
 	files, err := Playbook([]artifact.Bundle{b}, hosts, Options{})
 	if err != nil {

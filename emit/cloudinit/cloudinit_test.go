@@ -17,7 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/emit/emittest"
+	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -45,6 +47,19 @@ func testBundles() []artifact.Bundle {
 
 // userDataInside would, if cloud-init read it as user-data, create /kubeforge-escaped.
 const userDataInside = "#cloud-config\nruncmd:\n  - [touch, /kubeforge-escaped]\nbootcmd:\n  - touch /kubeforge-escaped\n"
+
+// compiledHostile returns a host compiled from the hostile corpus: static pods whose flags
+// hold quotes, '$', '%', backslashes and Jinja2 markers, a kubeadm-flags.env with '$'.
+func compiledHostile(t *testing.T) artifact.Bundle {
+	t.Helper()
+	c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml")
+	b, err := render.Host(c, compilertest.Host(t, c, "cp1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Sort()
+	return b
+}
 
 // A bundle name or path that would end the header comment or a YAML line is refused.
 func TestRefusesLineBreaks(t *testing.T) {
@@ -246,7 +261,7 @@ func TestSchema(t *testing.T) {
 	if err != nil {
 		t.Skip("cloud-init not installed: run scripts/install-test-deps.sh")
 	}
-	for _, b := range testBundles() {
+	for _, b := range append(testBundles(), compiledHostile(t)) {
 		ud, _ := userData(t, b)
 		f := filepath.Join(t.TempDir(), "user-data")
 		if err := os.WriteFile(f, ud, 0o600); err != nil {
@@ -270,7 +285,7 @@ func TestApply(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("applying cloud-init to an overlay root needs root (mount namespaces, overlayfs, chroot)")
 	}
-	for _, b := range testBundles() {
+	for _, b := range append(testBundles(), compiledHostile(t)) {
 		work := t.TempDir()
 		ud, _ := userData(t, b)
 		f := filepath.Join(work, "user-data")
