@@ -208,7 +208,12 @@ func TestSystemdReadsProxyBack(t *testing.T) {
 // shell, $KUBELET_KUBEADM_ARGS split as systemd splits it. The result must be exactly
 // kubeforge's flags, the user's values unchanged.
 func TestSystemdReadsKubeletFlagsBack(t *testing.T) {
-	c := hostile(t, "inject-ok-strings.yaml")
+	for _, name := range []string{"inject-ok-strings.yaml", "inject-ok-kubelet-shell-syntax.yaml"} {
+		t.Run(name, func(t *testing.T) { readKubeletFlagsBack(t, hostile(t, name)) })
+	}
+}
+
+func readKubeletFlagsBack(t *testing.T, c *compiler.Cluster) {
 	for _, h := range c.Hosts {
 		b := render(t, c, h)
 		requireVerified(t, h.Name, b.Artifacts)
