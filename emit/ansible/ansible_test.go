@@ -354,9 +354,9 @@ func TestInstallHostileValues(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("installing root-owned files needs root")
 	}
+	// The hostile bundle and the apiserver manifest compiled from the hostile corpus, whose
+	// flags hold Jinja2 markers, quotes and '$'.
 	b := hostileBundle()
-	// And a whole compiled host of the hostile corpus, whose static pods hold Jinja2 markers,
-	// quotes and '$' in their flags.
 	c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml")
 	compiled, err := render.Host(c, compilertest.Host(t, c, "cp1"))
 	if err != nil {
@@ -366,43 +366,10 @@ func TestInstallHostileValues(t *testing.T) {
 	if !ok || !bytes.Contains(manifest.Data, []byte("{% raw %}")) {
 		t.Fatalf("the compiled corpus case has no kube-apiserver manifest holding Jinja2 markers")
 	}
-	b.Add(compiled.Artifacts...)
+	b.Add(manifest)
 	b.Sort()
-	hosts := []HostInfo{{Name: "h1", Address: "127.0.0.1", Roles: []string{"worker"}}}
-	files, err := Playbook([]artifact.Bundle{b}, hosts, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// install runs the project, with the !unsafe tags stripped if asked, into a new root; it
-	// returns the project, the root and the output.
-	install := func(strip bool) (string, string, string) {
-		project, root := t.TempDir(), t.TempDir()
-		for p, f := range files {
-			data := f.Data
-			if strip && strings.HasPrefix(p, hostVarsDir+"/") {
-				data = bytes.ReplaceAll(data, []byte("!unsafe "), nil)
-			}
-			full := filepath.Join(project, filepath.FromSlash(p))
-			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(full, data, f.Mode); err != nil {
-				t.Fatal(err)
-			}
-		}
-		local := filepath.Join(t.TempDir(), "local.yml")
-		inv := "all:\n  vars:\n    ansible_connection: local\n    ansible_python_interpreter: /usr/bin/python3\n  hosts:\n    h1:\n      kubeforge_root: " + root + "\n"
-		if err := os.WriteFile(local, []byte(inv), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("ansible-playbook", "-i", "inventory.yml", "-i", local, "site.yml")
-		cmd.Dir = project
-		cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1")
-		out, _ := cmd.CombinedOutput()
-		return project, root, string(out)
-	}
 
-	project, root, out := install(false)
+	project, root, out := installLocally(t, b, false)
 	if fileExists(filepath.Join(project, "templated")) || fileExists(filepath.Join(root, "etc/kubeforge/42")) {
 		t.Errorf("Ansible templated a value of the bundle:\n%s", out)
 	}
@@ -412,10 +379,47 @@ func TestInstallHostileValues(t *testing.T) {
 		t.Fatalf("ansible-playbook:\n%s", out)
 	}
 
-	project, root, out = install(true)
+	// The control needs only the hostile bundle.
+	project, root, out = installLocally(t, hostileBundle(), true)
 	if !fileExists(filepath.Join(project, "templated")) && !fileExists(filepath.Join(root, "etc/kubeforge/42")) {
 		t.Errorf("without !unsafe nothing was templated either: the test proves nothing\n%s", out)
 	}
+}
+
+// installLocally writes the project of bundle b (host h1), with the !unsafe tags stripped if
+// asked, runs it into a new root with a local connection, and returns the project, the root
+// and ansible-playbook's output.
+func installLocally(t *testing.T, b artifact.Bundle, strip bool) (project, root, out string) {
+	t.Helper()
+	files, err := Playbook([]artifact.Bundle{b}, []HostInfo{{Name: b.Name, Address: "127.0.0.1", Roles: []string{"worker"}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, root = t.TempDir(), t.TempDir()
+	for p, f := range files {
+		data := f.Data
+		if strip && strings.HasPrefix(p, hostVarsDir+"/") {
+			data = bytes.ReplaceAll(data, []byte("!unsafe "), nil)
+		}
+		full := filepath.Join(project, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, data, f.Mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	local := filepath.Join(t.TempDir(), "local.yml")
+	inv := "all:\n  vars:\n    ansible_connection: local\n    ansible_python_interpreter: /usr/bin/python3\n  hosts:\n    " +
+		b.Name + ":\n      kubeforge_root: " + root + "\n"
+	if err := os.WriteFile(local, []byte(inv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ansible-playbook", "-i", "inventory.yml", "-i", local, "site.yml")
+	cmd.Dir = project
+	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1")
+	output, _ := cmd.CombinedOutput()
+	return project, root, string(output)
 }
 
 func fileExists(p string) bool {
