@@ -85,6 +85,9 @@ func Playbook(bundles []artifact.Bundle, hosts []HostInfo, opts Options) (map[st
 		if err != nil {
 			return nil, err
 		}
+		if err := checkPaths(p); err != nil {
+			return nil, fmt.Errorf("ansible: bundle %s: %w", b.Name, err)
+		}
 		hv := hostVarsOf(p, used)
 		data, err := encodeYAML(hv)
 		if err != nil {
@@ -112,16 +115,13 @@ func Playbook(bundles []artifact.Bundle, hosts []HostInfo, opts Options) (map[st
 
 // hostVarsOf returns a host's variables, and records in used the file categories it needs.
 func hostVarsOf(p install.Plan, used map[category]bool) hostVars {
-	hv := hostVars{Files: map[string][]fileVar{}, Modules: p.Modules(), Units: []string{}}
-	if hv.Modules == nil {
-		hv.Modules = []string{}
-	}
+	hv := hostVars{Files: map[string][]fileVar{}, Modules: unsafeAll(p.Modules()), Units: []unsafe{}}
 	// Every directory is listed, parents first: the file module would give parents it creates
 	// the mode of the directory it was asked for (/var 0700 for /var/lib/kubelet).
 	for _, d := range p.Dirs {
-		v := dirVar{Path: install.Relative(d.Path)}
+		v := dirVar{Path: unsafe(install.Relative(d.Path))}
 		if !d.Implicit {
-			v.Mode, v.Owner, v.Group = install.Octal(d.Mode), owner(d.UID), owner(d.GID)
+			v.Mode, v.Owner, v.Group = unsafe(install.Octal(d.Mode)), owner(d.UID), owner(d.GID)
 		}
 		hv.Dirs = append(hv.Dirs, v)
 	}
@@ -129,27 +129,43 @@ func hostVarsOf(p install.Plan, used map[category]bool) hostVars {
 		c := categoryOf(f)
 		used[c] = true
 		hv.Files[c.key()] = append(hv.Files[c.key()], fileVar{
-			Path:  install.Relative(f.Path),
-			Src:   path.Join(p.Host, install.Relative(f.Path)),
-			Mode:  install.Octal(f.Mode),
+			Path:  unsafe(install.Relative(f.Path)),
+			Src:   unsafe(path.Join(p.Host, install.Relative(f.Path))),
+			Mode:  unsafe(install.Octal(f.Mode)),
 			Owner: owner(f.UID),
 			Group: owner(f.GID),
 		})
 	}
 	for _, u := range p.Units() {
 		if u.Enable {
-			hv.Units = append(hv.Units, u.Name)
+			hv.Units = append(hv.Units, unsafe(u.Name))
 		}
 	}
 	return hv
 }
 
+// checkPaths refuses a path holding '$': Ansible expands environment variables in path
+// arguments (src, dest, path), so it would land elsewhere, and has no escape for it.
+func checkPaths(p install.Plan) error {
+	for _, d := range p.Dirs {
+		if strings.Contains(d.Path, "$") {
+			return fmt.Errorf("path %q: Ansible would expand the '$' in it", d.Path)
+		}
+	}
+	for _, f := range p.Files {
+		if strings.Contains(f.Path, "$") {
+			return fmt.Errorf("path %q: Ansible would expand the '$' in it", f.Path)
+		}
+	}
+	return nil
+}
+
 // owner names id 0 root, which every node has; Ansible takes other ids as numbers.
-func owner(id int) string {
+func owner(id int) unsafe {
 	if id == 0 {
 		return "root"
 	}
-	return fmt.Sprint(id)
+	return unsafe(fmt.Sprint(id))
 }
 
 // encodeYAML returns v as a YAML document with two-space indentation.

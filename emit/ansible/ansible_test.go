@@ -17,7 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/emit/emittest"
+	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -133,9 +135,11 @@ func TestInventory(t *testing.T) {
 	if diff := cmp.Diff(want, groups); diff != "" {
 		t.Errorf("groups (-want +got):\n%s", diff)
 	}
+	// ansible-inventory shows a value marked !unsafe (never templated) as such.
 	for _, h := range testHosts {
-		if got := inv.Meta.HostVars[h.Name]["ansible_host"]; got != h.Address {
-			t.Errorf("%s: ansible_host %v, want %s", h.Name, got, h.Address)
+		got := inv.Meta.HostVars[h.Name]["ansible_host"]
+		if !cmp.Equal(got, map[string]any{"__ansible_unsafe": h.Address}) {
+			t.Errorf("%s: ansible_host %v, want %s marked unsafe", h.Name, got, h.Address)
 		}
 	}
 }
@@ -319,6 +323,137 @@ func checkNoSecrets(t *testing.T, out string, bundles []artifact.Bundle) {
 					t.Errorf("output shows %s of %s: %q", a.Path, b.Name, line)
 				}
 			}
+		}
+	}
+}
+
+// hostileBundle returns a bundle whose paths and contents hold Jinja2 markers, quotes and
+// other characters the schema never lets through, fed to the writer directly. Templated,
+// {{ 6 * 7 }} would become 42, and the lookup would create the file "templated" in the
+// project directory.
+func hostileBundle() artifact.Bundle {
+	const jinja = "{{ lookup('pipe', 'touch templated') }}{{ 6 * 7 }}"
+	dir := "/etc/kubeforge/" + jinja
+	b := artifact.Bundle{Name: "h1"}
+	b.Add(
+		artifact.Dir(dir, 0o750),
+		artifact.File(dir+"/{% if true %}x{% endif %} {# c #}.conf", 0o640, []byte(jinja+"\n{% raw %}{# #}\n")),
+		artifact.File("/etc/kubeforge/it's \"quoted\" %s `id` \\x ~root.conf", 0o644, []byte("$HOME\n")),
+		artifact.File("/etc/kubeforge/ünïcode ✓: #x, [y] {z}.conf", 0o644, nil),
+		artifact.File("/etc/systemd/system/"+jinja+".service", 0o644, []byte("[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n")),
+	)
+	b.Sort()
+	return b
+}
+
+// TestInstallHostileValues installs a bundle of hostile paths and contents with the real
+// ansible-playbook: every value reaches the target literally, and nothing is templated. The
+// same project without the !unsafe tags does template them, so the check can fail.
+func TestInstallHostileValues(t *testing.T) {
+	need(t, "ansible-playbook")
+	if os.Geteuid() != 0 {
+		t.Skip("installing root-owned files needs root")
+	}
+	// The hostile bundle and the apiserver manifest compiled from the hostile corpus, whose
+	// flags hold Jinja2 markers, quotes and '$'.
+	b := hostileBundle()
+	c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml")
+	compiled, err := render.Host(c, compilertest.Host(t, c, "cp1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest, ok := compiled.Lookup(compiler.ManifestsDir + "/kube-apiserver.yaml")
+	if !ok || !bytes.Contains(manifest.Data, []byte("{% raw %}")) {
+		t.Fatalf("the compiled corpus case has no kube-apiserver manifest holding Jinja2 markers")
+	}
+	b.Add(manifest)
+	b.Sort()
+
+	project, root, out := installLocally(t, b, false)
+	if fileExists(filepath.Join(project, "templated")) || fileExists(filepath.Join(root, "etc/kubeforge/42")) {
+		t.Errorf("Ansible templated a value of the bundle:\n%s", out)
+	}
+	recap(t, out)
+	emittest.CheckTree(t, root, b)
+	if t.Failed() {
+		t.Fatalf("ansible-playbook:\n%s", out)
+	}
+
+	// The control needs only the hostile bundle.
+	project, root, out = installLocally(t, hostileBundle(), true)
+	if !fileExists(filepath.Join(project, "templated")) && !fileExists(filepath.Join(root, "etc/kubeforge/42")) {
+		t.Errorf("without !unsafe nothing was templated either: the test proves nothing\n%s", out)
+	}
+}
+
+// installLocally writes the project of bundle b (host h1), with the !unsafe tags stripped if
+// asked, runs it into a new root with a local connection, and returns the project, the root
+// and ansible-playbook's output.
+func installLocally(t *testing.T, b artifact.Bundle, strip bool) (project, root, out string) {
+	t.Helper()
+	files, err := Playbook([]artifact.Bundle{b}, []HostInfo{{Name: b.Name, Address: "127.0.0.1", Roles: []string{"worker"}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, root = t.TempDir(), t.TempDir()
+	for p, f := range files {
+		data := f.Data
+		if strip && strings.HasPrefix(p, hostVarsDir+"/") {
+			data = bytes.ReplaceAll(data, []byte("!unsafe "), nil)
+		}
+		full := filepath.Join(project, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, data, f.Mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	local := filepath.Join(t.TempDir(), "local.yml")
+	inv := "all:\n  vars:\n    ansible_connection: local\n    ansible_python_interpreter: /usr/bin/python3\n  hosts:\n    " +
+		b.Name + ":\n      kubeforge_root: " + root + "\n"
+	if err := os.WriteFile(local, []byte(inv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ansible-playbook", "-i", "inventory.yml", "-i", local, "site.yml")
+	cmd.Dir = project
+	cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1")
+	output, _ := cmd.CombinedOutput()
+	return project, root, string(output)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// Ansible expands environment variables in path arguments, with no escape: such a path is
+// refused rather than installed elsewhere.
+func TestPlaybookRefusesDollarPaths(t *testing.T) {
+	for _, a := range []artifact.Artifact{
+		artifact.File("/etc/kubeforge/$HOME", 0o644, nil),
+		artifact.Dir("/etc/${PATH}", 0o755),
+	} {
+		b := artifact.Bundle{Name: "h1", Artifacts: []artifact.Artifact{a}}
+		if _, err := Playbook([]artifact.Bundle{b}, []HostInfo{{Name: "h1", Address: "10.0.0.1"}}, Options{}); err == nil {
+			t.Errorf("%s: no error", a.Path)
+		}
+	}
+}
+
+// The inventory refuses names and groups Ansible would read as patterns or templates.
+func TestInventoryRefusesHostileNames(t *testing.T) {
+	for _, h := range []HostInfo{
+		{Name: "{{ x }}", Address: "10.0.0.1"},
+		{Name: "web[1:3]", Address: "10.0.0.1"},
+		{Name: "a b", Address: "10.0.0.1"},
+		{Name: "h1", Address: "10.0.0.1\nx"},
+		{Name: "h1", Address: "10.0.0.1 x"},
+		{Name: "h1", Address: "10.0.0.1", Roles: []string{"{{ x }}"}},
+		{Name: "h1", Address: "10.0.0.1", Roles: []string{"a:b"}},
+	} {
+		if data, err := inventory([]HostInfo{h}); err == nil {
+			t.Errorf("%+v written:\n%s", h, data)
 		}
 	}
 }

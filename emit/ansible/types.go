@@ -1,5 +1,7 @@
 package ansible
 
+import "go.yaml.in/yaml/v3"
+
 // The Ansible structures kubeforge writes. Fields are in the order ansible-lint's key-order
 // rule and readers expect: name first, the module, then loop and conditions.
 
@@ -67,28 +69,47 @@ type loopControl struct {
 	Label string `yaml:"label"`
 }
 
+// unsafe is a value of the description or a bundle, which Ansible must never template: written
+// with Ansible's !unsafe tag, it reaches the module as is, whatever {{ }}, {% %} or {# #} it
+// holds. Every string of host_vars and of the inventory's variables is one.
+type unsafe string
+
+// MarshalYAML returns the string as a scalar tagged !unsafe.
+func (s unsafe) MarshalYAML() (any, error) {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!unsafe", Value: string(s)}, nil
+}
+
+// unsafeAll returns each string as unsafe.
+func unsafeAll(ss []string) []unsafe {
+	out := make([]unsafe, len(ss))
+	for i, s := range ss {
+		out[i] = unsafe(s)
+	}
+	return out
+}
+
 // hostVars are a host's bundle as data (host_vars/HOST.yml): the modes live here, not in the
 // copied files, because version control does not keep modes such as 0600.
 type hostVars struct {
 	Dirs    []dirVar             `yaml:"kubeforge_dirs"`
 	Files   map[string][]fileVar `yaml:"kubeforge_files"`
-	Modules []string             `yaml:"kubeforge_modules"`
-	Units   []string             `yaml:"kubeforge_units"`
+	Modules []unsafe             `yaml:"kubeforge_modules"`
+	Units   []unsafe             `yaml:"kubeforge_units"`
 }
 
 // dirVar is a directory; an implicit parent has no mode or owner, so an existing one is left
 // as the distribution made it.
 type dirVar struct {
-	Path  string `yaml:"path"`
-	Mode  string `yaml:"mode,omitempty"`
-	Owner string `yaml:"owner,omitempty"`
-	Group string `yaml:"group,omitempty"`
+	Path  unsafe `yaml:"path"`
+	Mode  unsafe `yaml:"mode,omitempty"`
+	Owner unsafe `yaml:"owner,omitempty"`
+	Group unsafe `yaml:"group,omitempty"`
 }
 
 type fileVar struct {
-	Path  string `yaml:"path"`
-	Src   string `yaml:"src"`
-	Mode  string `yaml:"mode"`
-	Owner string `yaml:"owner"`
-	Group string `yaml:"group"`
+	Path  unsafe `yaml:"path"`
+	Src   unsafe `yaml:"src"`
+	Mode  unsafe `yaml:"mode"`
+	Owner unsafe `yaml:"owner"`
+	Group unsafe `yaml:"group"`
 }

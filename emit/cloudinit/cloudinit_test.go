@@ -17,7 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/emit/emittest"
+	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -31,7 +33,45 @@ func testBundles() []artifact.Bundle {
 		artifact.File(dir+"/#a: b.conf", 0o640, []byte("caf\xc3\xa9 \x00\x01\xff binary\n")),
 		artifact.File(dir+"/- empty", 0o600, nil),
 	)
-	return append(emittest.Bundles(), odd)
+	// Paths a shell, YAML or a template engine would read as syntax, and a file whose content
+	// is user-data of its own: all must reach the node as data.
+	evil := artifact.Bundle{Name: "evil"}
+	evilDir := "/etc/kubeforge/it's {{ x }} $HOME `id`; #cloud-config"
+	evil.Add(
+		artifact.Dir(evilDir, 0o700),
+		artifact.File(evilDir+"/--- ... \" \\ ünï: x.conf", 0o644, []byte(userDataInside)),
+		artifact.File(evilDir+"/$(touch /kubeforge-escaped)", 0o600, nil),
+	)
+	return append(emittest.Bundles(), odd, evil)
+}
+
+// userDataInside would, if cloud-init read it as user-data, create /kubeforge-escaped.
+const userDataInside = "#cloud-config\nruncmd:\n  - [touch, /kubeforge-escaped]\nbootcmd:\n  - touch /kubeforge-escaped\n"
+
+// compiledHostile returns a host compiled from the hostile corpus: static pods whose flags
+// hold quotes, '$', '%', backslashes and Jinja2 markers, a kubeadm-flags.env with '$'.
+func compiledHostile(t *testing.T) artifact.Bundle {
+	t.Helper()
+	c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml")
+	b, err := render.Host(c, compilertest.Host(t, c, "cp1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Sort()
+	return b
+}
+
+// A bundle name or path that would end the header comment or a YAML line is refused.
+func TestRefusesLineBreaks(t *testing.T) {
+	for _, b := range []artifact.Bundle{
+		{Name: "h1\nruncmd: [[touch, /x]]"},
+		{Name: "h1", Artifacts: []artifact.Artifact{artifact.File("/etc/x\nruncmd: [[touch, /x]]", 0o644, nil)}},
+		{Name: "h1", Artifacts: []artifact.Artifact{artifact.File("/etc/x\u2028y", 0o644, nil)}},
+	} {
+		if ud, _, err := UserData(b, Options{}); err == nil {
+			t.Errorf("%q written:\n%s", b.Name, ud)
+		}
+	}
 }
 
 func userData(t *testing.T, b artifact.Bundle) ([]byte, Report) {
@@ -221,7 +261,7 @@ func TestSchema(t *testing.T) {
 	if err != nil {
 		t.Skip("cloud-init not installed: run scripts/install-test-deps.sh")
 	}
-	for _, b := range testBundles() {
+	for _, b := range append(testBundles(), compiledHostile(t)) {
 		ud, _ := userData(t, b)
 		f := filepath.Join(t.TempDir(), "user-data")
 		if err := os.WriteFile(f, ud, 0o600); err != nil {
@@ -245,7 +285,7 @@ func TestApply(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("applying cloud-init to an overlay root needs root (mount namespaces, overlayfs, chroot)")
 	}
-	for _, b := range testBundles() {
+	for _, b := range append(testBundles(), compiledHostile(t)) {
 		work := t.TempDir()
 		ud, _ := userData(t, b)
 		f := filepath.Join(work, "user-data")
@@ -257,5 +297,8 @@ func TestApply(t *testing.T) {
 			t.Fatalf("%s: apply.sh: %v\n%s", b.Name, err, out)
 		}
 		emittest.CheckTree(t, filepath.Join(work, "upper"), b)
+		if _, err := os.Stat(filepath.Join(work, "upper/kubeforge-escaped")); err == nil {
+			t.Errorf("%s: a file's content or path ran as a command", b.Name)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/coreos/ignition/v2/config/v3_4/types"
 
@@ -60,7 +61,9 @@ func Config(b artifact.Bundle) ([]byte, error) {
 		if err := writable(f.Path); err != nil {
 			return nil, fmt.Errorf("ignition %s: %w", b.Name, err)
 		}
-		asUnit := f.Mode == unitMode && f.UID == 0 && f.GID == 0
+		// A unit's contents are a JSON string, which holds UTF-8 only (encoding/json would turn
+		// other bytes into U+FFFD): such a unit goes as a file, whose base64 keeps every byte.
+		asUnit := f.Mode == unitMode && f.UID == 0 && f.GID == 0 && utf8.Valid(f.Data)
 		if name, ok := install.UnitFile(f.Path); ok && asUnit {
 			u := unit(name)
 			u.Contents = strPtr(string(f.Data))

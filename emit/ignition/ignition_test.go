@@ -161,6 +161,21 @@ func TestOddUnits(t *testing.T) {
 	}
 }
 
+// A unit whose bytes are not UTF-8 cannot be a JSON string: it is written as a file, exactly,
+// and still enabled.
+func TestNonUTF8Unit(t *testing.T) {
+	data := []byte("[Service]\nExecStart=/opt/bin/x caf\xe9 \"{{ x }}\"\n[Install]\nWantedBy=multi-user.target\n")
+	b := artifact.Bundle{Name: "h"}
+	b.Add(artifact.File("/etc/systemd/system/latin1.service", 0o644, data))
+	cfg := parse(t, b)
+	if len(cfg.Systemd.Units) != 1 || cfg.Systemd.Units[0].Contents != nil || !*cfg.Systemd.Units[0].Enabled {
+		t.Errorf("units %+v, want latin1.service enabled without contents", cfg.Systemd.Units)
+	}
+	if len(cfg.Storage.Files) != 1 || !bytes.Equal(decode(t, cfg.Storage.Files[0].Contents), data) {
+		t.Errorf("files %+v, want the unit's exact bytes", cfg.Storage.Files)
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	for _, b := range emittest.Bundles() {
 		first, err := Config(b)

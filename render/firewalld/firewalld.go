@@ -5,7 +5,6 @@
 package firewalld
 
 import (
-	"encoding/xml"
 	"fmt"
 	"path"
 
@@ -64,12 +63,3 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 
 // serviceName returns the firewalld service kubeforge defines for a role.
 func serviceName(r compiler.Role) string { return "kubeforge-" + string(r) }
-
-// marshal returns v as an indented XML document ending in a newline.
-func marshal(v any) ([]byte, error) {
-	body, err := xml.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(append([]byte(xml.Header), body...), '\n'), nil
-}

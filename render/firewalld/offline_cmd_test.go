@@ -163,3 +163,26 @@ func TestStockZonesMatchInstalledFirewalld(t *testing.T) {
 		}
 	}
 }
+
+// The hostile corpus's valid names load in firewalld: a cluster name holding "--" (which the
+// comments cannot carry as is) and a new zone named at firewalld's length limit. The
+// descriptions hold the names exactly.
+func TestFirewalldAcceptsHostileNames(t *testing.T) {
+	cmd := offlineCmd(t)
+	for _, name := range []string{"inject-ok-proxy.yaml", "inject-ok-strings.yaml"} {
+		c := compilertest.Load(t, filepath.Join("../../compiler/testdata/hostile", name))
+		for _, h := range c.Hosts {
+			arts := render(t, c, h)
+			if err := checkConfig(cmd, layout(t, arts, c.Firewall.Zone)); err != nil {
+				t.Errorf("%s host %s: %v", name, h.Name, err)
+			}
+			o := parse(t, c, arts)
+			if !strings.Contains(o.zone.Description, " cluster "+c.Name) {
+				t.Errorf("%s: zone description %q lacks the cluster name %q", name, o.zone.Description, c.Name)
+			}
+		}
+	}
+	if c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml"); len(c.Firewall.Zone) != maxZoneName {
+		t.Errorf("zone %q is not at the limit of %d characters", c.Firewall.Zone, maxZoneName)
+	}
+}

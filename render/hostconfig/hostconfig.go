@@ -7,8 +7,28 @@ import (
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
-// Artifacts returns the host's sysctl.d and modules-load.d files. Every host gets the same
-// settings today; h is taken so per-host settings need no API change.
+// Files returns the host's sysctl.d and modules-load.d files, or an error naming a setting
+// those formats cannot carry. Every host gets the same settings today; h is taken so per-host
+// settings need no API change.
+func Files(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
+	sysctl, err := sysctlFile(c)
+	if err != nil {
+		return nil, err
+	}
+	mods, err := modulesFile(modules)
+	if err != nil {
+		return nil, err
+	}
+	return []artifact.Artifact{sysctl, mods}, nil
+}
+
+// Artifacts is Files for callers that cannot take an error (render's renderer table, until it
+// calls Files). The schema and the compiler admit no setting Files refuses, so a refusal here
+// is a bug upstream of rendering: it panics rather than emit a host without its sysctls.
 func Artifacts(c *compiler.Cluster, h *compiler.Host) []artifact.Artifact {
-	return []artifact.Artifact{sysctlFile(c), modulesFile()}
+	arts, err := Files(c, h)
+	if err != nil {
+		panic("hostconfig: " + err.Error())
+	}
+	return arts
 }

@@ -48,6 +48,16 @@ func parseSysctl(t *testing.T, data []byte) []setting {
 	return out
 }
 
+// mustFiles returns the host's files, failing the test on an error.
+func mustFiles(t *testing.T, c *compiler.Cluster, h *compiler.Host) []artifact.Artifact {
+	t.Helper()
+	arts, err := Files(c, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return arts
+}
+
 func find(t *testing.T, arts []artifact.Artifact, path string) artifact.Artifact {
 	t.Helper()
 	for _, a := range arts {
@@ -69,7 +79,7 @@ func values(ss []setting) map[string]string {
 
 func TestSysctlRequiredSettings(t *testing.T) {
 	c := compilertest.Load(t, "ha.yaml")
-	a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
+	a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
 	if a.Mode != 0o644 || a.UID != 0 || a.GID != 0 {
 		t.Errorf("mode/owner = %v %d:%d, want 0644 root", a.Mode, a.UID, a.GID)
 	}
@@ -89,7 +99,7 @@ func TestSysctlRequiredSettings(t *testing.T) {
 
 func TestSysctlIPv6ForwardingAndUserOverrides(t *testing.T) {
 	c := compilertest.Load(t, "dual-stack.yaml")
-	a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
+	a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
 	got := values(parseSysctl(t, a.Data))
 	if got["net.ipv6.conf.all.forwarding"] != "1" {
 		t.Errorf("dual-stack cluster lacks IPv6 forwarding:\n%s", a.Data)
@@ -113,7 +123,7 @@ sysctls:
   net.core.somaxconn: "1024"
 hosts: [{name: a, addresses: [10.0.0.1], roles: [control-plane, worker]}]
 `)
-	a = find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
+	a = find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
 	ss := parseSysctl(t, a.Data)
 	var keys []string
 	for _, s := range ss {
@@ -139,7 +149,7 @@ networking: {podSubnets: [10.244.0.0/16]}
 sysctls: {fs.inotify.max_user_watches: 1048576}
 hosts: [{name: a, addresses: [10.0.0.1], roles: [control-plane, worker]}]
 `)
-	a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
+	a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
 	if got := values(parseSysctl(t, a.Data))["fs.inotify.max_user_watches"]; got != "1048576" {
 		t.Errorf("fs.inotify.max_user_watches = %q, want 1048576 (the compiler formats the "+
 			"description's number with fmt.Sprint, see compiler/build.go)", got)
@@ -149,8 +159,8 @@ hosts: [{name: a, addresses: [10.0.0.1], roles: [control-plane, worker]}]
 func TestSysctlDeterministic(t *testing.T) {
 	for _, ex := range examples {
 		c1, c2 := compilertest.Load(t, ex), compilertest.Load(t, ex)
-		a1 := find(t, Artifacts(c1, c1.Hosts[0]), compiler.SysctlPath)
-		a2 := find(t, Artifacts(c2, c2.Hosts[0]), compiler.SysctlPath)
+		a1 := find(t, mustFiles(t, c1, c1.Hosts[0]), compiler.SysctlPath)
+		a2 := find(t, mustFiles(t, c2, c2.Hosts[0]), compiler.SysctlPath)
 		if !bytes.Equal(a1.Data, a2.Data) {
 			t.Errorf("%s: output differs between runs", ex)
 		}
@@ -159,7 +169,7 @@ func TestSysctlDeterministic(t *testing.T) {
 
 func TestModulesLoad(t *testing.T) {
 	c := compilertest.Load(t, "ha.yaml")
-	a := find(t, Artifacts(c, c.Hosts[0]), compiler.ModulesLoadPath)
+	a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.ModulesLoadPath)
 	if a.Mode != 0o644 {
 		t.Errorf("mode = %v", a.Mode)
 	}

@@ -48,7 +48,7 @@ func TestSysctlKeysExistOnKernel(t *testing.T) {
 	for _, ex := range examples {
 		c := compilertest.Load(t, ex)
 		for _, h := range c.Hosts {
-			a := find(t, Artifacts(c, h), compiler.SysctlPath)
+			a := find(t, mustFiles(t, c, h), compiler.SysctlPath)
 			if err := dryRun(t, a.Data); err != nil {
 				t.Errorf("%s host %s: sysctl rejects the file: %v\n%s", ex, h.Name, err, a.Data)
 			}
@@ -59,7 +59,7 @@ func TestSysctlKeysExistOnKernel(t *testing.T) {
 func TestSysctlDryRunRejectsUnknownKey(t *testing.T) {
 	lookPath(t, "sysctl")
 	c := compilertest.Load(t, "ha.yaml")
-	a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
+	a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
 	bad := append(append([]byte{}, a.Data...), "net.kubeforge.no_such_key = 1\n"...)
 	if err := dryRun(t, bad); err == nil {
 		t.Fatal("sysctl --dry-run accepted an unknown key: the check above proves nothing")
@@ -112,7 +112,7 @@ func TestSysctlNetValuesApplyInNetns(t *testing.T) {
 	lookPath(t, "sysctl", "unshare", "sh")
 	for _, ex := range examples {
 		c := compilertest.Load(t, ex)
-		a := find(t, Artifacts(c, c.Hosts[0]), compiler.SysctlPath)
+		a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
 		var net []setting
 		var keys []string
 		for _, s := range parseSysctl(t, a.Data) {
@@ -151,5 +151,49 @@ func TestSysctlNetnsRejectsBadValue(t *testing.T) {
 	netKeysInFreshNetns(t, []string{"net.ipv4.ip_forward"})
 	if _, err := applyInNetns(t, []setting{{"net.ipv4.ip_forward", "not-a-number"}}); err == nil {
 		t.Fatal("sysctl -p accepted an invalid value: the namespace check proves nothing")
+	}
+}
+
+// TestSysctlHostileValuesReadBack renders the hostile corpus's valid sysctls (values with
+// inner spaces), checks sysctl.d holds each value exactly, that sysctl knows every key, and
+// that the kernel, inside a throwaway network namespace, reads back the values written.
+func TestSysctlHostileValuesReadBack(t *testing.T) {
+	lookPath(t, "sysctl", "unshare", "sh")
+	c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml")
+	a := find(t, mustFiles(t, c, c.Hosts[0]), compiler.SysctlPath)
+	written := values(parseSysctl(t, a.Data))
+	var apply []setting
+	var keys []string
+	for _, s := range c.Sysctls {
+		if written[s.Key] != s.Value {
+			t.Errorf("%s: file holds %q, description %q", s.Key, written[s.Key], s.Value)
+		}
+		if strings.Contains(s.Value, " ") {
+			apply = append(apply, setting{s.Key, s.Value})
+			keys = append(keys, s.Key)
+		}
+	}
+	if len(apply) < 2 {
+		t.Fatalf("the corpus case has %d values with spaces: nothing hostile is tested", len(apply))
+	}
+	if err := dryRun(t, a.Data); err != nil {
+		t.Errorf("sysctl --dry-run: %v", err)
+	}
+	exist := netKeysInFreshNetns(t, keys)
+	for _, s := range apply {
+		if !exist[s.Key] {
+			t.Fatalf("%s does not exist in a network namespace here", s.Key)
+		}
+	}
+	got, err := applyInNetns(t, apply)
+	if err != nil {
+		t.Fatalf("sysctl -p: %v", err)
+	}
+	for _, s := range apply {
+		// applyInNetns joins the elements of a vector, which the kernel prints separated by
+		// tabs, with single spaces.
+		if got[s.Key] != s.Value {
+			t.Errorf("%s: the kernel reads back %q, want %q", s.Key, got[s.Key], s.Value)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"fmt"
 	"strings"
 
 	"kubeforge.dev/kubeforge/compiler"
@@ -50,9 +51,11 @@ func kubeadmFlags(h *compiler.Host) ([]string, sources) {
 
 // flagsArtifact returns kubeadm-flags.env, which kubeadm's drop-in reads into
 // KUBELET_KUBEADM_ARGS.
-func flagsArtifact(h *compiler.Host) artifact.Artifact {
+func flagsArtifact(h *compiler.Host) (artifact.Artifact, error) {
 	flags, src := kubeadmFlags(h)
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	data := []byte("KUBELET_KUBEADM_ARGS=\"" + r.Replace(strings.Join(flags, " ")) + "\"\n")
-	return artifact.File(compiler.KubeletEnvPath, 0o644, data, src.list()...)
+	data, err := envFileWords(kubeadmFlagsVar, flags)
+	if err != nil {
+		return artifact.Artifact{}, fmt.Errorf("host %s: %s: %w", h.Name, compiler.KubeletEnvPath, err)
+	}
+	return artifact.File(compiler.KubeletEnvPath, 0o644, data, src.list()...), nil
 }

@@ -26,19 +26,35 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	}
 	out = append(out, artifact.File(compiler.KubeletConfigPath, 0o644, data, src...))
 
-	out = append(out, unitArtifacts(c, h)...)
-	out = append(out, proxyArtifacts(c)...)
+	units, err := unitArtifacts(c, h)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, units...)
+	proxy, err := proxyArtifacts(c)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, proxy...)
 
 	if c.EtcdOnly(h) {
 		// A standalone kubelet: no apiserver to register with, so neither kubeadm's flags
 		// nor its instance config apply.
-		out = append(out, etcdServiceManagerArtifact(c, h))
+		etcd, err := etcdServiceManagerArtifact(c, h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, etcd)
 	} else {
 		inst, err := instanceConfig(c)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, inst, flagsArtifact(h))
+		flags, err := flagsArtifact(h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inst, flags)
 		sl, err := sliceArtifacts(c, h)
 		if err != nil {
 			return nil, err

@@ -76,11 +76,12 @@ name: t
 etcd: {topology: dedicated}
 hosts:
   - {name: cp1, addresses: [10.0.0.1], roles: [control-plane]}
-  - {name: e1, addresses: [10.0.0.2], roles: [etcd], kubelet: {extraArgs: {v: "4", log-file: "/var/log/kubelet 100%.log"}}}
+  - {name: e1, addresses: [10.0.0.2], roles: [etcd], kubelet: {extraArgs: {v: "4", log-file: "/var/log/kubelet-$HOST-100%.log"}}}
 `)
 	b := render(t, c, compilertest.Host(t, c, "e1"))
 	got := string(lookup(t, b, compiler.KubeletDropInDir+"/20-etcd-service-manager.conf").Data)
-	want := `ExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml "--log-file=/var/log/kubelet 100%%.log" --v=4` + "\n"
+	// '$' and '%' doubled: systemd would substitute a variable and a specifier.
+	want := `ExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --log-file=/var/log/kubelet-$$HOST-100%%.log --v=4` + "\n"
 	if !strings.Contains(got, want) {
 		t.Errorf("drop-in:\n%s\nwant line\n%s", got, want)
 	}

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -26,11 +27,14 @@ func runtimeServices(kind string) []string {
 
 // proxyArtifacts returns the proxy drop-ins of the kubelet and the runtime's services, or
 // nothing when the cluster has no proxy.
-func proxyArtifacts(c *compiler.Cluster) []artifact.Artifact {
+func proxyArtifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
 	if c.Proxy == nil {
-		return nil
+		return nil, nil
 	}
-	data := proxyConf(c.Proxy)
+	data, err := proxyConf(c.Proxy)
+	if err != nil {
+		return nil, fmt.Errorf("proxy drop-in: %w", err)
+	}
 	src := sources{}
 	src.add("proxy.noProxy", "networking.podSubnets", "networking.serviceSubnets", "networking.dnsDomain")
 	if c.Proxy.HTTP != "" {
@@ -49,17 +53,17 @@ func proxyArtifacts(c *compiler.Cluster) []artifact.Artifact {
 		rs.add("containerRuntime.kind")
 		out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, svc+".d", proxyDropIn), 0o644, data, rs.list()...))
 	}
-	return out
+	return out, nil
 }
 
 // proxyConf returns a drop-in setting the proxy variables in both cases: Go programs read the
 // upper-case ones, curl and others the lower-case ones.
-func proxyConf(p *compiler.Proxy) []byte {
+func proxyConf(p *compiler.Proxy) ([]byte, error) {
 	var u unitFile
 	u.section("Service")
 	env := func(name, value string) {
-		u.set("Environment", quoteValue(strings.ToUpper(name)+"="+value))
-		u.set("Environment", quoteValue(name+"="+value))
+		u.setEnv(strings.ToUpper(name), value)
+		u.setEnv(name, value)
 	}
 	if p.HTTP != "" {
 		env("http_proxy", p.HTTP)

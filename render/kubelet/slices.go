@@ -115,7 +115,11 @@ func sliceArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact,
 				continue
 			}
 			written[u] = true
-			out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, u), 0o644, sliceUnit(r.field), k.Origin[r.field]))
+			data, err := sliceUnit(r.field)
+			if err != nil {
+				return nil, fmt.Errorf("host %s: %s: %w", h.Name, u, err)
+			}
+			out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, u), 0o644, data, k.Origin[r.field]))
 		}
 	}
 
@@ -132,12 +136,16 @@ func sliceArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact,
 		d.section("Service")
 		d.set("Slice", kube)
 	}
-	out = append(out, artifact.File(path.Join(compiler.KubeletDropInDir, reservedCgroupsDropIn), 0o644, d.bytes(), src.list()...))
+	data, err := d.bytes()
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %s: %w", h.Name, reservedCgroupsDropIn, err)
+	}
+	out = append(out, artifact.File(path.Join(compiler.KubeletDropInDir, reservedCgroupsDropIn), 0o644, data, src.list()...))
 	return out, nil
 }
 
 // sliceUnit returns a slice unit; the kubelet, not the unit, sets its limits.
-func sliceUnit(field string) []byte {
+func sliceUnit(field string) ([]byte, error) {
 	var u unitFile
 	u.comment("Holds the cgroup of the kubelet's " + field + "; the kubelet enforces its limits.")
 	u.section("Unit")

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"crypto/sha256"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -170,5 +171,109 @@ func TestSystemdVerifyRefusesBrokenUnits(t *testing.T) {
 				t.Errorf("systemd-analyze accepted the broken %s:\n%s\n%s", br.path, broken, out)
 			}
 		})
+	}
+}
+
+// hostile loads a description of the hostile corpus that is valid: strings an attacker or a
+// careless user would write, which must reach each consumer exactly as written.
+func hostile(t *testing.T, name string) *compiler.Cluster {
+	t.Helper()
+	return compilertest.Load(t, filepath.Join("../../compiler/testdata/hostile", name))
+}
+
+// TestSystemdReadsProxyBack has systemd load the proxy drop-ins of the kubelet and of the
+// runtime's services, and checks each variable holds exactly the description's value.
+func TestSystemdReadsProxyBack(t *testing.T) {
+	c := hostile(t, "inject-ok-proxy.yaml")
+	arts := render(t, c, c.Hosts[0]).Artifacts
+	requireVerified(t, "proxy", arts)
+	// The description's values, as the model holds them (NO_PROXY adds the cluster's own).
+	if c.Proxy.HTTP != "http://us%24er.name:p%25a'ss$!*(x);&=~@proxy.example.com:3128/" || c.Proxy.NoProxy[0] != "*" {
+		t.Fatalf("the model does not hold the description's proxy: %+v", c.Proxy)
+	}
+	want := map[string]string{"http_proxy": c.Proxy.HTTP, "https_proxy": c.Proxy.HTTPS, "no_proxy": strings.Join(c.Proxy.NoProxy, ",")}
+	for svc, u := range systemdLoad(t, arts, "kubelet.service", "cri-docker.service", "docker.service") {
+		for name, v := range want {
+			for _, n := range []string{name, strings.ToUpper(name)} {
+				if u.env[n] != v {
+					t.Errorf("%s: systemd reads %s=%q, want %q", svc, n, u.env[n], v)
+				}
+			}
+		}
+	}
+}
+
+// TestSystemdReadsKubeletFlagsBack resolves the kubelet's command line as systemd would run
+// it: the units as systemd parsed them, kubeadm-flags.env read by systemd's grammar and by a
+// shell, $KUBELET_KUBEADM_ARGS split as systemd splits it. The result must be exactly
+// kubeforge's flags, the user's values unchanged.
+func TestSystemdReadsKubeletFlagsBack(t *testing.T) {
+	for _, name := range []string{"inject-ok-strings.yaml", "inject-ok-kubelet-shell-syntax.yaml"} {
+		t.Run(name, func(t *testing.T) { readKubeletFlagsBack(t, hostile(t, name)) })
+	}
+}
+
+func readKubeletFlagsBack(t *testing.T, c *compiler.Cluster) {
+	for _, h := range c.Hosts {
+		b := render(t, c, h)
+		requireVerified(t, h.Name, b.Artifacts)
+		u := systemdLoad(t, b.Artifacts, "kubelet.service")["kubelet.service"]
+		if len(u.exec) != 1 {
+			t.Fatalf("%s: %d ExecStart command lines", h.Name, len(u.exec))
+		}
+		if !slices.Contains(u.envFiles, "-"+compiler.KubeletEnvPath) {
+			t.Fatalf("%s: kubelet.service reads no %s: %q", h.Name, compiler.KubeletEnvPath, u.envFiles)
+		}
+		env := maps.Clone(u.env)
+		env[kubeadmFlagsVar] = envFileValue(t, lookup(t, b, compiler.KubeletEnvPath).Data, kubeadmFlagsVar)
+		flags, _ := kubeadmFlags(h)
+		want := append([]string{compiler.KubeletBinary, "--kubeconfig=" + compiler.KubeletConfPath, "--config=" + compiler.KubeletConfigPath}, flags...)
+		got := execArgv(u.exec[0], env)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: systemd would run\n%q\nwant\n%q", h.Name, got, want)
+		}
+		if len(h.Kubelet.ExtraArgs) == 0 {
+			t.Fatalf("%s: no extra args: nothing hostile is tested", h.Name)
+		}
+		for k, v := range h.Kubelet.ExtraArgs {
+			if !slices.Contains(got, "--"+k+"="+v) {
+				t.Errorf("%s: --%s=%s is not one argument of %q", h.Name, k, v, got)
+			}
+		}
+	}
+}
+
+// TestSystemdReadsEtcdHostFlagsBack does the same for a dedicated etcd host, whose kubelet
+// flags are words of its ExecStart line.
+func TestSystemdReadsEtcdHostFlagsBack(t *testing.T) {
+	c := hostile(t, "inject-ok-dedicated-etcd.yaml")
+	h := compilertest.Host(t, c, "e1")
+	b := render(t, c, h)
+	requireVerified(t, h.Name, b.Artifacts)
+	u := systemdLoad(t, b.Artifacts, "kubelet.service")["kubelet.service"]
+	if len(u.exec) != 1 {
+		t.Fatalf("%d ExecStart command lines", len(u.exec))
+	}
+	extra := h.Kubelet.ExtraArgs
+	if !strings.Contains(extra["log-file"], "$") || !strings.Contains(extra["log-file"], "%") {
+		t.Fatalf("the description's flags hold no '$' or '%%': %q", extra)
+	}
+	want := append([]string{compiler.KubeletBinary, "--config=" + compiler.KubeletConfigPath}, flagArgs(sortedKeys(extra), extra)...)
+	if got := execArgv(u.exec[0], u.env); !slices.Equal(got, want) {
+		t.Errorf("systemd would run\n%q\nwant\n%q", got, want)
+	}
+}
+
+// The grammar helpers above must follow systemd where it was run: a unit of known words.
+func TestSystemdLoadHarness(t *testing.T) {
+	unit := "[Service]\nEnvironment=\"A=x 'y z' \\\"q\\\"\" \"P=100%%\"\nExecStart=/bin/true --h=$$HOME \"a b\" ${P} $A\n"
+	arts := []artifact.Artifact{artifact.File(compiler.SystemdUnitDir+"/probe.service", 0o644, []byte(unit))}
+	u := systemdLoad(t, arts, "probe.service")["probe.service"]
+	if u.env["A"] != `x 'y z' "q"` || u.env["P"] != "100%" {
+		t.Errorf("environment %q", u.env)
+	}
+	want := []string{"/bin/true", "--h=$HOME", "a b", "100%", "x", "y z", `q`}
+	if got := execArgv(u.exec[0], u.env); !slices.Equal(got, want) {
+		t.Errorf("argv %q, want %q", got, want)
 	}
 }

@@ -1,8 +1,8 @@
 package kubelet
 
 import (
+	"fmt"
 	"path"
-	"strings"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
@@ -20,21 +20,35 @@ const (
 
 // unitArtifacts returns kubelet.service, the accounting drop-in and, on hosts that join the
 // cluster, kubeadm's drop-in.
-func unitArtifacts(c *compiler.Cluster, h *compiler.Host) []artifact.Artifact {
-	out := []artifact.Artifact{
-		artifact.File(compiler.KubeletUnitPath, 0o644, kubeletService()),
-		artifact.File(path.Join(compiler.KubeletDropInDir, accountingDropIn), 0o644, accountingConf()),
+func unitArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
+	units := []unitSource{
+		{compiler.KubeletUnitPath, kubeletService},
+		{path.Join(compiler.KubeletDropInDir, accountingDropIn), accountingConf},
 	}
 	if !c.EtcdOnly(h) {
-		out = append(out, artifact.File(path.Join(compiler.KubeletDropInDir, kubeadmDropIn), 0o644, kubeadmConf()))
+		units = append(units, unitSource{path.Join(compiler.KubeletDropInDir, kubeadmDropIn), kubeadmConf})
 	}
-	return out
+	out := make([]artifact.Artifact, 0, len(units))
+	for _, u := range units {
+		data, err := u.data()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", u.path, err)
+		}
+		out = append(out, artifact.File(u.path, 0o644, data))
+	}
+	return out, nil
+}
+
+// unitSource is a unit file that depends on no description field, and how to write it.
+type unitSource struct {
+	path string
+	data func() ([]byte, error)
 }
 
 // kubeletService returns the unit the Kubernetes packages ship. It starts the kubelet only
 // once its config.yaml exists, and retries forever: the kubelet exits while its configuration
 // or the apiserver is not there yet.
-func kubeletService() []byte {
+func kubeletService() ([]byte, error) {
 	var u unitFile
 	u.section("Unit")
 	u.set("Description", "kubelet: The Kubernetes Node Agent")
@@ -43,7 +57,7 @@ func kubeletService() []byte {
 	u.set("After", "network-online.target")
 	u.set("ConditionPathExists", compiler.KubeletConfigPath)
 	u.section("Service")
-	u.set("ExecStart", compiler.KubeletBinary)
+	u.setExec("ExecStart", literal(compiler.KubeletBinary))
 	u.set("Restart", "always")
 	u.set("StartLimitInterval", "0")
 	u.set("RestartSec", "10")
@@ -54,25 +68,26 @@ func kubeletService() []byte {
 
 // kubeadmConf returns the kubeadm package's drop-in without the bootstrap kubeconfig:
 // kubeforge issues kubelet.conf, so the kubelet never bootstraps.
-func kubeadmConf() []byte {
+func kubeadmConf() ([]byte, error) {
 	var u unitFile
 	u.comment("The kubelet's command line, as kubeadm's package sets it. Per-node flags come")
 	u.comment("from kubeadm-flags.env; KUBELET_EXTRA_ARGS from the distribution's defaults file.")
 	u.section("Service")
-	u.set("Environment", quoteValue("KUBELET_KUBECONFIG_ARGS=--kubeconfig="+compiler.KubeletConfPath))
-	u.set("Environment", quoteValue("KUBELET_CONFIG_ARGS=--config="+compiler.KubeletConfigPath))
+	u.setEnv("KUBELET_KUBECONFIG_ARGS", "--kubeconfig="+compiler.KubeletConfPath)
+	u.setEnv("KUBELET_CONFIG_ARGS", "--config="+compiler.KubeletConfigPath)
 	u.set("EnvironmentFile", "-"+compiler.KubeletEnvPath)
 	// Debian's and Red Hat's packages each read one of these; '-' ignores the absent one.
 	u.set("EnvironmentFile", "-"+compiler.KubeletDefaultsDebPath)
 	u.set("EnvironmentFile", "-"+compiler.KubeletDefaultsRPMPath)
 	u.set("ExecStart", "")
-	u.set("ExecStart", compiler.KubeletBinary+" $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS")
+	u.setExec("ExecStart", literal(compiler.KubeletBinary), splitVar("KUBELET_KUBECONFIG_ARGS"), splitVar("KUBELET_CONFIG_ARGS"),
+		splitVar(kubeadmFlagsVar), splitVar("KUBELET_EXTRA_ARGS"))
 	return u.bytes()
 }
 
 // accountingConf returns a drop-in turning on CPU and memory accounting, so the kubelet's
 // cgroup statistics for system daemons are complete.
-func accountingConf() []byte {
+func accountingConf() ([]byte, error) {
 	var u unitFile
 	u.section("Service")
 	u.set("CPUAccounting", "true")
@@ -87,22 +102,25 @@ func accountingConf() []byte {
 // The guide puts that KubeletConfiguration in the drop-in directory, but systemd parses every
 // *.conf there as unit settings (and complains about each YAML line). kubeforge keeps it at
 // config.yaml, the kubelet's usual place, which also satisfies the unit's ConditionPathExists.
-func etcdServiceManagerArtifact(c *compiler.Cluster, h *compiler.Host) artifact.Artifact {
+func etcdServiceManagerArtifact(c *compiler.Cluster, h *compiler.Host) (artifact.Artifact, error) {
 	words := []string{compiler.KubeletBinary}
 	extra := h.Kubelet.ExtraArgs
 	if _, ok := extra["config"]; !ok {
 		words = append(words, "--config="+compiler.KubeletConfigPath)
 	}
-	for _, a := range flagArgs(sortedKeys(extra), extra) {
-		words = append(words, execWord(a))
-	}
+	words = append(words, flagArgs(sortedKeys(extra), extra)...)
 	var u unitFile
 	u.comment("This host only runs an etcd member: the kubelet manages its static pod, standalone.")
 	u.section("Service")
 	u.set("ExecStart", "")
-	u.set("ExecStart", strings.Join(words, " "))
+	u.setExec("ExecStart", literals(words...)...)
 	u.set("Restart", "always")
+	p := path.Join(compiler.KubeletDropInDir, etcdServiceManagerDropIn)
+	data, err := u.bytes()
+	if err != nil {
+		return artifact.Artifact{}, fmt.Errorf("host %s: %s: %w", h.Name, p, err)
+	}
 	src := sources{}
 	src.add("etcd.topology", hostField(h, "roles"), h.Kubelet.Origin["extraArgs"])
-	return artifact.File(path.Join(compiler.KubeletDropInDir, etcdServiceManagerDropIn), 0o644, u.bytes(), src.list()...)
+	return artifact.File(p, 0o644, data, src.list()...), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -70,21 +71,35 @@ func (p Plan) Effects() []Effect {
 	return out
 }
 
+// moduleName is a kernel module name; emitters pass it to modprobe, which would read a leading
+// '-' as an option.
+var moduleName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
+
 // Modules returns the kernel modules the plan's modules-load.d files name, in file order,
-// each once.
+// each once. New has checked each is a module name.
 func (p Plan) Modules() []string {
 	var out []string
 	for _, f := range p.Files {
 		if !under(f.Path, modulesLoadDir) {
 			continue
 		}
-		sc := bufio.NewScanner(bytes.NewReader(f.Data))
-		for sc.Scan() {
-			// modules-load.d(5): one name a line; '#' and ';' start comments.
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || line[0] == '#' || line[0] == ';' || slices.Contains(out, line) {
-				continue
+		for _, m := range moduleLines(f.Data) {
+			if !slices.Contains(out, m) {
+				out = append(out, m)
 			}
+		}
+	}
+	return out
+}
+
+// moduleLines returns the names a modules-load.d file lists: one a line, '#' and ';' starting
+// comments (modules-load.d(5)).
+func moduleLines(data []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && line[0] != '#' && line[0] != ';' {
 			out = append(out, line)
 		}
 	}

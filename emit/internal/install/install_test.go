@@ -53,17 +53,41 @@ func TestPlanDirs(t *testing.T) {
 
 func TestPlanRejects(t *testing.T) {
 	for name, arts := range map[string][]artifact.Artifact{
-		"root":           {artifact.Dir("/", 0o755)},
-		"relative":       {artifact.File("etc/x", 0o644, nil)},
-		"trailing slash": {artifact.File("/etc/x/", 0o644, nil)},
-		"duplicate":      {artifact.Dir("/etc/x", 0o755), artifact.File("/etc/x", 0o644, nil)},
-		"file as parent": {artifact.File("/etc/x/y", 0o644, nil), artifact.File("/etc/x", 0o644, nil)},
-		"device":         {{Path: "/dev/x", Mode: fs.ModeDevice | 0o600}},
-		"directory data": {{Path: "/etc/d", Mode: fs.ModeDir | 0o755, Data: []byte("x")}},
-		"negative owner": {{Path: "/etc/x", Mode: 0o644, UID: -1}},
+		"root":                {artifact.Dir("/", 0o755)},
+		"relative":            {artifact.File("etc/x", 0o644, nil)},
+		"trailing slash":      {artifact.File("/etc/x/", 0o644, nil)},
+		"duplicate":           {artifact.Dir("/etc/x", 0o755), artifact.File("/etc/x", 0o644, nil)},
+		"file as parent":      {artifact.File("/etc/x/y", 0o644, nil), artifact.File("/etc/x", 0o644, nil)},
+		"device":              {{Path: "/dev/x", Mode: fs.ModeDevice | 0o600}},
+		"directory data":      {{Path: "/etc/d", Mode: fs.ModeDir | 0o755, Data: []byte("x")}},
+		"negative owner":      {{Path: "/etc/x", Mode: 0o644, UID: -1}},
+		"newline in a path":   {artifact.File("/etc/x\n- path: /etc/shadow", 0o644, nil)},
+		"carriage return":     {artifact.File("/etc/x\ry", 0o644, nil)},
+		"NUL in a path":       {artifact.File("/etc/x\x00y", 0o644, nil)},
+		"invalid UTF-8":       {artifact.File("/etc/x\xffy", 0o644, nil)},
+		"YAML 1.1 line break": {artifact.File("/etc/x\u2028y", 0o644, nil)},
+		"next line (NEL)":     {artifact.File("/etc/x\u0085y", 0o644, nil)},
+		"bidi override":       {artifact.File("/etc/x\u202ey", 0o644, nil)},
+		"module as option":    {artifact.File("/etc/modules-load.d/k.conf", 0o644, []byte("overlay\n-r\n"))},
+		"module with space":   {artifact.File("/etc/modules-load.d/k.conf", 0o644, []byte("overlay br_netfilter\n"))},
+		"module template":     {artifact.File("/etc/modules-load.d/k.conf", 0o644, []byte("{{ x }}\n"))},
 	} {
 		if _, err := New(artifact.Bundle{Name: "h", Artifacts: arts}); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// A bundle's name becomes file names and appears in comments and inventories.
+func TestPlanRejectsHostNames(t *testing.T) {
+	for _, name := range []string{"", ".", "..", "../etc", "a/b", "a\nb", "a b", "{{x}}", "-a", "a-", "c\u04401", "a:b"} {
+		if _, err := New(artifact.Bundle{Name: name, Artifacts: []artifact.Artifact{artifact.File("/etc/x", 0o644, nil)}}); err == nil {
+			t.Errorf("bundle %q: no error", name)
+		}
+	}
+	for _, name := range []string{"cp1", "worker-one.example.com", "W_1", "cluster"} {
+		if _, err := New(artifact.Bundle{Name: name}); err != nil {
+			t.Errorf("bundle %q: %v", name, err)
 		}
 	}
 }

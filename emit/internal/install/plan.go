@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -33,9 +36,14 @@ type Plan struct {
 	Files []artifact.Artifact
 }
 
-// New checks the bundle and returns its plan: paths absolute and clean, no duplicates, no file
-// where a directory is needed, only regular files and directories, owners not negative.
+// New checks the bundle and returns its plan: a host name safe as a file name and in every
+// emitter's format, paths absolute, clean and on one line, no duplicates, no file where a
+// directory is needed, only regular files and directories, owners not negative, kernel
+// module names that modprobe cannot read as options.
 func New(b artifact.Bundle) (Plan, error) {
+	if err := CheckHostName(b.Name); err != nil {
+		return Plan{}, fmt.Errorf("bundle: %w", err)
+	}
 	p := Plan{Host: b.Name}
 	kinds := map[string]bool{} // path → is a directory
 	for _, a := range b.Artifacts {
@@ -70,16 +78,43 @@ func New(b artifact.Bundle) (Plan, error) {
 	return p, nil
 }
 
+// hostName is what a bundle may be called: it names output files (HOST.yaml, host_vars/HOST.yml)
+// and appears in comments, inventories and host patterns.
+var hostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
+
+// invisible reports characters a path written on one line of YAML, a shell command or a listing
+// cannot show as they are: controls (newline, NUL, NEL, ...), formatting characters (bidi
+// overrides, zero-width spaces) and the line and paragraph separators YAML 1.1 breaks lines at.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
+}
+
+// CheckHostName returns an error unless name is safe as a bundle's and an inventory host's name.
+func CheckHostName(name string) error {
+	if !hostName.MatchString(name) {
+		return fmt.Errorf("host name %q: letters, digits, '.', '_' and '-', starting and ending with a letter or digit", name)
+	}
+	return nil
+}
+
 func check(a artifact.Artifact) error {
 	switch {
 	case !path.IsAbs(a.Path) || path.Clean(a.Path) != a.Path || a.Path == "/":
 		return fmt.Errorf("path %q is not a clean absolute path below /", a.Path)
+	case !utf8.ValidString(a.Path) || strings.ContainsFunc(a.Path, invisible):
+		return fmt.Errorf("path %q holds a control, formatting or line-separator character, or invalid UTF-8", a.Path)
 	case a.Mode.Type() != 0 && a.Mode.Type() != fs.ModeDir:
 		return fmt.Errorf("%s: only regular files and directories can be emitted, not mode %v", a.Path, a.Mode)
 	case a.IsDir() && len(a.Data) > 0:
 		return fmt.Errorf("%s: a directory has no content", a.Path)
 	case a.UID < 0 || a.GID < 0:
 		return fmt.Errorf("%s: negative owner %d:%d", a.Path, a.UID, a.GID)
+	case under(a.Path, modulesLoadDir):
+		for _, m := range moduleLines(a.Data) {
+			if !moduleName.MatchString(m) {
+				return fmt.Errorf("%s: %q is not a kernel module name", a.Path, m)
+			}
+		}
 	}
 	return nil
 }
