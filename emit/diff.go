@@ -180,7 +180,9 @@ func contentDiff(a artifact.Artifact, old []byte) (string, bool) {
 		return "", false
 	}
 	if utf8.Valid(old) && utf8.Valid(a.Data) {
-		return unifiedDiff("a"+a.Path, "b"+a.Path, string(old), string(a.Data)), true
+		if d, ok := unifiedDiff("a"+a.Path, "b"+a.Path, old, a.Data); ok {
+			return d, true
+		}
 	}
 	return fmt.Sprintf("sha256:%s -> sha256:%s", short(oldSum), short(newSum)), true
 }
