@@ -1,6 +1,7 @@
 package emit
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -50,6 +51,25 @@ func reported(changes []Change) string {
 	for _, c := range changes {
 		b.WriteString(c.String() + "\n" + c.Detail + "\n")
 	}
+	return b.String()
+}
+
+// printed returns everything the CLI can print of changes: text with details, JSON and
+// GitHub annotations (the latter with their escapes undone).
+func printed(t *testing.T, changes []Change) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteDiffText(&b, changes, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDiffJSON(&b, changes); err != nil {
+		t.Fatal(err)
+	}
+	var ann bytes.Buffer
+	if err := WriteDiffAnnotations(&ann, "golden", changes); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString(strings.NewReplacer("%0A", "\n", "%0D", "\r", "%3A", ":", "%2C", ",", "%25", "%").Replace(ann.String()))
 	return b.String()
 }
 
@@ -136,7 +156,7 @@ func TestDiffNeverReadsThroughLinksNorShowsKeys(t *testing.T) {
 	if len(changes) != len(want) {
 		t.Errorf("%d changes, want %d:\n%s", len(changes), len(want), reported(changes))
 	}
-	out := reported(changes)
+	out := printed(t, changes)
 	for _, l := range keyLines(key) {
 		if strings.Contains(out, l) {
 			t.Fatalf("diff reports a line of the key:\n%s", out)
