@@ -28,6 +28,8 @@ type Output struct {
 	Hosts []artifact.Bundle
 	// Cluster is the cluster-level bundle, applied through the API; nil when not compiled.
 	Cluster *artifact.Bundle
+	// Formats are how the host bundles are delivered (dir when empty). Whatever they are,
+	// the output holds every bundle's manifest and the cluster bundle's tree.
 	Formats []Format
 	// Partial output (a --host compile) replaces only the named hosts' entries and keeps the
 	// rest of an existing output.
@@ -69,9 +71,12 @@ func Write(dir string, out Output) error {
 // testPoint lets tests stop a process at a known moment (to kill it there); a no-op otherwise.
 var testPoint = func(string) {}
 
-// writeAll writes every requested format into root.
+// writeAll writes the bundles' records and every requested format into root.
 func writeAll(root string, out Output) error {
 	if err := os.WriteFile(filepath.Join(root, markerName), []byte("kubeforge output; replaced as a whole by each compile\n"), 0o644); err != nil {
+		return err
+	}
+	if err := writeRecords(root, out); err != nil {
 		return err
 	}
 	for _, f := range out.Formats {
@@ -105,20 +110,34 @@ func Formats() []Format {
 	return fs
 }
 
-// writeDirFormat writes OUT/<host>/ trees with OUT/<host>.manifest.json, and OUT/cluster/.
-func writeDirFormat(root string, out Output) error {
+// writeRecords writes what every output holds, whatever its formats: OUT/<bundle>.manifest.json
+// for each bundle (diff and pki check read them) and OUT/cluster/ (no delivery format carries
+// the cluster bundle, which is applied with kubectl).
+func writeRecords(root string, out Output) error {
 	bundles := slices.Clone(out.Hosts)
 	if out.Cluster != nil {
 		bundles = append(bundles, *out.Cluster)
 	}
 	mask := creationMask(root)
-	// Each bundle has its own directory and manifest, so bundles are written in parallel.
+	// Each bundle has its own manifest (and the cluster its own directory): written in
+	// parallel.
 	return forEach(len(bundles), func(i int) error {
 		b := bundles[i]
-		if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
-			return err
+		if out.Cluster != nil && i == len(bundles)-1 {
+			if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
+				return err
+			}
 		}
-		if err := os.WriteFile(filepath.Join(root, b.Name+".manifest.json"), ManifestOf(b).JSON(), 0o644); err != nil {
+		return os.WriteFile(filepath.Join(root, ManifestFile(b.Name)), ManifestOf(b).JSON(), 0o644)
+	})
+}
+
+// writeDirFormat writes the OUT/<host>/ trees.
+func writeDirFormat(root string, out Output) error {
+	mask := creationMask(root)
+	return forEach(len(out.Hosts), func(i int) error {
+		b := out.Hosts[i]
+		if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
 			return err
 		}
 		testPoint("bundle " + b.Name)
