@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -47,6 +48,9 @@ func Write(dir string, out Output) error {
 	if len(out.Formats) == 0 {
 		out.Formats = []Format{FormatDir}
 	}
+	if err := checkNames(out); err != nil {
+		return err
+	}
 	if err := CheckReplaceable(dir); err != nil {
 		return err
 	}
@@ -66,6 +70,29 @@ func Write(dir string, out Output) error {
 	}
 	testPoint("staged")
 	return swapIn(staged, dir)
+}
+
+// checkNames refuses bundle names that would share a path of the output: two bundles of one
+// name (a host named like the cluster bundle), a host named like a format's directory (a host
+// "tar" would be mixed into tar/), or a name that is not a plain directory name.
+func checkNames(out Output) error {
+	seen := map[string]bool{}
+	bundles := slices.Clone(out.Hosts)
+	if out.Cluster != nil {
+		bundles = append(bundles, *out.Cluster)
+	}
+	for i, b := range bundles {
+		switch {
+		case b.Name == "" || b.Name == "." || b.Name == ".." || strings.HasPrefix(b.Name, ".") || strings.ContainsAny(b.Name, `/\`):
+			return fmt.Errorf("bundle name %q is not a plain directory name", b.Name)
+		case seen[b.Name]:
+			return fmt.Errorf("two bundles are named %q; they would be written to the same files", b.Name)
+		case i < len(out.Hosts) && Format(b.Name) != FormatDir && formatWriters[Format(b.Name)] != nil:
+			return fmt.Errorf("host %q has the name of the %s format's directory; they would be written to the same files", b.Name, b.Name)
+		}
+		seen[b.Name] = true
+	}
+	return nil
 }
 
 // testPoint lets tests stop a process at a known moment (to kill it there); a no-op otherwise.

@@ -180,3 +180,21 @@ func changedCompile() []artifact.Bundle {
 	cp.Sort()
 	return next
 }
+
+// TestRefusesCollidingNames: a host named like the cluster bundle or like a format's
+// directory would have its files mixed with theirs; Write refuses before writing anything.
+func TestRefusesCollidingNames(t *testing.T) {
+	cluster := artifact.Bundle{Name: artifact.ClusterBundle}
+	for _, name := range []string{"cluster", "tar", "ansible", "cloud-init", "ignition", ".kubeforge-output", "a/b", ".."} {
+		hosts := emittest.Bundles()
+		hosts[1].Name = name
+		dir := filepath.Join(t.TempDir(), "out")
+		err := Write(dir, Output{Hosts: hosts, Cluster: &cluster, Formats: []Format{FormatDir, FormatTar}})
+		if err == nil {
+			t.Errorf("host %q: written", name)
+		}
+		if _, serr := os.Stat(dir); serr == nil {
+			t.Errorf("host %q: %s was created (%v)", name, dir, err)
+		}
+	}
+}
