@@ -85,7 +85,7 @@ func byPath(changes []Change) map[string]Change {
 // TestDiffNeverReadsThroughLinksNorShowsKeys plants a CA key (kept outside the tree) in a
 // golden tree every way a pull request could: a symbolic link at a compiled path, a link to
 // the directory holding it, a hard link, a copy under a .yaml name, its base64 in a
-// kubeconfig-like text; plus a FIFO. Diff must report each without following links or
+// kubeconfig-like text; plus a FIFO and a file over the size limit. Diff must report each without following links or
 // blocking, and nothing it reports may hold a line of the key.
 func TestDiffNeverReadsThroughLinksNorShowsKeys(t *testing.T) {
 	key := realKey(t)
@@ -119,6 +119,15 @@ func TestDiffNeverReadsThroughLinksNorShowsKeys(t *testing.T) {
 	})
 	replace(compiler.ModulesLoadPath, func(p string) error { return syscall.Mkfifo(p, 0o644) })
 	replace("/etc/stray.yaml", func(p string) error { return os.WriteFile(p, key, 0o644) })
+	replace(compiler.KubeletDropInDir+"/10-kubeadm.conf", func(p string) error {
+		// Sparse: larger than the limit without using the disk.
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return f.Truncate(untrusted.TreeFileLimit + 1)
+	})
 
 	// The compile side too: a key in an artifact a renderer forgot to mark secret.
 	next := emittest.Bundles()
@@ -134,14 +143,15 @@ func TestDiffNeverReadsThroughLinksNorShowsKeys(t *testing.T) {
 	}
 	got := byPath(changes)
 	want := map[string]string{
-		apiserverPod:               "is a symbolic link; not followed",
-		"/etc/keys":                "is a symbolic link; not followed",
-		compiler.KubeletConfigPath: "secret sha256:",
-		compiler.KubeletUnitPath:   "secret sha256:",
-		compiler.SysctlPath:        "secret sha256:",
-		compiler.ModulesLoadPath:   "is a named pipe (FIFO); not read",
-		compiler.KubeletEnvPath:    "secret sha256:",
-		"/etc/stray.yaml":          "",
+		apiserverPod:                                   "is a symbolic link; not followed",
+		"/etc/keys":                                    "is a symbolic link; not followed",
+		compiler.KubeletConfigPath:                     "secret sha256:",
+		compiler.KubeletUnitPath:                       "secret sha256:",
+		compiler.SysctlPath:                            "secret sha256:",
+		compiler.ModulesLoadPath:                       "is a named pipe (FIFO); not read",
+		compiler.KubeletEnvPath:                        "secret sha256:",
+		"/etc/stray.yaml":                              "",
+		compiler.KubeletDropInDir + "/10-kubeadm.conf": "is larger than the limit for a compared file; not read",
 	}
 	for p, detail := range want {
 		c, ok := got["cp1:"+p]
