@@ -124,22 +124,3 @@ func TestRedactedTreeDiffsByFingerprint(t *testing.T) {
 		t.Fatalf("a different key was not reported against the redacted tree: %v", changes)
 	}
 }
-
-func TestUnifiedDiffHunks(t *testing.T) {
-	a := "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n"
-	b := "1\n2\n3\n4\nfive\n6\n7\n8\n9\n10\n11\n12\n13\n14\n"
-	got := unifiedDiff("a", "b", a, b)
-	// Changes more than 2×3 lines apart make two hunks.
-	want := "--- a\n+++ b\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n@@ -11,3 +11,4 @@\n 11\n 12\n 13\n+14\n"
-	if got != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
-	}
-	// Changes closer than that share one hunk.
-	near := unifiedDiff("a", "b", "1\n2\n3\n4\n5\n", "1\nTWO\n3\n4\nFIVE\n")
-	if want := "--- a\n+++ b\n@@ -1,5 +1,5 @@\n 1\n-2\n+TWO\n 3\n 4\n-5\n+FIVE\n"; near != want {
-		t.Fatalf("near changes:\n%s\nwant:\n%s", near, want)
-	}
-	if unifiedDiff("a", "b", a, a) != "" {
-		t.Fatal("equal texts must give no diff")
-	}
-}

@@ -32,6 +32,8 @@ type Output struct {
 	Hosts []artifact.Bundle
 	// Cluster is the cluster-level bundle, applied through the API; nil when not compiled.
 	Cluster *artifact.Bundle
+	// Formats are how the host bundles are delivered (dir when empty). Whatever they are,
+	// the output holds every bundle's manifest and the cluster bundle's tree.
 	Formats []Format
 	// Partial output (a --host compile) replaces only the named hosts' entries and keeps the
 	// rest of an existing output.
@@ -56,6 +58,9 @@ type Output struct {
 func Write(dir string, out Output) error {
 	if len(out.Formats) == 0 {
 		out.Formats = []Format{FormatDir}
+	}
+	if err := checkNames(out); err != nil {
+		return err
 	}
 	if filepath.Clean(dir) == "." || dir == "" {
 		return fmt.Errorf("output directory %q: give a directory of its own, such as out", dir)
@@ -134,12 +139,38 @@ func note(out Output, s string) {
 	}
 }
 
+// checkNames refuses bundle names that would share a path of the output: two bundles of one
+// name (a host named like the cluster bundle), a host named like a format's directory (a host
+// "tar" would be mixed into tar/), or a name that is not a plain directory name.
+func checkNames(out Output) error {
+	seen := map[string]bool{}
+	bundles := slices.Clone(out.Hosts)
+	if out.Cluster != nil {
+		bundles = append(bundles, *out.Cluster)
+	}
+	for i, b := range bundles {
+		switch {
+		case b.Name == "" || b.Name == "." || b.Name == ".." || strings.HasPrefix(b.Name, ".") || strings.ContainsAny(b.Name, `/\`):
+			return fmt.Errorf("bundle name %q is not a plain directory name", b.Name)
+		case seen[b.Name]:
+			return fmt.Errorf("two bundles are named %q; they would be written to the same files", b.Name)
+		case i < len(out.Hosts) && Format(b.Name) != FormatDir && formatWriters[Format(b.Name)] != nil:
+			return fmt.Errorf("host %q has the name of the %s format's directory; they would be written to the same files", b.Name, b.Name)
+		}
+		seen[b.Name] = true
+	}
+	return nil
+}
+
 // testPoint lets tests stop a process at a known moment (to kill it there); a no-op otherwise.
 var testPoint = func(string) {}
 
-// writeAll writes every requested format into root.
+// writeAll writes the bundles' records and every requested format into root.
 func writeAll(root string, out Output) error {
 	if err := os.WriteFile(filepath.Join(root, markerName), []byte("kubeforge output; replaced as a whole by each compile\n"), 0o644); err != nil {
+		return err
+	}
+	if err := writeRecords(root, out); err != nil {
 		return err
 	}
 	for _, f := range out.Formats {
@@ -173,20 +204,34 @@ func Formats() []Format {
 	return fs
 }
 
-// writeDirFormat writes OUT/<host>/ trees with OUT/<host>.manifest.json, and OUT/cluster/.
-func writeDirFormat(root string, out Output) error {
+// writeRecords writes what every output holds, whatever its formats: OUT/<bundle>.manifest.json
+// for each bundle (diff and pki check read them) and OUT/cluster/ (no delivery format carries
+// the cluster bundle, which is applied with kubectl).
+func writeRecords(root string, out Output) error {
 	bundles := slices.Clone(out.Hosts)
 	if out.Cluster != nil {
 		bundles = append(bundles, *out.Cluster)
 	}
 	mask := creationMask(root)
-	// Each bundle has its own directory and manifest, so bundles are written in parallel.
+	// Each bundle has its own manifest (and the cluster its own directory): written in
+	// parallel.
 	return forEach(len(bundles), func(i int) error {
 		b := bundles[i]
-		if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
-			return err
+		if out.Cluster != nil && i == len(bundles)-1 {
+			if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
+				return err
+			}
 		}
-		if err := os.WriteFile(filepath.Join(root, b.Name+".manifest.json"), ManifestOf(b).JSON(), 0o644); err != nil {
+		return os.WriteFile(filepath.Join(root, ManifestFile(b.Name)), ManifestOf(b).JSON(), 0o644)
+	})
+}
+
+// writeDirFormat writes the OUT/<host>/ trees.
+func writeDirFormat(root string, out Output) error {
+	mask := creationMask(root)
+	return forEach(len(out.Hosts), func(i int) error {
+		b := out.Hosts[i]
+		if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
 			return err
 		}
 		testPoint("bundle " + b.Name)

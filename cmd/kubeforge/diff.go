@@ -23,6 +23,8 @@ type DiffOptions struct {
 	// without the CA keys. It is passed to the comparison as one option (compileBundles);
 	// today it compiles without PKI, as --no-pki does.
 	NoPKIStore bool
+	// StrictModes compares the modes and owners on disk too, for a tree copied from a node.
+	StrictModes bool
 	Streams
 }
 
@@ -47,6 +49,7 @@ anything differs, so that CI can gate on it.`,
 	fs.StringVar(&o.Against, "against", "out", "output directory or golden tree to compare with")
 	fs.StringArrayVar(&o.Hosts, "host", nil, "compare only this host (repeatable)")
 	fs.BoolVar(&o.NameOnly, "name-only", false, "list changed files without their diffs")
+	fs.BoolVar(&o.StrictModes, "strict-modes", false, "compare modes and owners on disk too, not only those the host manifests record (for a tree copied from a node)")
 	fs.BoolVar(&o.NoPKIStore, "no-pki-store", false, "compare without the PKI store (CI, against a golden tree committed without the CA keys)")
 	o.Description.AddFlags(cmd)
 	o.PKI.AddFlags(fs)
@@ -92,7 +95,7 @@ func (o *DiffOptions) Run() error {
 	if err != nil {
 		return o.finish(rep, failf(exitUsage, "%v", err))
 	}
-	if rep.Changes, err = emit.Diff(o.Against, bundles); err != nil {
+	if rep.Changes, err = emit.DiffWithOptions(o.Against, bundles, emit.DiffOptions{StrictModes: o.StrictModes}); err != nil {
 		return o.finish(rep, failf(exitUsage, "%v", err))
 	}
 	if len(rep.Changes) > 0 {

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"io"
-	"path"
-	"strings"
 
 	"kubeforge.dev/kubeforge/compiler/diag"
 	"kubeforge.dev/kubeforge/emit"
@@ -21,69 +18,34 @@ type diffReport struct {
 	Error       string
 }
 
-// diffJSON is the document `diff --output json` prints.
+// diffJSON is the document `diff --output json` prints: emit's report of the changes, with
+// what the command adds (the tree compared, the diagnostics, an error).
 type diffJSON struct {
-	Against     string       `json:"against"`
-	Equal       bool         `json:"equal"`
-	Diagnostics diag.List    `json:"diagnostics"`
-	Changes     []changeJSON `json:"changes"`
-	Error       string       `json:"error,omitempty"`
-}
-
-type changeJSON struct {
-	Bundle string `json:"bundle"`
-	Path   string `json:"path"`
-	Kind   string `json:"kind"`
-	Detail string `json:"detail,omitempty"`
+	Against     string    `json:"against"`
+	Equal       bool      `json:"equal"`
+	Diagnostics diag.List `json:"diagnostics"`
+	emit.DiffReport
+	Error string `json:"error,omitempty"`
 }
 
 func writeDiffJSON(w io.Writer, r *diffReport) error {
-	doc := diffJSON{Against: r.Against, Equal: r.Equal, Diagnostics: r.Diagnostics, Changes: []changeJSON{}, Error: r.Error}
-	for _, c := range r.Changes {
-		doc.Changes = append(doc.Changes, changeJSON{Bundle: c.Bundle, Path: c.Path, Kind: c.Kind, Detail: c.Detail})
+	doc := diffJSON{Against: r.Against, Equal: r.Equal, Diagnostics: r.Diagnostics,
+		DiffReport: emit.DiffReport{Changes: r.Changes, Summary: emit.Summarize(r.Changes)}, Error: r.Error}
+	if doc.Changes == nil {
+		doc.Changes = []emit.Change{}
 	}
 	return writeJSON(w, doc)
 }
 
 // writeDiffText lists each change, with its diff unless nameOnly, then a count.
 func writeDiffText(w io.Writer, r *diffReport, nameOnly bool) error {
-	var b strings.Builder
-	for _, c := range r.Changes {
-		fmt.Fprintln(&b, c)
-		if !nameOnly && c.Detail != "" {
-			fmt.Fprintln(&b, indent(c.Detail))
-		}
-	}
-	if len(r.Changes) > 0 {
-		fmt.Fprintf(&b, "%d file(s) differ\n", len(r.Changes))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return emit.WriteDiffText(w, r.Changes, nameOnly)
 }
 
-// writeDiffGitHub annotates each change: at the file of the compared tree when it has one
-// (changed and removed files), then the count as a plain line.
+// writeDiffGitHub annotates each change at its file of the compared tree, then the counts.
 func writeDiffGitHub(w io.Writer, r *diffReport) error {
-	var b strings.Builder
-	for _, c := range r.Changes {
-		a := annotation{Level: "error", Title: "kubeforge diff: " + c.Kind,
-			Message: fmt.Sprintf("%s: the compiled description differs from %s", c, r.Against)}
-		if c.Kind != "added" {
-			a.File = path.Join(r.Against, c.Bundle, c.Path)
-		}
-		if c.Detail != "" {
-			a.Message += "\n" + c.Detail
-		}
-		fmt.Fprintln(&b, a)
+	if len(r.Changes) == 0 {
+		return nil
 	}
-	if len(r.Changes) > 0 {
-		fmt.Fprintf(&b, "%d file(s) differ from %s\n", len(r.Changes), r.Against)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// indent indents every line of s by four spaces.
-func indent(s string) string {
-	return "    " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n    ")
+	return emit.WriteDiffAnnotations(w, r.Against, r.Changes)
 }

@@ -40,8 +40,9 @@ func NewCmdPKICheck(s Streams) *cobra.Command {
 		Short: "List certificates with their expiry",
 		Long: `List every certificate of a PKI store, or of a compiled bundle (one host's tree or a whole
 output directory), with its expiry and the time left, like kubeadm certs check-expiration.
-Client certificates inside kubeconfigs are listed under the kubeconfig. Exit 1 when one has
-expired.`,
+Client certificates inside kubeconfigs are listed under the kubeconfig. Each is checked
+against the CA that should have signed it and against its key; the STATUS column says what is
+wrong. Exit 1 when one has expired or fails a check.`,
 		Example: `  kubeforge pki check --pki-dir out.pki
   kubeforge pki check --bundle out/cp1 --output json`,
 		RunE: runE(o),
@@ -73,9 +74,13 @@ func (o *PKICheckOptions) Validate() error {
 	return o.Report.Validate()
 }
 
-// Run lists the certificates; an expired one exits 1.
+// Run lists the certificates; an expired one, or one that fails a check, exits 1.
 func (o *PKICheckOptions) Run() error {
-	statuses, err := pki.Check(o.dir, o.Now())
+	check := pki.CheckBundle
+	if o.StoreDir != "" {
+		check = pki.CheckStore
+	}
+	statuses, err := check(o.dir, o.Now())
 	if err != nil {
 		return failf(exitUsage, "%v", err)
 	}
@@ -87,10 +92,8 @@ func (o *PKICheckOptions) Run() error {
 	if err != nil {
 		return failf(exitUsage, "%v", err)
 	}
-	for _, s := range statuses {
-		if s.Expired {
-			return exitWith(exitInvalid)
-		}
+	if pki.AnyFailed(statuses) {
+		return exitWith(exitInvalid)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -109,7 +110,7 @@ func (s *Source) groupDiagnostic(path fieldPath, errs []cueError) (diag.Diagnost
 	case user.Err() == nil:
 		d.Summary = "invalid value " + describe(user)
 	case written != "":
-		d.Summary = "invalid value " + written
+		d.Summary = "invalid value " + bounded(written)
 	default:
 		d.Summary = "invalid value"
 	}
@@ -402,6 +403,31 @@ func kindName(k cue.Kind) string {
 
 // describe writes a user's value as they wrote it, for messages.
 func describe(v cue.Value) string {
+	return bounded(describeValue(v))
+}
+
+// maxShown is how much of a value a diagnostic quotes: a value of kilobytes (a hostile path,
+// an extra arg) would bury the message.
+const maxShown = 80
+
+// bounded returns a written value cut to maxShown bytes (at a character boundary), saying how
+// long it was.
+func bounded(s string) string {
+	if len(s) <= maxShown {
+		return s
+	}
+	cut := maxShown
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	quote := ""
+	if strings.HasPrefix(s, `"`) {
+		quote = `"`
+	}
+	return fmt.Sprintf("%s…%s (%d bytes)", s[:cut], quote, len(s))
+}
+
+func describeValue(v cue.Value) string {
 	switch v.IncompleteKind() {
 	case cue.StructKind:
 		return "a mapping"

@@ -1,6 +1,16 @@
 // Package tarball writes a host's bundle as a tar archive that installs it with
-// `tar -xpf host.tar -C /`: paths relative to /, every parent directory, exact modes and
-// numeric owners, and nothing that varies between runs (sorted entries, a fixed time).
+// `tar -xpf host.tar -C /`: paths relative to /, exact modes and numeric owners, and nothing
+// that varies between runs (sorted entries, a fixed time).
+//
+// The archive holds the directories the bundle names (/etc/kubernetes, /var/lib/kubelet, the
+// manifest and PKI directories, ...) and its files, and no entry for a parent the bundle does
+// not own (/etc, /var, /var/lib, /etc/systemd/system, ...): GNU tar gives an extracted
+// directory the entry's mode, owner and time even when it exists, so such entries reset a
+// node's /etc to 0755 and 1970. Without them, an existing parent keeps its mode, owner and
+// time (the kernel still updates the time of a directory that gains an entry, as any install
+// does), and GNU tar creates a missing one itself, owned by the extracting user, with mode
+// 0777 minus the umask (0755 under the usual 022; run tar under such a umask) and the current
+// time. Directories the bundle names get the archive's mode, owner and time.
 package tarball
 
 import (
@@ -19,8 +29,8 @@ import (
 // are byte-identical. GNU tar warns only about times before it.
 var ModTime = time.Unix(0, 0).UTC()
 
-// Write writes the bundle to w as a tar archive. Entries are the bundle's directories, the
-// parents it leaves implicit (0755, root), and its files, in path order; headers are USTAR,
+// Write writes the bundle to w as a tar archive. Entries are the bundle's directories and its
+// files, in path order (the parents it leaves implicit are left to tar); headers are USTAR,
 // or PAX for a path too long for USTAR.
 func Write(w io.Writer, b artifact.Bundle) error {
 	p, err := install.New(b)
@@ -29,7 +39,9 @@ func Write(w io.Writer, b artifact.Bundle) error {
 	}
 	entries := make([]artifact.Artifact, 0, len(p.Dirs)+len(p.Files))
 	for _, d := range p.Dirs {
-		entries = append(entries, d.Artifact)
+		if !d.Implicit {
+			entries = append(entries, d.Artifact)
+		}
 	}
 	entries = append(entries, p.Files...)
 	slices.SortFunc(entries, func(x, y artifact.Artifact) int { return strings.Compare(x.Path, y.Path) })

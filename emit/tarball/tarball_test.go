@@ -6,12 +6,14 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/emit/internal/install"
@@ -49,10 +51,15 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-// TestHeaders reads the archive back: relative names, parents before children, root owner
-// names, the fixed time, and USTAR unless the path needs PAX.
+// TestHeaders reads the archive back: relative names, parents (those the bundle names)
+// before children, root owner names, the fixed time, USTAR unless the path needs PAX, and no
+// entry for a directory the bundle does not name.
 func TestHeaders(t *testing.T) {
 	for _, b := range testBundles() {
+		named := map[string]bool{}
+		for _, a := range b.Artifacts {
+			named[install.Relative(a.Path)] = true
+		}
 		tr := tar.NewReader(bytes.NewReader(write(t, b)))
 		seen := map[string]bool{}
 		for {
@@ -67,7 +74,10 @@ func TestHeaders(t *testing.T) {
 			if strings.HasPrefix(name, "/") || strings.Contains(name, "..") {
 				t.Errorf("%s: entry %q is not relative to /", b.Name, h.Name)
 			}
-			if parent := filepath.Dir(name); parent != "." && !seen[parent] {
+			if !named[name] {
+				t.Errorf("%s: entry %s is not in the bundle", b.Name, name)
+			}
+			if parent := filepath.Dir(name); named[parent] && !seen[parent] {
 				t.Errorf("%s: %s comes before its parent %s", b.Name, name, parent)
 			}
 			seen[name] = true
@@ -85,37 +95,42 @@ func TestHeaders(t *testing.T) {
 				t.Errorf("%s: %s has format %v, want %v", b.Name, name, h.Format, wantFormat)
 			}
 		}
-		for _, parent := range []string{"etc", "var", "var/lib", "etc/systemd", "etc/systemd/system"} {
-			if !seen[parent] {
-				t.Errorf("%s: implicit parent %s missing", b.Name, parent)
-			}
+		if len(seen) != len(named) {
+			t.Errorf("%s: %d entries for %d artifacts", b.Name, len(seen), len(named))
 		}
 	}
 }
 
-// TestExtract installs each archive with the real tar, as an operator would, into a temp root
-// and compares the tree with the bundle.
-func TestExtract(t *testing.T) {
-	tarBin, err := exec.LookPath("tar")
-	if err != nil {
+// extract installs the bundle's archive into root with GNU tar, as an operator would
+// (`tar -xpf HOST.tar -C /`), under the usual umask 022.
+func extract(t *testing.T, b artifact.Bundle, root string) {
+	t.Helper()
+	if _, err := exec.LookPath("tar"); err != nil {
 		t.Skip("tar not installed: run scripts/install-test-deps.sh")
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("extracting with owners needs root, as `tar -xpf host.tar -C /` does")
 	}
+	archive := filepath.Join(t.TempDir(), b.Name+".tar")
+	if err := os.WriteFile(archive, write(t, b), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("sh", "-c", `umask 022 && exec tar -xpf "$0" -C "$1"`, archive, root).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("%s: tar -xpf: %v\n%s", b.Name, err, out)
+	}
+}
+
+// TestExtract installs each archive with the real tar into an empty root and compares the
+// tree with the bundle.
+func TestExtract(t *testing.T) {
 	for _, b := range testBundles() {
 		root := t.TempDir()
-		archive := filepath.Join(t.TempDir(), b.Name+".tar")
-		if err := os.WriteFile(archive, write(t, b), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(tarBin, "-xpf", archive, "-C", root).CombinedOutput()
-		if err != nil || len(out) > 0 {
-			t.Fatalf("%s: tar -xpf: %v\n%s", b.Name, err, out)
-		}
+		extract(t, b, root)
 		emittest.CheckTree(t, root, b)
 
-		// Nothing more than the bundle and its implicit parents (0755) is installed.
+		// Nothing more than the bundle and the parents it leaves implicit is installed; tar
+		// creates those 0777 minus the umask.
 		p, err := install.New(b)
 		if err != nil {
 			t.Fatal(err)
@@ -150,6 +165,59 @@ func TestExtract(t *testing.T) {
 		for rel := range want {
 			t.Errorf("%s: %s not installed", b.Name, rel)
 		}
+	}
+}
+
+// TestExtractKeepsSharedParents extracts onto a root shaped like a node: /etc, /var/lib,
+// /etc/systemd/system and the other parents the bundle does not own exist, with their own
+// modes and an earlier time. Each keeps its mode; its time is never set back (it only moves
+// forward when the directory gains an entry), and a parent that gains nothing keeps its time
+// exactly.
+func TestExtractKeepsSharedParents(t *testing.T) {
+	b := emittest.Bundles()[0]
+	root := t.TempDir()
+	shared := map[string]fs.FileMode{
+		"etc": 0o755, "etc/systemd": 0o755, "etc/systemd/system": 0o755, "etc/sysctl.d": 0o755,
+		"etc/modules-load.d": 0o755, "etc/firewalld": 0o750, "etc/firewalld/services": 0o750,
+		"etc/firewalld/zones": 0o750, "var": 0o755, "var/lib": 0o711, "usr": 0o755,
+	}
+	// Those that gain no entry: their children all exist already.
+	untouched := []string{"etc/systemd", "etc/firewalld", "var", "usr"}
+	before := time.Now().Add(-time.Hour).Truncate(time.Second)
+	for _, d := range slices.Sorted(maps.Keys(shared)) {
+		p := filepath.Join(root, d)
+		if err := os.Mkdir(p, shared[d]); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(p, shared[d])
+	}
+	for d := range shared {
+		os.Chtimes(filepath.Join(root, d), before, before)
+	}
+	extract(t, b, root)
+	emittest.CheckTree(t, root, b)
+	for d, mode := range shared {
+		fi, err := os.Stat(filepath.Join(root, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != mode {
+			t.Errorf("/%s: mode %v, was %v", d, fi.Mode().Perm(), mode)
+		}
+		if fi.ModTime().Before(before) {
+			t.Errorf("/%s: time set back to %v", d, fi.ModTime())
+		}
+		if slices.Contains(untouched, d) && !fi.ModTime().Equal(before) {
+			t.Errorf("/%s: time changed to %v though it gained no entry", d, fi.ModTime())
+		}
+	}
+
+	// A root without /etc: tar creates it, 0755 under umask 022, with the current time.
+	bare := t.TempDir()
+	extract(t, b, bare)
+	emittest.CheckTree(t, bare, b)
+	if fi, err := os.Stat(filepath.Join(bare, "etc")); err != nil || fi.Mode().Perm() != 0o755 || fi.ModTime().Before(before) {
+		t.Errorf("/etc created by tar: %v %v", fi, err)
 	}
 }
 

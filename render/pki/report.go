@@ -1,8 +1,15 @@
 package pki
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // EventKind says what Issue did with one file of the store.
@@ -67,4 +74,51 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 	}
 	return fmt.Sprintf("%dy", int(d/(365*24*time.Hour)))
+}
+
+// WriteTable prints statuses as a table, like kubeadm certs check-expiration, with a last
+// column saying "ok" or what is wrong.
+func WriteTable(w io.Writer, statuses []CertStatus) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	fmt.Fprintln(tw, "CERTIFICATE\tSUBJECT\tEXPIRES\tRESIDUAL TIME\tISSUER\tSTATUS")
+	for _, s := range statuses {
+		file := printable(s.File)
+		if s.Certificate != "" {
+			file += " (" + printable(s.Certificate) + ")"
+		}
+		expires, left := "-", "-"
+		if !s.NotAfter.IsZero() {
+			expires, left = s.NotAfter.Format("Jan 02, 2006 15:04 MST"), humanDuration(s.Residual)
+		}
+		if s.Expired {
+			left = "<expired>"
+		}
+		status := "ok"
+		if len(s.Problems) > 0 {
+			status = printable(strings.Join(s.Problems, "; "))
+		} else if s.Expired {
+			status = "expired"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", file, printable(s.Subject), expires, left, printable(s.Issuer), status)
+	}
+	return tw.Flush()
+}
+
+// printable returns s, quoted when it holds characters that could disguise a line: file
+// names and subjects come from the checked files.
+func printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+// WriteJSON prints statuses as a JSON array (empty, not null, when there is none).
+func WriteJSON(w io.Writer, statuses []CertStatus) error {
+	if statuses == nil {
+		statuses = []CertStatus{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(statuses)
 }
