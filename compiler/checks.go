@@ -34,6 +34,7 @@ var checks = []check{
 	{"image GC", (*checker).imageGC},
 	{"dual-stack addresses", (*checker).dualStackHosts},
 	{"managed flags", (*checker).managedArgs},
+	{"ports", (*checker).portOverlaps},
 }
 
 // Check runs every cross-field check and returns all the problems found.
