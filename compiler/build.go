@@ -204,11 +204,16 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 	}
 	for j, a := range dh.Addresses {
 		addr, err := netip.ParseAddr(a)
-		if err != nil || addr.Zone() != "" {
+		switch {
+		case err != nil || addr.Zone() != "":
 			b.errorf(fmt.Sprintf("%s.addresses[%d]", path, j), "expected an IPv4 or IPv6 address", "%q is not a valid IP address", a)
 			continue
+		case addr.Is4In6():
+			// The kernel, etcd and the kubelet would each read it as IPv4 or IPv6 their own way.
+			b.errorf(fmt.Sprintf("%s.addresses[%d]", path, j), fmt.Sprintf("write the IPv4 address %s itself", addr.Unmap()), "%s is an IPv4-mapped IPv6 address", a)
+			continue
 		}
-		h.Addresses = append(h.Addresses, addr.Unmap())
+		h.Addresses = append(h.Addresses, addr)
 	}
 	for _, r := range dh.Roles {
 		if !h.Has(Role(r)) {

@@ -117,8 +117,8 @@ func (k *checker) uniqueHosts() {
 			} else {
 				addrs[a] = h
 			}
-			if a.IsUnspecified() || a.IsMulticast() {
-				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), "a host address must be unicast", "%s cannot be a host address", a)
+			if r, ok := specialRangeOf(a); ok {
+				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), "a host address must be a unicast address other hosts can reach: "+r.why, "%s cannot be a host address (%s)", a, r.name)
 			}
 		}
 	}
@@ -164,41 +164,6 @@ func (k *checker) etcdTopology() {
 	}
 }
 
-func (k *checker) endpoint() {
-	c := k.c
-	if cps := c.HostsWith(RoleControlPlane); len(cps) > 1 && !c.Endpoint.Explicit {
-		// The field is missing: point at the second control-plane host, which makes it needed.
-		k.reportAt(diag.Error, "controlPlaneEndpoint", hostPath(cps[1], "roles"), "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint, host or host:port",
-			"controlPlaneEndpoint is required with %d control-plane hosts", len(cps))
-	}
-	for i, san := range c.APIServer.CertSANs {
-		if _, err := netip.ParseAddr(san); err == nil {
-			continue
-		}
-		if !isDNSName(san) {
-			k.errorf(fmt.Sprintf("apiServer.certSANs[%d]", i), "expected a DNS name, with a wildcard allowed as the first label, or an IP address", "%q is not a valid SAN", san)
-		}
-	}
-}
-
-func isDNSName(s string) bool {
-	s = strings.TrimPrefix(s, "*.")
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 type namedPrefix struct {
 	path string
 	p    netip.Prefix
@@ -235,6 +200,17 @@ func (k *checker) networks() {
 	}
 	if len(n.PodSubnets) > 0 && len(n.ServiceSubnets) > 0 && n.PodSubnets[0].Addr().Is4() != n.ServiceSubnets[0].Addr().Is4() {
 		k.errorf(k.firstWritten("networking.serviceSubnets[0]", "networking.podSubnets[0]"), "the first pod and service networks set the cluster's primary IP family and must agree", "primary service network %s is not of the family of the primary pod network %s", n.ServiceSubnets[0], n.PodSubnets[0])
+	}
+	for _, np := range all {
+		if rs := specialRangesIn(np.p); len(rs) > 0 {
+			var names, whys []string
+			for _, r := range rs {
+				names = append(names, fmt.Sprintf("%s (%s)", r.prefix, r.name))
+				whys = append(whys, r.name+": "+r.why)
+			}
+			k.errorf(np.path, "pod and service networks must be ordinary unicast ranges such as 10.244.0.0/16 or fd00:10:244::/56; "+strings.Join(whys, "; "),
+				"%s overlaps special addresses %s", np.p, strings.Join(names, ", "))
+		}
 	}
 	// Host addresses inside a cluster network would be shadowed by pod or service routes.
 	for _, h := range k.c.Hosts {
