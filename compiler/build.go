@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -91,7 +92,12 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 	}
 	var err error
 	if c.Version, c.Release, err = ParseVersion(d.KubernetesVersion); err != nil {
-		b.errorf("kubernetesVersion", "", "%v", err)
+		var unknown *UnknownReleaseError
+		hint := ""
+		if errors.As(err, &unknown) {
+			hint = unknown.Hint()
+		}
+		b.errorf("kubernetesVersion", hint, "%v", err)
 	}
 	c.Network = b.network(d.Networking)
 	if e := d.Etcd.External; e != nil {

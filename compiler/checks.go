@@ -35,6 +35,7 @@ var checks = []check{
 	{"dual-stack addresses", (*checker).dualStackHosts},
 	{"managed flags", (*checker).managedArgs},
 	{"ports", (*checker).portOverlaps},
+	{"PKI validity", (*checker).pkiValidity},
 }
 
 // Check runs every cross-field check and returns all the problems found.
