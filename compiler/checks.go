@@ -36,6 +36,7 @@ var checks = []check{
 	{"managed flags", (*checker).managedArgs},
 	{"ports", (*checker).portOverlaps},
 	{"PKI validity", (*checker).pkiValidity},
+	{"sysctls", (*checker).sysctls},
 }
 
 // Check runs every cross-field check and returns all the problems found.
