@@ -20,6 +20,7 @@ type check struct {
 // checks is the list Check runs, in order.
 var checks = []check{
 	{"unique names and addresses", (*checker).uniqueHosts},
+	{"host names", (*checker).hostNames},
 	{"roles", (*checker).roles},
 	{"etcd topology", (*checker).etcdTopology},
 	{"endpoint", (*checker).endpoint},
