@@ -350,58 +350,6 @@ func (k *checker) nodeAllocatable() {
 	})
 }
 
-func (k *checker) kubeletAuth() {
-	c := k.c
-	k.forEachDistinct("clientCAFile", func(h *Host, path string) {
-		kl := h.Kubelet
-		if kl.ClientCAFile == "" && (kl.WebhookAuthentication || kl.AuthorizationMode == "Webhook") && !c.EtcdOnly(h) {
-			k.errorf(path, "the apiserver authenticates to kubelets with a client certificate; without clientCAFile the kubelet cannot verify it and webhook authentication/authorization rejects the apiserver: logs, exec and port-forward fail",
-				"webhook authentication or authorization needs a kubelet client CA")
-		}
-	})
-	for _, h := range c.Hosts {
-		if !c.EtcdOnly(h) {
-			continue
-		}
-		for _, f := range []string{"webhookAuthentication", "authorizationMode"} {
-			if p, ok := h.Kubelet.Origin[f]; ok && strings.HasPrefix(p, "hosts[") && (h.Kubelet.WebhookAuthentication || h.Kubelet.AuthorizationMode == "Webhook") {
-				k.errorf(p, "a dedicated etcd host's kubelet runs standalone, without a kubeconfig; it would fail with \"no client provided, cannot use webhook authentication\"",
-					"webhook kubelet auth on dedicated etcd host %q", h.Name)
-			}
-		}
-	}
-	k.forEachDistinct("anonymousAuth", func(h *Host, path string) {
-		if h.Kubelet.AnonymousAuth {
-			k.warnf(path, "anyone reaching port 10250 is then treated as system:anonymous; kubeadm disables it", "kubelet anonymous authentication is enabled")
-		}
-	})
-	k.forEachDistinct("authorizationMode", func(h *Host, path string) {
-		if h.Kubelet.AuthorizationMode == "AlwaysAllow" {
-			k.warnf(path, "every request to the kubelet API is allowed, including exec into pods", "kubelet authorization mode AlwaysAllow")
-		}
-	})
-	k.forEachDistinct("readOnlyPort", func(h *Host, path string) {
-		if h.Kubelet.ReadOnlyPort != 0 {
-			k.warnf(path, "the read-only port serves pod and node data without authentication", "kubelet read-only port %d is open", h.Kubelet.ReadOnlyPort)
-		}
-	})
-}
-
-func (k *checker) apiServerAuth() {
-	args := k.c.APIServer.ExtraArgs
-	if args["anonymous-auth"] == "true" {
-		k.warnf(`apiServer.extraArgs["anonymous-auth"]`, "unauthenticated requests are then served as system:anonymous", "apiserver anonymous authentication is enabled")
-	}
-	if modes, ok := args["authorization-mode"]; ok {
-		if slices.Contains(strings.Split(modes, ","), "AlwaysAllow") {
-			k.warnf(`apiServer.extraArgs["authorization-mode"]`, "every authenticated request is allowed; kubeadm uses Node,RBAC", "apiserver authorization mode AlwaysAllow")
-		}
-		if !slices.Contains(strings.Split(modes, ","), "Node") {
-			k.warnf(`apiServer.extraArgs["authorization-mode"]`, "without the Node authorizer, kubelet credentials cannot read their own pods' secrets", "apiserver authorization mode without Node")
-		}
-	}
-}
-
 func (k *checker) allocateNodeCIDRs() {
 	c := k.c
 	v, set := c.ControllerManager.ExtraArgs["allocate-node-cidrs"]
