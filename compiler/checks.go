@@ -36,6 +36,8 @@ var checks = []check{
 	{"dual-stack addresses", (*checker).dualStackHosts},
 	{"managed flags", (*checker).managedArgs},
 	{"ports", (*checker).portOverlaps},
+	{"paths", (*checker).paths},
+	{"writable mounts", (*checker).writableMounts},
 	{"PKI validity", (*checker).pkiValidity},
 	{"sysctls", (*checker).sysctls},
 }
