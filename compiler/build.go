@@ -302,7 +302,10 @@ func (e Endpoint) String() string { return net.JoinHostPort(e.Host, strconv.Itoa
 func (e Endpoint) URL() string { return "https://" + e.String() }
 
 // noProxy adds what must never go through a proxy: the cluster's own networks, control-plane
-// addresses, the endpoint and the DNS domain.
+// addresses, the endpoint and the DNS domain. The proxy environment reaches the kubelet, the
+// container runtime and kube-proxy, which dial the endpoint and the apiservers but never
+// another node, so workers' addresses are left out: with them every host's files would change
+// whenever a host joins.
 func noProxy(c *Cluster, user []string) []string {
 	out := slices.Clone(user)
 	add := func(s string) {
@@ -323,8 +326,6 @@ func noProxy(c *Cluster, user []string) []string {
 	}
 	add("." + c.Network.DNSDomain)
 	add(".svc")
-	// The kubelet talks to the apiservers; worker addresses would make the variable grow with
-	// the cluster for nothing.
 	for _, h := range c.HostsWith(RoleControlPlane) {
 		for _, a := range h.Addresses {
 			add(a.String())
