@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -97,7 +98,12 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 	}
 	var err error
 	if c.Version, c.Release, err = ParseVersion(d.KubernetesVersion); err != nil {
-		b.errorf("kubernetesVersion", "", "%v", err)
+		var unknown *UnknownReleaseError
+		hint := ""
+		if errors.As(err, &unknown) {
+			hint = unknown.Hint()
+		}
+		b.errorf("kubernetesVersion", hint, "%v", err)
 	}
 	c.Network = b.network(d.Networking)
 	if e := d.Etcd.External; e != nil {
@@ -210,11 +216,16 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 	}
 	for j, a := range dh.Addresses {
 		addr, err := netip.ParseAddr(a)
-		if err != nil || addr.Zone() != "" {
+		switch {
+		case err != nil || addr.Zone() != "":
 			b.errorf(fmt.Sprintf("%s.addresses[%d]", path, j), "expected an IPv4 or IPv6 address", "%q is not a valid IP address", a)
 			continue
+		case addr.Is4In6():
+			// The kernel, etcd and the kubelet would each read it as IPv4 or IPv6 their own way.
+			b.errorf(fmt.Sprintf("%s.addresses[%d]", path, j), fmt.Sprintf("write the IPv4 address %s itself", addr.Unmap()), "%s is an IPv4-mapped IPv6 address", a)
+			continue
 		}
-		h.Addresses = append(h.Addresses, addr.Unmap())
+		h.Addresses = append(h.Addresses, addr)
 	}
 	for _, r := range dh.Roles {
 		if !h.Has(Role(r)) {
@@ -297,7 +308,10 @@ func (e Endpoint) String() string { return net.JoinHostPort(e.Host, strconv.Itoa
 func (e Endpoint) URL() string { return "https://" + e.String() }
 
 // noProxy adds what must never go through a proxy: the cluster's own networks, control-plane
-// addresses, the endpoint and the DNS domain.
+// addresses, the endpoint and the DNS domain. The proxy environment reaches the kubelet, the
+// container runtime and kube-proxy, which dial the endpoint and the apiservers but never
+// another node, so workers' addresses are left out: with them every host's files would change
+// whenever a host joins.
 func noProxy(c *Cluster, user []string) []string {
 	out := slices.Clone(user)
 	add := func(s string) {
@@ -318,8 +332,6 @@ func noProxy(c *Cluster, user []string) []string {
 	}
 	add("." + c.Network.DNSDomain)
 	add(".svc")
-	// The kubelet talks to the apiservers; worker addresses would make the variable grow with
-	// the cluster for nothing.
 	for _, h := range c.HostsWith(RoleControlPlane) {
 		for _, a := range h.Addresses {
 			add(a.String())

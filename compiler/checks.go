@@ -20,6 +20,7 @@ type check struct {
 // checks is the list Check runs, in order.
 var checks = []check{
 	{"unique names and addresses", (*checker).uniqueHosts},
+	{"host names", (*checker).hostNames},
 	{"roles", (*checker).roles},
 	{"etcd topology", (*checker).etcdTopology},
 	{"endpoint", (*checker).endpoint},
@@ -34,6 +35,11 @@ var checks = []check{
 	{"image GC", (*checker).imageGC},
 	{"dual-stack addresses", (*checker).dualStackHosts},
 	{"managed flags", (*checker).managedArgs},
+	{"ports", (*checker).portOverlaps},
+	{"paths", (*checker).paths},
+	{"writable mounts", (*checker).writableMounts},
+	{"PKI validity", (*checker).pkiValidity},
+	{"sysctls", (*checker).sysctls},
 }
 
 // Check runs every cross-field check and returns all the problems found.
@@ -116,8 +122,8 @@ func (k *checker) uniqueHosts() {
 			} else {
 				addrs[a] = h
 			}
-			if a.IsUnspecified() || a.IsMulticast() {
-				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), "a host address must be unicast", "%s cannot be a host address", a)
+			if r, ok := specialRangeOf(a); ok {
+				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), "a host address must be a unicast address other hosts can reach: "+r.why, "%s cannot be a host address (%s)", a, r.name)
 			}
 		}
 	}
@@ -163,41 +169,6 @@ func (k *checker) etcdTopology() {
 	}
 }
 
-func (k *checker) endpoint() {
-	c := k.c
-	if cps := c.HostsWith(RoleControlPlane); len(cps) > 1 && !c.Endpoint.Explicit {
-		// The field is missing: point at the second control-plane host, which makes it needed.
-		k.reportAt(diag.Error, "controlPlaneEndpoint", hostPath(cps[1], "roles"), "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint, host or host:port",
-			"controlPlaneEndpoint is required with %d control-plane hosts", len(cps))
-	}
-	for i, san := range c.APIServer.CertSANs {
-		if _, err := netip.ParseAddr(san); err == nil {
-			continue
-		}
-		if !isDNSName(san) {
-			k.errorf(fmt.Sprintf("apiServer.certSANs[%d]", i), "expected a DNS name, with a wildcard allowed as the first label, or an IP address", "%q is not a valid SAN", san)
-		}
-	}
-}
-
-func isDNSName(s string) bool {
-	s = strings.TrimPrefix(s, "*.")
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 type namedPrefix struct {
 	path string
 	p    netip.Prefix
@@ -234,6 +205,17 @@ func (k *checker) networks() {
 	}
 	if len(n.PodSubnets) > 0 && len(n.ServiceSubnets) > 0 && n.PodSubnets[0].Addr().Is4() != n.ServiceSubnets[0].Addr().Is4() {
 		k.errorf(k.firstWritten("networking.serviceSubnets[0]", "networking.podSubnets[0]"), "the first pod and service networks set the cluster's primary IP family and must agree", "primary service network %s is not of the family of the primary pod network %s", n.ServiceSubnets[0], n.PodSubnets[0])
+	}
+	for _, np := range all {
+		if rs := specialRangesIn(np.p); len(rs) > 0 {
+			var names, whys []string
+			for _, r := range rs {
+				names = append(names, fmt.Sprintf("%s (%s)", r.prefix, r.name))
+				whys = append(whys, r.name+": "+r.why)
+			}
+			k.errorf(np.path, "pod and service networks must be ordinary unicast ranges such as 10.244.0.0/16 or fd00:10:244::/56; "+strings.Join(whys, "; "),
+				"%s overlaps special addresses %s", np.p, strings.Join(names, ", "))
+		}
 	}
 	// Host addresses inside a cluster network would be shadowed by pod or service routes.
 	for _, h := range k.c.Hosts {
@@ -368,58 +350,6 @@ func (k *checker) nodeAllocatable() {
 			k.errorf(path, "\"none\" cannot be combined with other values", "enforceNodeAllocatable lists \"none\" with others")
 		}
 	})
-}
-
-func (k *checker) kubeletAuth() {
-	c := k.c
-	k.forEachDistinct("clientCAFile", func(h *Host, path string) {
-		kl := h.Kubelet
-		if kl.ClientCAFile == "" && (kl.WebhookAuthentication || kl.AuthorizationMode == "Webhook") && !c.EtcdOnly(h) {
-			k.errorf(path, "the apiserver authenticates to kubelets with a client certificate; without clientCAFile the kubelet cannot verify it and webhook authentication/authorization rejects the apiserver: logs, exec and port-forward fail",
-				"webhook authentication or authorization needs a kubelet client CA")
-		}
-	})
-	for _, h := range c.Hosts {
-		if !c.EtcdOnly(h) {
-			continue
-		}
-		for _, f := range []string{"webhookAuthentication", "authorizationMode"} {
-			if p, ok := h.Kubelet.Origin[f]; ok && strings.HasPrefix(p, "hosts[") && (h.Kubelet.WebhookAuthentication || h.Kubelet.AuthorizationMode == "Webhook") {
-				k.errorf(p, "a dedicated etcd host's kubelet runs standalone, without a kubeconfig; it would fail with \"no client provided, cannot use webhook authentication\"",
-					"webhook kubelet auth on dedicated etcd host %q", h.Name)
-			}
-		}
-	}
-	k.forEachDistinct("anonymousAuth", func(h *Host, path string) {
-		if h.Kubelet.AnonymousAuth {
-			k.warnf(path, "anyone reaching port 10250 is then treated as system:anonymous; kubeadm disables it", "kubelet anonymous authentication is enabled")
-		}
-	})
-	k.forEachDistinct("authorizationMode", func(h *Host, path string) {
-		if h.Kubelet.AuthorizationMode == "AlwaysAllow" {
-			k.warnf(path, "every request to the kubelet API is allowed, including exec into pods", "kubelet authorization mode AlwaysAllow")
-		}
-	})
-	k.forEachDistinct("readOnlyPort", func(h *Host, path string) {
-		if h.Kubelet.ReadOnlyPort != 0 {
-			k.warnf(path, "the read-only port serves pod and node data without authentication", "kubelet read-only port %d is open", h.Kubelet.ReadOnlyPort)
-		}
-	})
-}
-
-func (k *checker) apiServerAuth() {
-	args := k.c.APIServer.ExtraArgs
-	if args["anonymous-auth"] == "true" {
-		k.warnf(`apiServer.extraArgs["anonymous-auth"]`, "unauthenticated requests are then served as system:anonymous", "apiserver anonymous authentication is enabled")
-	}
-	if modes, ok := args["authorization-mode"]; ok {
-		if slices.Contains(strings.Split(modes, ","), "AlwaysAllow") {
-			k.warnf(`apiServer.extraArgs["authorization-mode"]`, "every authenticated request is allowed; kubeadm uses Node,RBAC", "apiserver authorization mode AlwaysAllow")
-		}
-		if !slices.Contains(strings.Split(modes, ","), "Node") {
-			k.warnf(`apiServer.extraArgs["authorization-mode"]`, "without the Node authorizer, kubelet credentials cannot read their own pods' secrets", "apiserver authorization mode without Node")
-		}
-	}
 }
 
 func (k *checker) allocateNodeCIDRs() {

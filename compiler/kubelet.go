@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 
@@ -101,6 +102,14 @@ func mergeKubelet(base Kubelet, o description.Kubelet, path string) Kubelet {
 		}
 		maps.Copy(k.ExtraArgs, o.ExtraArgs)
 		set("extraArgs")
+		// Each flag's own origin too: flags merge key by key, and a check must point at the
+		// layer that set the one at fault.
+		for name := range o.ExtraArgs {
+			set(argField(name))
+		}
 	}
 	return k
 }
+
+// argField returns the Origin key of a kubelet extra arg: its path below the kubelet.
+func argField(name string) string { return fmt.Sprintf("extraArgs[%q]", name) }

@@ -254,8 +254,9 @@ type Kubelet struct {
 	RotateCertificates     bool
 	FeatureGates           map[string]bool
 	ExtraArgs              Args
-	// Origin maps each field name (as in the description) to the description path that set it
-	// last, for provenance and for the position of diagnostics.
+	// Origin maps each field name (as in the description), and each extra arg as
+	// extraArgs["flag"], to the description path that set it last, for provenance and for the
+	// position of diagnostics.
 	Origin map[string]string
 }
 

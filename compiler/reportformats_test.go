@@ -4,13 +4,24 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
-// reportFormats returns the format strings of every errorf/warnf/reportAt call in the named
-// files: the diagnostics the builder and the checks can report.
-func reportFormats(t *testing.T, files ...string) []string {
+// reportFormats returns the format strings of every errorf/warnf/reportAt call in the files
+// the patterns name: the diagnostics the builder and the checks can report.
+func reportFormats(t *testing.T, patterns ...string) []string {
+	var files []string
+	for _, p := range patterns {
+		matches, err := filepath.Glob(p)
+		if err != nil || len(matches) == 0 {
+			t.Fatalf("no file matches %q", p)
+		}
+		files = append(files, matches...)
+	}
 	var out []string
 	fset := token.NewFileSet()
 	for _, name := range files {
@@ -52,4 +63,31 @@ func reportFormats(t *testing.T, files ...string) []string {
 		t.Fatalf("found only %d report calls in %v", len(out), files)
 	}
 	return out
+}
+
+// TestCorpusCoversEveryCheckFile is TestCorpusCoversEveryReport including the checks kept in
+// files of their own (checks_*.go), which that test does not read.
+func TestCorpusCoversEveryCheckFile(t *testing.T) {
+	if *update {
+		t.Skip("updating")
+	}
+	formats := reportFormats(t, "build.go", "checks.go", "checks_*.go")
+	seen := map[string]bool{}
+	reportHook = func(format string) { seen[format] = true }
+	defer func() { reportHook = nil }()
+	for _, kind := range corpusKinds {
+		for _, tc := range corpusCases(t, kind) {
+			Load(tc.paths...)
+		}
+	}
+	var missing []string
+	for _, f := range formats {
+		if !seen[f] {
+			missing = append(missing, f)
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("no corpus description produces these diagnostics:\n%s", strings.Join(missing, "\n"))
+	}
 }

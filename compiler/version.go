@@ -52,7 +52,9 @@ func ReleaseFor(minor int) (Release, bool) {
 	return Release{}, false
 }
 
-// ParseVersion reads "1.37", "v1.37" or "v1.37.1"; without a patch, the release's latest.
+// ParseVersion reads "1.37", "v1.37" or "v1.37.1"; without a patch, the release's latest. A
+// patch beyond the newest kubeforge knows is refused: its images may not exist, and its
+// component flags and defaults are not in the version table.
 func ParseVersion(s string) (Version, Release, error) {
 	parts := strings.Split(strings.TrimPrefix(s, "v"), ".")
 	if len(parts) < 2 || len(parts) > 3 {
@@ -73,7 +75,42 @@ func ParseVersion(s string) (Version, Release, error) {
 	if len(parts) == 2 {
 		nums[2] = rel.LatestPatch
 	}
-	return Version{Major: 1, Minor: nums[1], Patch: nums[2]}, rel, nil
+	v := Version{Major: 1, Minor: nums[1], Patch: nums[2]}
+	if v.Patch > rel.LatestPatch {
+		return Version{}, Release{}, &UnknownReleaseError{Version: v, Release: rel}
+	}
+	return v, rel, nil
+}
+
+// Patches returns the released patches of the minor, oldest first: every patch up to the
+// newest known, as Kubernetes numbers them without gaps.
+func (r Release) Patches() []Version {
+	out := make([]Version, 0, r.LatestPatch+1)
+	for p := range r.LatestPatch + 1 {
+		out = append(out, Version{Major: 1, Minor: r.Minor, Patch: p})
+	}
+	return out
+}
+
+// UnknownReleaseError is a patch of a supported minor that kubeforge does not know.
+type UnknownReleaseError struct {
+	Version Version
+	Release Release
+}
+
+func (e *UnknownReleaseError) Error() string {
+	return fmt.Sprintf("Kubernetes %s is not a release kubeforge knows", e.Version)
+}
+
+// Hint lists the known releases of the minor.
+func (e *UnknownReleaseError) Hint() string {
+	ps := e.Release.Patches()
+	known := make([]string, len(ps))
+	for i, p := range ps {
+		known[i] = p.String()
+	}
+	return fmt.Sprintf("known releases of %s: %s; write %s for the newest, or upgrade kubeforge for later patches",
+		e.Version.MinorString(), strings.Join(known, ", "), e.Version.MinorString())
 }
 
 // EtcdImage and the other image helpers name the images kubeadm would run.
