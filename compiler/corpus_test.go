@@ -177,7 +177,7 @@ func TestCorpusCoversEveryReport(t *testing.T) {
 	if *update {
 		t.Skip("updating")
 	}
-	formats := reportFormats(t, "build.go", "checks.go")
+	formats := reportFormats(t, "build.go", "checks.go", "checks_*.go")
 	seen := map[string]bool{}
 	reportHook = func(format string) { seen[format] = true }
 	defer func() { reportHook = nil }()

@@ -23,21 +23,32 @@ const (
 	CloudInitSuffix = ".yaml"
 	IgnitionSuffix  = ".ign"
 	HostVarsSuffix  = ".yml"
-	// SetAsideSuffix follows an entry the emitter moves aside while it swaps in a new one on
-	// file systems without an atomic exchange (OUT/HOST.manifest.json.old).
-	SetAsideSuffix = ".old"
 	// MaxFileName is the longest file name Linux file systems take, in bytes.
 	MaxFileName = 255
+)
+
+// The names a transaction gives, beside an entry NAME it replaces, to what exists only while
+// it runs (emit/internal/atomicdir): NAME's new content while it is written
+// (.NAME.staging-RANDOM), NAME's old content on its way out (.NAME.trash-RANDOM), and NAME's
+// old content moved aside on file systems that cannot exchange two entries (.NAME.old).
+const (
+	TransientPrefix = "."
+	StagingInfix    = ".staging-"
+	TrashInfix      = ".trash-"
+	SetAsideSuffix  = ".old"
+	// RandomLen is the longest random part os.MkdirTemp adds.
+	RandomLen = 10
 )
 
 // ReservedOutputNames are the top-level entries of the output that are not host trees.
 var ReservedOutputNames = []string{ClusterBundleDir, TarDir, CloudInitDir, AnsibleDir, IgnitionDir}
 
-// MaxHostNameLen is the longest host name every file named after it fits: the manifest, set
-// aside, is the longest of them.
-var MaxHostNameLen = MaxFileName - len(longestHostSuffix())
+// MaxHostNameLen is the longest host name every file named after it fits, also while a
+// compile replaces it: the manifest on its way out is the longest of them.
+var MaxHostNameLen = MaxFileName - longestHostAddition()
 
-func longestHostSuffix() string {
-	suffixes := []string{ManifestSuffix + SetAsideSuffix, TarSuffix, CloudInitSuffix, IgnitionSuffix, HostVarsSuffix}
-	return slices.MaxFunc(suffixes, func(a, b string) int { return len(a) - len(b) })
+func longestHostAddition() int {
+	suffix := slices.Max([]int{len(ManifestSuffix), len(TarSuffix), len(CloudInitSuffix), len(IgnitionSuffix), len(HostVarsSuffix)})
+	transient := slices.Max([]int{len(StagingInfix) + RandomLen, len(TrashInfix) + RandomLen, len(SetAsideSuffix)})
+	return len(TransientPrefix) + suffix + transient
 }

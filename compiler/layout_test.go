@@ -9,8 +9,6 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/emit"
-	"kubeforge.dev/kubeforge/render"
-	"kubeforge.dev/kubeforge/render/pki"
 )
 
 // longestHostName returns a valid host name of n characters: labels of at most 60.
@@ -49,20 +47,9 @@ hosts:
 	}
 
 	dir := t.TempDir()
-	res, err := render.Compile(c, render.Options{PKI: &pki.Options{StoreDir: filepath.Join(dir, "out.pki")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := res.PKI.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	var inventory []emit.HostInfo
-	for _, h := range c.Hosts {
-		inventory = append(inventory, emit.HostInfo{Name: h.Name, Address: h.AdvertiseAddress().String(), Roles: []string{string(h.Roles[0])}})
-	}
 	out := filepath.Join(dir, "out")
-	if err := emit.Write(out, emit.Output{Hosts: res.Hosts, Cluster: res.Cluster, Formats: emit.Formats(), Inventory: inventory}); err != nil {
-		t.Fatalf("writing the output: %v", err)
+	if _, err := emit.Compile(c, emit.CompileOptions{Output: out, Formats: emit.Formats()}); err != nil {
+		t.Fatalf("compiling: %v", err)
 	}
 
 	// Every top-level entry is a host's tree or manifest, or one the layout reserves.

@@ -5,9 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -63,31 +61,4 @@ func reportFormats(t *testing.T, patterns ...string) []string {
 		t.Fatalf("found only %d report calls in %v", len(out), files)
 	}
 	return out
-}
-
-// TestCorpusCoversEveryCheckFile is TestCorpusCoversEveryReport including the checks kept in
-// files of their own (checks_*.go), which that test does not read.
-func TestCorpusCoversEveryCheckFile(t *testing.T) {
-	if *update {
-		t.Skip("updating")
-	}
-	formats := reportFormats(t, "build.go", "checks.go", "checks_*.go")
-	seen := map[string]bool{}
-	reportHook = func(format string) { seen[format] = true }
-	defer func() { reportHook = nil }()
-	for _, kind := range corpusKinds {
-		for _, tc := range corpusCases(t, kind) {
-			Load(tc.paths...)
-		}
-	}
-	var missing []string
-	for _, f := range formats {
-		if !seen[f] {
-			missing = append(missing, f)
-		}
-	}
-	slices.Sort(missing)
-	if len(missing) > 0 {
-		t.Errorf("no corpus description produces these diagnostics:\n%s", strings.Join(missing, "\n"))
-	}
 }

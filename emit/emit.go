@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/emit/internal/atomicdir"
 	"kubeforge.dev/kubeforge/emit/pkistore"
-
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -20,10 +20,10 @@ type Format string
 
 const (
 	FormatDir       Format = "dir"
-	FormatTar       Format = "tar"
-	FormatCloudInit Format = "cloud-init"
-	FormatAnsible   Format = "ansible"
-	FormatIgnition  Format = "ignition"
+	FormatTar       Format = compiler.TarDir
+	FormatCloudInit Format = compiler.CloudInitDir
+	FormatAnsible   Format = compiler.AnsibleDir
+	FormatIgnition  Format = compiler.IgnitionDir
 )
 
 // Output is everything one compile emits.
@@ -154,8 +154,8 @@ func checkNames(out Output) error {
 			return fmt.Errorf("bundle name %q is not a plain directory name", b.Name)
 		case seen[b.Name]:
 			return fmt.Errorf("two bundles are named %q; they would be written to the same files", b.Name)
-		case i < len(out.Hosts) && Format(b.Name) != FormatDir && formatWriters[Format(b.Name)] != nil:
-			return fmt.Errorf("host %q has the name of the %s format's directory; they would be written to the same files", b.Name, b.Name)
+		case i < len(out.Hosts) && slices.Contains(compiler.ReservedOutputNames, b.Name):
+			return fmt.Errorf("host %q has the name of the output's %s directory; they would be written to the same files", b.Name, b.Name)
 		}
 		seen[b.Name] = true
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/emit/ansible"
 	"kubeforge.dev/kubeforge/emit/cloudinit"
 	"kubeforge.dev/kubeforge/emit/ignition"
@@ -22,7 +23,7 @@ func writeTarFormat(root string, out Output) error {
 		if err := tarball.Write(&buf, b); err != nil {
 			return err
 		}
-		if err := writeFile(root, filepath.Join("tar", b.Name+".tar"), buf.Bytes(), 0o600); err != nil {
+		if err := writeFile(root, filepath.Join(compiler.TarDir, b.Name+compiler.TarSuffix), buf.Bytes(), 0o600); err != nil {
 			return err
 		}
 	}
@@ -39,7 +40,7 @@ func writeCloudInitFormat(root string, out Output) error {
 		if out.Notes != nil {
 			out.Notes(report.String())
 		}
-		if err := writeFile(root, filepath.Join("cloud-init", b.Name+".yaml"), data, 0o600); err != nil {
+		if err := writeFile(root, filepath.Join(compiler.CloudInitDir, b.Name+compiler.CloudInitSuffix), data, 0o600); err != nil {
 			return err
 		}
 	}
@@ -53,7 +54,7 @@ func writeAnsibleFormat(root string, out Output) error {
 		return err
 	}
 	for p, f := range files {
-		if err := writeFile(root, filepath.Join("ansible", filepath.FromSlash(p)), f.Data, f.Mode); err != nil {
+		if err := writeFile(root, filepath.Join(compiler.AnsibleDir, filepath.FromSlash(p)), f.Data, f.Mode); err != nil {
 			return err
 		}
 	}
@@ -67,7 +68,7 @@ func writeIgnitionFormat(root string, out Output) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFile(root, filepath.Join("ignition", b.Name+".ign"), data, 0o600); err != nil {
+		if err := writeFile(root, filepath.Join(compiler.IgnitionDir, b.Name+compiler.IgnitionSuffix), data, 0o600); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -61,7 +62,7 @@ func (m Manifest) JSON() []byte {
 }
 
 // ManifestFile returns the name of a bundle's manifest in an output directory.
-func ManifestFile(bundle string) string { return bundle + ".manifest.json" }
+func ManifestFile(bundle string) string { return bundle + compiler.ManifestSuffix }
 
 // recorded is a manifest entry checked and indexed: what an output says a node path holds.
 type recorded struct {

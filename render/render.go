@@ -44,7 +44,7 @@ var hostRenderers = []hostRenderer{
 		return staticpod.Manifests(c, h, staticpod.Options{ExternalCA: f.externalCA})
 	}},
 	{"host config", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
-		return hostconfig.Artifacts(c, h), nil
+		return hostconfig.Files(c, h)
 	}},
 	{"firewalld", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return firewalld.Artifacts(c, h)

@@ -18,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/emit/internal/install"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -93,7 +94,7 @@ func Playbook(bundles []artifact.Bundle, hosts []HostInfo, opts Options) (map[st
 		if err != nil {
 			return nil, fmt.Errorf("ansible: host_vars of %s: %w", b.Name, err)
 		}
-		out[path.Join(hostVarsDir, b.Name+".yml")] = File{Data: data, Mode: 0o644}
+		out[path.Join(hostVarsDir, b.Name+compiler.HostVarsSuffix)] = File{Data: data, Mode: 0o644}
 		for _, f := range p.Files {
 			mode := fs.FileMode(0o644)
 			if f.Secret {

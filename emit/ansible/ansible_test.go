@@ -358,10 +358,11 @@ func TestInstallHostileValues(t *testing.T) {
 	// flags hold Jinja2 markers, quotes and '$'.
 	b := hostileBundle()
 	c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml")
-	compiled, err := render.Host(c, compilertest.Host(t, c, "cp1"))
+	res, err := render.Compile(c, render.Options{Hosts: []string{"cp1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	compiled := res.Hosts[0]
 	manifest, ok := compiled.Lookup(compiler.ManifestsDir + "/kube-apiserver.yaml")
 	if !ok || !bytes.Contains(manifest.Data, []byte("{% raw %}")) {
 		t.Fatalf("the compiled corpus case has no kube-apiserver manifest holding Jinja2 markers")

@@ -53,10 +53,11 @@ const userDataInside = "#cloud-config\nruncmd:\n  - [touch, /kubeforge-escaped]\
 func compiledHostile(t *testing.T) artifact.Bundle {
 	t.Helper()
 	c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml")
-	b, err := render.Host(c, compilertest.Host(t, c, "cp1"))
+	res, err := render.Compile(c, render.Options{Hosts: []string{"cp1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	b := res.Hosts[0]
 	b.Sort()
 	return b
 }

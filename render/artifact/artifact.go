@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"slices"
+
+	"kubeforge.dev/kubeforge/compiler"
 )
 
 // Artifact is one file or directory of a bundle.
@@ -53,7 +55,7 @@ type Bundle struct {
 }
 
 // ClusterBundle names the bundle of cluster-level manifests applied through the API.
-const ClusterBundle = "cluster"
+const ClusterBundle = compiler.ClusterBundleDir
 
 // Add appends artifacts.
 func (b *Bundle) Add(a ...Artifact) { b.Artifacts = append(b.Artifacts, a...) }

@@ -21,14 +21,3 @@ func Files(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
 	}
 	return []artifact.Artifact{sysctl, mods}, nil
 }
-
-// Artifacts is Files for callers that cannot take an error (render's renderer table, until it
-// calls Files). The schema and the compiler admit no setting Files refuses, so a refusal here
-// is a bug upstream of rendering: it panics rather than emit a host without its sysctls.
-func Artifacts(c *compiler.Cluster, h *compiler.Host) []artifact.Artifact {
-	arts, err := Files(c, h)
-	if err != nil {
-		panic("hostconfig: " + err.Error())
-	}
-	return arts
-}

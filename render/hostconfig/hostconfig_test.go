@@ -118,7 +118,7 @@ kind: Cluster
 name: t
 networking: {podSubnets: [10.244.0.0/16]}
 sysctls:
-  net.ipv4.ip_forward: 0
+  net.ipv4.ip_forward: 1
   kernel.pid_max: 65536
   net.core.somaxconn: "1024"
 hosts: [{name: a, addresses: [10.0.0.1], roles: [control-plane, worker]}]
@@ -133,7 +133,7 @@ hosts: [{name: a, addresses: [10.0.0.1], roles: [control-plane, worker]}]
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys = %v, want %v (sorted, no duplicates)", keys, want)
 	}
-	if v := values(ss); v["net.ipv4.ip_forward"] != "0" || v["kernel.pid_max"] != "65536" || v["net.core.somaxconn"] != "1024" {
+	if v := values(ss); v["net.ipv4.ip_forward"] != "1" || v["kernel.pid_max"] != "65536" || v["net.core.somaxconn"] != "1024" {
 		t.Errorf("user values not kept:\n%s", a.Data)
 	}
 }

@@ -26,24 +26,10 @@ var (
 	sysctlValue = regexp.MustCompile(`^[!-~]([ -~]*[!-~])?$`)
 )
 
-// requiredSysctls returns what the cluster needs from the kernel: bridged pod traffic must
-// pass through iptables (kube-proxy, network policies) and nodes must route pod traffic.
-func requiredSysctls(c *compiler.Cluster) map[string]string {
-	s := map[string]string{
-		"net.bridge.bridge-nf-call-iptables":  "1",
-		"net.bridge.bridge-nf-call-ip6tables": "1",
-		"net.ipv4.ip_forward":                 "1",
-	}
-	if c.HasIPv6() {
-		s["net.ipv6.conf.all.forwarding"] = "1"
-	}
-	return s
-}
-
 // sysctlFile returns /etc/sysctl.d/99-kubernetes.conf: the required settings overlaid with
 // the user's (the user wins on the same key), one line per key, sorted by key.
 func sysctlFile(c *compiler.Cluster) (artifact.Artifact, error) {
-	settings := requiredSysctls(c)
+	settings := c.RequiredSysctls()
 	sources := []string{srcPodSubnets, srcServiceSubnets}
 	for _, s := range c.Sysctls {
 		settings[s.Key] = s.Value

@@ -39,7 +39,7 @@ hosts:
   - name: w2
     addresses: [10.0.0.3]
     roles: [worker]
-    kubelet: {extraArgs: {node-ip: 192.168.0.3, v: "2", event-qps: "0"}}
+    kubelet: {extraArgs: {v: "2", event-qps: "0"}}
 `
 
 func TestKubeadmFlags(t *testing.T) {
@@ -50,8 +50,9 @@ func TestKubeadmFlags(t *testing.T) {
 		"cp1": {"--node-ip=10.0.0.1", "--node-labels=node.kubernetes.io/exclude-from-external-load-balancers=,topology.kubernetes.io/zone=a"},
 		// The node name differs from the host name; one address per family.
 		"w1": {"--hostname-override=worker-one.example.com", "--node-ip=10.0.0.2,fd00::2", "--node-labels=node.example.com/a=1,node.example.com/b=2"},
-		// Extra args come last, sorted, and replace kubeforge's flag of the same name.
-		"w2": {"--event-qps=0", "--node-ip=192.168.0.3", "--v=2"},
+		// Extra args come last, sorted (flags kubeforge derives cannot be given: the compiler
+		// refuses them).
+		"w2": {"--node-ip=10.0.0.3", "--event-qps=0", "--v=2"},
 	}
 	for _, h := range c.Hosts {
 		a := lookup(t, render(t, c, h), compiler.KubeletEnvPath)

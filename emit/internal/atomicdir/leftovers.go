@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"kubeforge.dev/kubeforge/compiler"
 )
 
 // The names kubeforge gives, beside a directory D it replaces, to what exists only during a
@@ -17,7 +19,7 @@ import (
 // A kill leaves some of them; the next run, holding D's lock, removes them.
 func prefix(dir string) string {
 	dir = filepath.Clean(dir)
-	return filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir))
+	return filepath.Join(filepath.Dir(dir), compiler.TransientPrefix+filepath.Base(dir))
 }
 
 // Staging creates an empty staging directory beside dir, on the same file system so that
@@ -27,11 +29,11 @@ func Staging(dir string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return "", err
 	}
-	return os.MkdirTemp(filepath.Dir(p), filepath.Base(p)+".staging-")
+	return os.MkdirTemp(filepath.Dir(p), filepath.Base(p)+compiler.StagingInfix)
 }
 
 // Aside is where Exchange moves dir's old tree on file systems that cannot exchange.
-func Aside(dir string) string { return prefix(dir) + ".old" }
+func Aside(dir string) string { return prefix(dir) + compiler.SetAsideSuffix }
 
 // Discard removes a tree that left service (an old output or store, a staging area that
 // failed): it is renamed to a trash name first, so that a kill during the removal leaves a
@@ -46,7 +48,7 @@ func Discard(tree, dir string) error {
 	} else if !fi.IsDir() {
 		return os.Remove(tree)
 	}
-	trash, err := os.MkdirTemp(filepath.Dir(prefix(dir)), filepath.Base(prefix(dir))+".trash-")
+	trash, err := os.MkdirTemp(filepath.Dir(prefix(dir)), filepath.Base(prefix(dir))+compiler.TrashInfix)
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func removeTree(dir string) error {
 func RemoveLeftovers(dir string) ([]string, error) {
 	p := prefix(dir)
 	var removed []string
-	for _, pattern := range []string{p + ".staging-*", p + ".trash-*"} {
+	for _, pattern := range []string{p + compiler.StagingInfix + "*", p + compiler.TrashInfix + "*"} {
 		matches, _ := filepath.Glob(pattern)
 		for _, m := range matches {
 			if err := os.RemoveAll(m); err != nil {
