@@ -23,7 +23,11 @@ type CompileOptions struct {
 	// NoPKI compiles without certificates, keys and kubeconfigs; the store is not touched.
 	NoPKI bool
 	// StoreDir is the PKI store; empty means StoreDirFor(Output).
-	StoreDir    string
+	StoreDir string
+	// NoPKIStore (Preview only) judges the certificates of the compared output by what they say,
+	// without the store and its keys: CI's diff against a golden tree. A Preview whose default
+	// store is missing does the same, and says so.
+	NoPKIStore  bool
 	RenewBefore time.Duration
 	// Redact writes key material as fingerprints (for golden trees committed without keys).
 	Redact bool
@@ -45,8 +49,11 @@ type CompileResult struct {
 	Cluster *artifact.Bundle
 	// PKI is what the PKI step did; nil with NoPKI.
 	PKI *pki.Result
-	// StoreDir is the store used ("" with NoPKI).
+	// StoreDir is the store used ("" with NoPKI or without the store).
 	StoreDir string
+	// WouldChange (a Preview without the store) names, per host and node path, the files a
+	// compile with the store would issue or re-issue, and why.
+	WouldChange map[string]map[string]string
 }
 
 // Step names where a compile failed, so that a command can tell a description that cannot be
@@ -125,6 +132,20 @@ func compileWith(c *compiler.Cluster, o CompileOptions, access pkistore.Access) 
 	}
 	res := &CompileResult{}
 	var store *pkistore.Handle
+	if access == pkistore.Read && !o.NoPKI && !o.NoPKIStore && o.StoreDir == "" && storeMissing(StoreDirFor(o.Output)) {
+		note(Output{Notes: o.Notes}, fmt.Sprintf("NOTE: no PKI store at %s: certificates and kubeconfigs are compared by what they say (subject, names, usages, issuer, key algorithm, expiry, server), keys by presence, as with --no-pki-store; give --pki-dir to compare them byte for byte",
+			StoreDirFor(o.Output)))
+		o.NoPKIStore = true
+	}
+	if o.NoPKIStore && !o.NoPKI {
+		r, err := render.Compile(c, render.Options{Hosts: o.Hosts, Progress: o.Progress,
+			PKI: &pki.Options{Store: publicStore(o.Output, c), KeysUnknown: true, RenewBefore: o.RenewBefore}})
+		if err != nil {
+			return fail(StepRender, err)
+		}
+		res.Hosts, res.Cluster, res.PKI, res.WouldChange = r.Hosts, r.Cluster, r.PKI, r.PKI.WouldChange()
+		return res, nil, nil
+	}
 	if !o.NoPKI {
 		res.StoreDir = o.StoreDir
 		if res.StoreDir == "" {
@@ -132,6 +153,9 @@ func compileWith(c *compiler.Cluster, o CompileOptions, access pkistore.Access) 
 		}
 		if err := CheckStoreOutside(o.Output, res.StoreDir); err != nil {
 			return fail(StepSetup, err)
+		}
+		if access == pkistore.Read && storeMissing(res.StoreDir) {
+			return fail(StepSetup, fmt.Errorf("no PKI store at %s; give the store's directory, or --no-pki-store to compare certificates by what they say", res.StoreDir))
 		}
 		var err error
 		if store, err = pkistore.Open(res.StoreDir, access, o.Notes); err != nil {

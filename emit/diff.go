@@ -15,13 +15,16 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
 
 // redactedPrefix starts the content that stands for a secret in a redacted output.
 const redactedPrefix = "kubeforge:redacted sha256:"
 
 // Redact replaces every secret's content with its fingerprint, so that an output can be
-// committed as a golden tree without key material and still be diffed.
+// committed as a golden tree without key material and still be diffed. A kubeconfig keeps
+// everything but its key (server, user, certificates), so that a diff without the PKI store
+// can still judge it.
 func Redact(b artifact.Bundle) artifact.Bundle {
 	out := artifact.Bundle{Name: b.Name, Artifacts: slices.Clone(b.Artifacts)}
 	for i, a := range out.Artifacts {
@@ -32,8 +35,50 @@ func Redact(b artifact.Bundle) artifact.Bundle {
 	return out
 }
 
-// redaction returns what a redacted output holds in place of a secret.
-func redaction(a artifact.Artifact) []byte { return []byte(redactedPrefix + a.SHA256() + "\n") }
+// redaction returns what a redacted output holds in place of a secret: the fingerprint, or a
+// kubeconfig whose keys are the fingerprint of the whole file.
+func redaction(a artifact.Artifact) []byte {
+	marker := []byte(redactedPrefix + a.SHA256() + "\n")
+	k, ok := kubeconfig.Parse(a.Data)
+	if !ok {
+		return marker
+	}
+	for i := range k.Users {
+		if len(k.Users[i].User.ClientKeyData) > 0 {
+			k.Users[i].User.ClientKeyData = marker
+		}
+	}
+	data, err := k.Marshal()
+	if err != nil {
+		return marker
+	}
+	return data
+}
+
+// redactedKubeconfigDigest returns the fingerprint a redacted kubeconfig records in place of
+// its keys: every key must be the same exact marker.
+func redactedKubeconfigDigest(data []byte) (string, bool) {
+	k, ok := kubeconfig.Parse(data)
+	if !ok {
+		return "", false
+	}
+	sum := ""
+	for _, u := range k.Users {
+		if len(u.User.ClientKeyData) == 0 {
+			continue
+		}
+		rest, ok := bytes.CutPrefix(u.User.ClientKeyData, []byte(redactedPrefix))
+		if !ok {
+			return "", false
+		}
+		s, ok := bytes.CutSuffix(rest, []byte("\n"))
+		if !ok || !isHexDigest(string(s)) || (sum != "" && sum != string(s)) {
+			return "", false
+		}
+		sum = string(s)
+	}
+	return sum, sum != ""
+}
 
 // ChangeKind says how a file of the compared output differs from the compile.
 type ChangeKind string
@@ -78,6 +123,10 @@ type DiffOptions struct {
 	// root), whose metadata is real. A git checkout keeps neither (no 0600, no 0700, the
 	// cloner's owner), so by default a tree with manifests is judged by its manifests.
 	StrictModes bool
+	// Reasons explain, per bundle and path, why a file differs when the diff knows better than
+	// its bytes: a certificate a compile with the PKI store would re-issue (CompileResult's
+	// WouldChange).
+	Reasons map[string]map[string]string
 }
 
 // Diff compares compiled bundles with an output directory written by Write (or a golden tree)
@@ -206,7 +255,10 @@ func (c compared) compare(p string) (Change, bool, error) {
 		return ch, true, nil
 	}
 	details := c.metadata(a, e, onDisk, r, listed)
-	if !a.IsDir() {
+	if why, ok := c.opts.Reasons[c.bundle][p]; ok {
+		// The compiled content is a stand-in: only the reason means something.
+		details = append(details, why)
+	} else if !a.IsDir() {
 		d, err := c.content(a, e, onDisk, r, listed)
 		if err != nil {
 			return ch, false, err
@@ -265,6 +317,9 @@ func (c compared) metadata(a artifact.Artifact, e treeEntry, onDisk bool, r reco
 // content compares a file's content: the bytes on disk, or without a tree the manifest's
 // digest.
 func (c compared) content(a artifact.Artifact, e treeEntry, onDisk bool, r recorded, listed bool) ([]string, error) {
+	if a.Unknown {
+		return c.unknownContent(a, e, onDisk)
+	}
 	if !onDisk {
 		if recordsDigestOf(r, a) {
 			return nil, nil
@@ -354,6 +409,9 @@ func fingerprint(data []byte, secret bool) string {
 			return string(sum)
 		}
 	}
+	if sum, ok := redactedKubeconfigDigest(data); ok && secret {
+		return sum
+	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
@@ -378,4 +436,48 @@ func short(sum string) string {
 		return sum[:16]
 	}
 	return sum
+}
+
+// unknownContent compares a secret whose content the compile does not know (a diff without
+// the PKI store): a key is unchanged when the tree holds it; a kubeconfig when it says the
+// same but for its key.
+func (c compared) unknownContent(a artifact.Artifact, e treeEntry, onDisk bool) ([]string, error) {
+	if !onDisk || len(a.Data) == 0 {
+		return nil, nil
+	}
+	old, err := e.read()
+	if err != nil {
+		var fe *untrusted.FileError
+		if errors.As(err, &fe) {
+			return []string{fe.Reason}, nil
+		}
+		return nil, err
+	}
+	was, now := withoutKeys(old), withoutKeys(a.Data)
+	if was == nil {
+		return []string{"not a kubeconfig"}, nil
+	}
+	if bytes.Equal(was, now) {
+		return nil, nil
+	}
+	if d, ok := unifiedDiff("a"+a.Path, "b"+a.Path, was, now); ok {
+		return []string{"(keys left out)\n" + d}, nil
+	}
+	return []string{"changed (keys left out)"}, nil
+}
+
+// withoutKeys returns a kubeconfig with its client keys removed, nil when data is not one.
+func withoutKeys(data []byte) []byte {
+	k, ok := kubeconfig.Parse(data)
+	if !ok {
+		return nil
+	}
+	for i := range k.Users {
+		k.Users[i].User.ClientKeyData = nil
+	}
+	out, err := k.Marshal()
+	if err != nil {
+		return nil
+	}
+	return out
 }

@@ -49,7 +49,10 @@ type ciWorkspace struct {
 
 func newCIWorkspace(t *testing.T) *ciWorkspace {
 	t.Helper()
-	w := &ciWorkspace{dir: t.TempDir()}
+	// The user's repository is prepared as the README says, committed, and cloned: CI runs in
+	// the clone, which has no PKI store (git-ignored) and no file mode but 0644 and 0755.
+	dev := filepath.Join(t.TempDir(), "dev")
+	w := &ciWorkspace{dir: filepath.Join(t.TempDir(), "ci")}
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -58,14 +61,13 @@ func newCIWorkspace(t *testing.T) *ciWorkspace {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(w.dir, "cluster.yaml"), cluster, 0o644)
-	if err := os.Symlink(root, filepath.Join(w.dir, ".kubeforge-src")); err != nil {
-		t.Fatal(err)
-	}
-	home := filepath.Join(w.dir, ".home")
+	os.Mkdir(dev, 0o755)
+	os.WriteFile(filepath.Join(dev, "cluster.yaml"), cluster, 0o644)
+	home := filepath.Join(t.TempDir(), "home")
 	os.Mkdir(home, 0o755)
 	// A clean environment, but Go's caches where they are (HOME moves them otherwise).
-	w.env = []string{"HOME=" + home, "PATH=" + systemPath(), "KUBEFORGE_REPOSITORY=" + root, "KUBEFORGE_REF=main"}
+	w.env = []string{"HOME=" + home, "PATH=" + systemPath(), "KUBEFORGE_REPOSITORY=" + root, "KUBEFORGE_REF=main",
+		"GIT_AUTHOR_NAME=ci", "GIT_AUTHOR_EMAIL=ci@example.com", "GIT_COMMITTER_NAME=ci", "GIT_COMMITTER_EMAIL=ci@example.com"}
 	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOTOOLCHAIN", "GOPROXY"} {
 		out, err := exec.Command("go", "env", v).Output()
 		if err != nil {
@@ -73,11 +75,22 @@ func newCIWorkspace(t *testing.T) *ciWorkspace {
 		}
 		w.env = append(w.env, v+"="+strings.TrimSpace(string(out)))
 	}
-	// The README's preparation, with the binary under test.
+	// The README's preparation, with the binary under test, then commit and clone.
 	prep := readmeCommands(t)
-	r := w.bash(t, "PATH="+filepath.Dir(kubeforgeBin)+":"+systemPath(), strings.Join(prep, "\n"))
+	devWS := &ciWorkspace{dir: dev, env: w.env}
+	r := devWS.bash(t, "PATH="+filepath.Dir(kubeforgeBin)+":"+systemPath(), strings.Join(prep, "\n"))
 	if r.code != 0 {
 		t.Fatalf("preparing as the README says:\n%s\n%s", strings.Join(prep, "\n"), r)
+	}
+	r = devWS.bash(t, "PATH="+systemPath(), "git init -q && git add -A && git commit -qm 'cluster and golden tree' && git clone -q . "+w.dir)
+	if r.code != 0 {
+		t.Fatalf("committing and cloning:\n%s", r)
+	}
+	if _, err := os.Stat(filepath.Join(w.dir, "out.pki")); err == nil {
+		t.Fatal("the PKI store was committed")
+	}
+	if err := os.Symlink(root, filepath.Join(w.dir, ".kubeforge-src")); err != nil {
+		t.Fatal(err)
 	}
 	return w
 }
@@ -146,7 +159,7 @@ func (w *ciWorkspace) changeCluster(t *testing.T) {
 func (w *ciWorkspace) installed(t *testing.T, pathVar string) {
 	t.Helper()
 	r := w.bash(t, pathVar, "command -v kubeforge && kubeforge version")
-	want := filepath.Join(w.dir, ".home/.local/bin/kubeforge") + "\n"
+	want := filepath.Join(homeOf(w), ".local/bin/kubeforge") + "\n"
 	if r.code != 0 || !strings.HasPrefix(r.stdout, want) || strings.Contains(r.stdout, "kubeforge dev\n") {
 		t.Errorf("kubeforge is not the installed, version-stamped one:\n%s", r)
 	}
@@ -240,7 +253,7 @@ func TestCIRecipeGitLab(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("script failed:\n%s\n%s", strings.Join(job.Script, "\n"), r)
 	}
-	w.installed(t, "PATH="+filepath.Join(w.dir, ".home/.local/bin")+":"+systemPath())
+	w.installed(t, "PATH="+filepath.Join(homeOf(w), ".local/bin")+":"+systemPath())
 	if len(job.Artifacts.Paths) != 2 {
 		t.Errorf("artifacts %q", job.Artifacts.Paths)
 	}
@@ -255,4 +268,14 @@ func TestCIRecipeGitLab(t *testing.T) {
 	if r.code != exitInvalid || !strings.Contains(r.stdout, "changed w2:/var/lib/kubelet/kubeadm-flags.env") {
 		t.Errorf("a changed description passes the gate:\n%s", r)
 	}
+}
+
+// homeOf returns the HOME of the workspace's environment.
+func homeOf(w *ciWorkspace) string {
+	for _, e := range w.env {
+		if h, ok := strings.CutPrefix(e, "HOME="); ok {
+			return h
+		}
+	}
+	return ""
 }

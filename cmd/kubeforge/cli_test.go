@@ -323,7 +323,7 @@ func TestDiffJSONAndGitHub(t *testing.T) {
 	if r := kubeforge(t, "compile", "--no-pki", "-o", golden, "../../examples/ha.yaml"); r.code != exitOK {
 		t.Fatal(r)
 	}
-	r := kubeforge(t, "diff", "--no-pki-store", "--output", "json", "--against", golden, "../../examples/ha.yaml")
+	r := kubeforge(t, "diff", "--no-pki", "--output", "json", "--against", golden, "../../examples/ha.yaml")
 	var doc diffJSON
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != exitOK || !doc.Equal || doc.Changes == nil || len(doc.Changes) != 0 {
 		t.Fatalf("equal (%v): %s", err, r)
@@ -332,7 +332,7 @@ func TestDiffJSONAndGitHub(t *testing.T) {
 	src, _ := os.ReadFile("../../examples/ha.yaml")
 	changed := filepath.Join(dir, "ha.yaml")
 	os.WriteFile(changed, bytes.Replace(src, []byte("192.168.10.22"), []byte("192.168.10.42"), 1), 0o644)
-	r = kubeforge(t, "diff", "--no-pki-store", "--output", "json", "--against", golden, changed)
+	r = kubeforge(t, "diff", "--no-pki", "--output", "json", "--against", golden, changed)
 	doc = diffJSON{}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != exitInvalid || doc.Equal {
 		t.Fatalf("different (%v): %s", err, r)
@@ -342,10 +342,10 @@ func TestDiffJSONAndGitHub(t *testing.T) {
 		t.Errorf("changes %+v", doc.Changes)
 	}
 
-	r = kubeforge(t, "diff", "--no-pki-store", "--output", "github", "--against", golden, changed)
+	r = kubeforge(t, "diff", "--no-pki", "--output", "github", "--against", golden, changed)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	want := "::error file=" + escapeProperty(filepath.Join(golden, "w2/var/lib/kubelet/kubeadm-flags.env")) + ",title=kubeforge diff%3A changed::changed w2:/var/lib/kubelet/kubeadm-flags.env: the compiled description differs from " + golden + "%0A"
-	if r.code != exitInvalid || len(lines) != 2 || !strings.HasPrefix(lines[0], want) || lines[1] != "1 file(s) differ from "+golden {
+	want := "::error file=" + escapeProperty(filepath.Join(golden, "w2/var/lib/kubelet/kubeadm-flags.env")) + ",title=kubeforge diff%3A changed::changed w2:/var/lib/kubelet/kubeadm-flags.env%0A"
+	if r.code != exitInvalid || len(lines) != 2 || !strings.HasPrefix(lines[0], want) || lines[1] != "::notice title=kubeforge diff::1 file(s) differ: 0 added, 0 removed, 1 changed" {
 		t.Errorf("github:\n%s\nwant first line to start with\n%s", r, want)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/diag"
 	"kubeforge.dev/kubeforge/emit"
-	"kubeforge.dev/kubeforge/render/artifact"
 )
 
 // DiffOptions are the inputs of kubeforge diff.
@@ -20,8 +19,8 @@ type DiffOptions struct {
 	Hosts       []string
 	NameOnly    bool
 	// NoPKIStore compares without the PKI store, as CI does against a golden tree committed
-	// without the CA keys. It is passed to the comparison as one option (compileBundles);
-	// today it compiles without PKI, as --no-pki does.
+	// without the CA keys: certificates and kubeconfigs are judged by what they say, keys by
+	// presence.
 	NoPKIStore bool
 	// StrictModes compares the modes and owners on disk too, for a tree copied from a node.
 	StrictModes bool
@@ -91,11 +90,19 @@ func (o *DiffOptions) Run() error {
 	if code := o.Report.verdict(ds); code != exitOK {
 		return o.finish(rep, &exitError{code: code})
 	}
-	bundles, err := o.compileBundles(c)
+	res, err := o.compile(c)
 	if err != nil {
-		return o.finish(rep, failf(exitUsage, "%v", err))
+		code := exitUsage
+		if emit.StepOf(err) == emit.StepRender {
+			code = exitInvalid
+		}
+		return o.finish(rep, failf(code, "%v", err))
 	}
-	if rep.Changes, err = emit.DiffWithOptions(o.Against, bundles, emit.DiffOptions{StrictModes: o.StrictModes}); err != nil {
+	bundles := res.Hosts
+	if res.Cluster != nil {
+		bundles = append(bundles, *res.Cluster)
+	}
+	if rep.Changes, err = emit.DiffWithOptions(o.Against, bundles, emit.DiffOptions{StrictModes: o.StrictModes, Reasons: res.WouldChange}); err != nil {
 		return o.finish(rep, failf(exitUsage, "%v", err))
 	}
 	if len(rep.Changes) > 0 {
@@ -104,23 +111,15 @@ func (o *DiffOptions) Run() error {
 	return o.finish(rep, nil)
 }
 
-// compileBundles compiles what is compared, reading the PKI store but never writing it.
-func (o *DiffOptions) compileBundles(c *compiler.Cluster) ([]artifact.Bundle, error) {
-	opts := emit.CompileOptions{Output: o.Against, Hosts: o.Hosts, NoPKI: o.PKI.NoPKI || o.NoPKIStore,
+// compile compiles what is compared, reading the PKI store but never writing it.
+func (o *DiffOptions) compile(c *compiler.Cluster) (*emit.CompileResult, error) {
+	opts := emit.CompileOptions{Output: o.Against, Hosts: o.Hosts, NoPKI: o.PKI.NoPKI, NoPKIStore: o.NoPKIStore,
 		StoreDir: o.PKI.StoreDir, RenewBefore: o.PKI.RenewBefore, Notes: func(s string) {
 			if o.Report.informs() {
 				fmt.Fprintln(o.ErrOut, s)
 			}
 		}}
-	res, err := emit.Preview(c, opts)
-	if err != nil {
-		return nil, err
-	}
-	bundles := res.Hosts
-	if res.Cluster != nil {
-		bundles = append(bundles, *res.Cluster)
-	}
-	return bundles, nil
+	return emit.Preview(c, opts)
 }
 
 // finish prints the comparison as --output asks and returns err.

@@ -51,7 +51,7 @@ func TestPKICheck(t *testing.T) {
 		t.Errorf("table:\n%s", out.String())
 	}
 
-	r := kubeforge(t, "pki", "check", "--bundle", dir, "--output", "json")
+	r := kubeforge(t, "pki", "check", "--pki-dir", dir, "--output", "json")
 	if r.code != exitOK {
 		t.Fatalf("%s", r)
 	}

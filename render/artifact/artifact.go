@@ -24,6 +24,10 @@ type Artifact struct {
 	// Secret marks private keys and files embedding them (kubeconfigs): never printed, and
 	// fingerprinted rather than shown by diff and redacted outputs.
 	Secret bool
+	// Unknown marks a secret whose content this compile does not know: the key of a
+	// certificate kept in a diff without the PKI store. Data is empty (for a kubeconfig, it
+	// lacks its key); a diff takes the file as unchanged when the compared one holds the rest.
+	Unknown bool
 	// Sources are the description fields the artifact was derived from, for provenance.
 	Sources []string
 }

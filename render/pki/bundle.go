@@ -57,6 +57,8 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 	secret := func(p string, mode fs.FileMode, data []byte, src ...string) {
 		a := artifact.File(p, mode, data, src...)
 		a.Secret = true
+		// Without the store (KeysUnknown) a kept certificate's key is not known.
+		a.Unknown = data == nil
 		out = append(out, a)
 	}
 
@@ -69,7 +71,7 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 			cert(a.CertPath, ca.CertPEM, "pki.keyAlgorithm", "pki.caValidity")
 		}
 		// In external CA mode the key is elsewhere; the controller-manager then cannot sign.
-		if a.KeyTo(c, h) && ca.Key != nil {
+		if a.KeyTo(c, h) && (ca.Key != nil || r.opts.KeysUnknown) {
 			secret(a.KeyPath, keyMode, ca.KeyPEM, "pki.keyAlgorithm")
 		}
 	}
@@ -111,6 +113,9 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 				return nil, fmt.Errorf("host %s: %s: %w", h.Name, k.Path, err)
 			}
 			secret(k.Path, keyMode, data, src...)
+			if p.KeyPEM == nil {
+				out[len(out)-1].Unknown = true
+			}
 			continue
 		}
 		cert(spec.CertPath, p.CertPEM, src...)
@@ -138,4 +143,31 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 		return 0
 	})
 	return out, nil
+}
+
+// WouldChange returns, in KeysUnknown mode, the node files of each host that a compile with
+// the real store would issue or re-issue, with the reason: certificates, their keys and the
+// kubeconfigs built around them.
+func (r *Result) WouldChange() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, e := range r.events {
+		if e.Kind == Kept || e.Host == "" {
+			continue
+		}
+		spec := leafByName(e.Name)
+		why := "a compile with the PKI store would issue it"
+		if e.Kind == Reissued {
+			why = "a compile with the PKI store would re-issue it: " + e.Reason
+		}
+		if out[e.Host] == nil {
+			out[e.Host] = map[string]string{}
+		}
+		if spec.Kubeconfig != nil {
+			out[e.Host][spec.Kubeconfig.Path] = why
+			continue
+		}
+		out[e.Host][spec.CertPath] = why
+		out[e.Host][spec.KeyPath] = why
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,12 @@ type Options struct {
 	Rand io.Reader
 	// Hosts are the hosts to issue for; nil means all. The store keeps the others' files.
 	Hosts []*compiler.Host
+	// KeysUnknown works from a store holding public material only: the certificates (and
+	// sa.pub) of a compiled tree, for a diff without the CA keys. A certificate that still says
+	// what it should is kept, and the files holding its key are Unknown artifacts; one that a
+	// compile with the real store would issue or re-issue is signed by a stand-in key instead,
+	// so that it differs, with the reason in the report (Result.WouldChange).
+	KeysUnknown bool
 }
 
 // Result is the PKI of a cluster: what the store will hold and what each host receives.
@@ -52,7 +59,9 @@ type Result struct {
 	leaves  map[string]map[string]*keyPair
 	events  []Event
 	changed bool
-	bundles map[string][]artifact.Artifact
+	// standIns sign in KeysUnknown mode what a CA whose key is unknown would sign.
+	standIns map[caID]*keyPair
+	bundles  map[string][]artifact.Artifact
 }
 
 // Issue returns the PKI of the cluster: it verifies the store's content, creates the CAs and
@@ -90,7 +99,7 @@ func Issue(c *compiler.Cluster, opts Options) (*Result, error) {
 			only[h.Name] = true
 		}
 	}
-	l, err := st.load(only)
+	l, err := st.load(only, opts.KeysUnknown)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +162,7 @@ func (r *Result) issueAuthorities(l *loaded) error {
 		created = append(created, a)
 	}
 	var saJob *keyJob
-	if l.saKey == nil {
+	if l.saKey == nil && !(r.opts.KeysUnknown && l.saPubPEM != nil) {
 		saJob = &keyJob{alg: r.keyAlgorithm()}
 		jobs = append(jobs, saJob)
 	}
@@ -195,7 +204,7 @@ func (r *Result) issueAuthorities(l *loaded) error {
 // caWarning returns what the user should know about a kept CA, or "".
 func (r *Result) caWarning(p *keyPair) string {
 	var w []string
-	if p.Key == nil {
+	if p.Key == nil && !r.opts.KeysUnknown {
 		w = append(w, "no key in the store (external CA): every certificate it signs must be in the store")
 	}
 	if left := p.Cert.NotAfter.Sub(r.now); left <= r.opts.RenewBefore {
@@ -240,6 +249,9 @@ func (r *Result) issueLeaves(l *loaded) error {
 					continue
 				}
 				ev.Kind = Reissued
+			}
+			if ca.Key == nil && r.opts.KeysUnknown {
+				ca = r.standIn(spec.CA)
 			}
 			if ca.Key == nil {
 				why := ev.Reason
@@ -319,3 +331,29 @@ func (r *Result) staleness(have *keyPair, req certRequest, ca *keyPair) string {
 // Store returns the next content of the store: the given one with every CA, key and
 // certificate Issue created. Changed says whether it differs.
 func (r *Result) Store() *Store { return r.store }
+
+// standIn returns a throwaway CA named as the real one: what signs, without the store, the
+// certificates a compile would issue or re-issue, so that they differ from what they replace
+// (their signatures verify nowhere; they are never written).
+func (r *Result) standIn(id caID) *keyPair {
+	if p := r.standIns[id]; p != nil {
+		return p
+	}
+	key, err := newKey(r.keyAlgorithm())
+	if err == nil {
+		var der []byte
+		req := caRequest(authorityByID(id))
+		if der, err = signCert(req, key.Public(), nil, key, big.NewInt(1), newValidity(r.now, r.cluster.PKI.CAValidity), r.opts.Rand); err == nil {
+			var p keyPair
+			p.CertPEM, p.Key = encodeCert(der), key
+			if p.Cert, err = parseCert(p.CertPEM); err == nil {
+				if r.standIns == nil {
+					r.standIns = map[caID]*keyPair{}
+				}
+				r.standIns[id] = &p
+				return &p
+			}
+		}
+	}
+	panic("pki: making a stand-in CA: " + err.Error())
+}

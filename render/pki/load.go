@@ -31,7 +31,7 @@ type loaded struct {
 // certificate must be signed by its CA. A store that does not hold together is an error naming
 // the file; it is never silently replaced. With only set, the other hosts' leaves are neither
 // parsed nor verified (their files are kept as read).
-func (s *Store) load(only map[string]bool) (*loaded, error) {
+func (s *Store) load(only map[string]bool, keysUnknown bool) (*loaded, error) {
 	l := &loaded{cas: map[caID]*keyPair{}, leaves: map[string]map[string]*keyPair{}}
 	for _, a := range authorities {
 		p, err := s.pair(a.Store, true)
@@ -46,7 +46,7 @@ func (s *Store) load(only map[string]bool) (*loaded, error) {
 		}
 		l.cas[a.ID] = p
 	}
-	if err := s.loadServiceAccount(l); err != nil {
+	if err := s.loadServiceAccount(l, keysUnknown); err != nil {
 		return nil, err
 	}
 
@@ -68,7 +68,7 @@ func (s *Store) load(only map[string]bool) (*loaded, error) {
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
 		base := leafPath(j.host, j.spec.Name, "")
-		p, err := s.pair(base, false)
+		p, err := s.pair(base, keysUnknown)
 		if err != nil || p == nil {
 			errs[i] = err
 			return
@@ -135,9 +135,13 @@ func (s *Store) pair(base string, keyOptional bool) (*keyPair, error) {
 }
 
 // loadServiceAccount reads sa.key and sa.pub; sa.pub must be sa.key's public half.
-func (s *Store) loadServiceAccount(l *loaded) error {
+func (s *Store) loadServiceAccount(l *loaded, keysUnknown bool) error {
 	keyPEM, pubPEM := s.get(saKeyStore), s.get(saPubStore)
 	if keyPEM == nil {
+		if pubPEM != nil && keysUnknown {
+			l.saPubPEM = pubPEM
+			return nil
+		}
 		if pubPEM != nil {
 			return fmt.Errorf("PKI store: %s has no private key %s", s.path(saPubStore), s.path(saKeyStore))
 		}

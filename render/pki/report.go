@@ -51,7 +51,10 @@ func (r *Result) Changed() bool { return r.changed }
 // external CA mode): no host receives ca.key, so the controller-manager must be told not to
 // sign certificates (kubeadm then passes empty --cluster-signing-cert-file and
 // --cluster-signing-key-file).
-func (r *Result) ExternalCA() bool { return r.cas[clusterCA].Key == nil }
+//
+// Without the store (KeysUnknown) no key is known; the CA's is taken to be in the store, as it
+// is unless the operator runs kubeadm's external CA mode.
+func (r *Result) ExternalCA() bool { return r.cas[clusterCA].Key == nil && !r.opts.KeysUnknown }
 
 // residual describes a remaining validity: "in 29d" or "expired 3d ago".
 func residual(left time.Duration) string {
