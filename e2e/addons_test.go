@@ -250,6 +250,28 @@ const (
 	saDir            = "/var/run/secrets/kubernetes.io/serviceaccount"
 )
 
+// testPodNode returns the worker with the fewest CoreDNS pods, where the test pod runs: at
+// least one CoreDNS pod is then on another node, and its answers cross the pod network.
+func (s *suite) testPodNode(t *testing.T) *simHost {
+	t.Helper()
+	out, _, err := s.kubectl(s.superAdminConf(t), nil, "get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o", `jsonpath={range .items[*]}{.spec.nodeName}{"\n"}{end}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onNode := map[string]int{}
+	for _, n := range strings.Fields(out) {
+		onNode[n]++
+	}
+	ws := s.workers()
+	best := ws[len(ws)-1]
+	for _, w := range ws {
+		if onNode[w.nodeName] < onNode[best.nodeName] {
+			best = w
+		}
+	}
+	return best
+}
+
 // testPod returns the suite's pod on node: the toolbox image, its greeting in the log, and a
 // short grace period (busybox's sleep as PID 1 ignores SIGTERM).
 func testPod(node string) []byte {
@@ -343,14 +365,22 @@ func (s *suite) checkTestPod(t *testing.T, h *simHost) {
 	if !otherNode {
 		t.Errorf("no CoreDNS pod on another node than %s: pod-to-pod traffic across nodes is not shown", h.nodeName)
 	}
+	// Each query is repeated until it succeeds, for a minute: kube-proxy may still be writing
+	// the rules of endpoints that just became ready.
 	for _, server := range servers {
-		out, err := inPod("nslookup", "-type=a", name, server)
+		var out string
+		err := waitFor(s.ctx, "nslookup "+name+" "+server, time.Minute, nil, func() error {
+			var err error
+			if out, err = inPod("nslookup", "-type=a", name, server); err != nil {
+				return fmt.Errorf("%w: %s", err, out)
+			}
+			if got := nslookupAnswers(out); len(got) != 1 || got[0] != want {
+				return fmt.Errorf("answers %v, want %s:\n%s", got, want, out)
+			}
+			return nil
+		})
 		if err != nil {
-			t.Errorf("nslookup %s %s: %v: %s", name, server, err, out)
-			continue
-		}
-		if got := nslookupAnswers(out); len(got) != 1 || got[0] != want {
-			t.Errorf("nslookup %s %s: answers %v, want %s:\n%s", name, server, got, want, out)
+			t.Error(err)
 			continue
 		}
 		t.Logf("$ kubectl exec %s -- nslookup -type=a %s %s\n%s", testPodName, name, server, strings.TrimSpace(out))
@@ -359,13 +389,19 @@ func (s *suite) checkTestPod(t *testing.T, h *simHost) {
 	review := `{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}`
 	script := `curl -sS --fail-with-body --max-time 20 --cacert ` + saDir + `/ca.crt -H "Authorization: Bearer $(cat ` + saDir + `/token)" ` +
 		`-H "Content-Type: application/json" -X POST --data '` + review + `' https://kubernetes.default.svc/apis/authentication.k8s.io/v1/selfsubjectreviews`
-	out, err := inPod("sh", "-c", script)
-	if err != nil {
-		t.Fatalf("%s: %v: %s", script, err, out)
-	}
 	var r authnv1.SelfSubjectReview
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("SelfSubjectReview from inside the pod: %v: %s", err, out)
+	err = waitFor(s.ctx, "SelfSubjectReview from inside the pod", time.Minute, nil, func() error {
+		out, err := inPod("sh", "-c", script)
+		if err != nil {
+			return fmt.Errorf("%s: %w: %s", script, err, out)
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	wantUser := "system:serviceaccount:" + testPodNamespace + ":default"
 	if r.Status.UserInfo.Username != wantUser {
