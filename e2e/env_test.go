@@ -28,7 +28,7 @@ const (
 )
 
 // realBinaries are the programs the suite runs; a missing one fails the suite.
-var realBinaries = []string{"etcd", "etcdctl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"}
+var realBinaries = []string{"etcd", "etcdctl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kubectl", "kubelet"}
 
 // machineTools are the programs of this machine the suite drives.
 var machineTools = []string{"ip", "nsenter", "unshare", "mount", "hostname", "sh", "openssl"}

@@ -15,15 +15,22 @@ if [ "$(id -u)" != 0 ]; then
   exit 2
 fi
 
-# command -> Debian package providing it.
+# command -> Debian package providing it. The kubelet-driven test runs Debian's containerd,
+# runc and CNI plugins; its images take kube-proxy's iptables and nft, the test pod's busybox
+# and curl from this machine, and pause is compiled with gcc.
 declare -A tools=(
   [ip]=iproute2 [nsenter]=util-linux [unshare]=util-linux [setpriv]=util-linux [mount]=mount
-  [hostname]=hostname [openssl]=openssl
-  [containerd]=containerd [containerd-shim-runc-v2]=containerd [runc]=runc
+  [hostname]=hostname [openssl]=openssl [sysctl]=procps [ldd]=libc-bin
+  [containerd]=containerd [containerd-shim-runc-v2]=containerd [ctr]=containerd [runc]=runc
+  [iptables]=iptables [iptables-save]=iptables [nft]=nftables
+  [busybox]=busybox-static [curl]=curl [gcc]=gcc
 )
 missing=()
 for cmd in "${!tools[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${tools[$cmd]}")
+done
+for plugin in bridge host-local loopback portmap; do
+  [ -x "/usr/lib/cni/$plugin" ] || missing+=(containernetworking-plugins)
 done
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

@@ -84,16 +84,7 @@ func newSuite(t *testing.T) *suite {
 		}
 		t.Logf("removed the mountpoints the suite created on this machine: %v", created)
 	})
-	for _, err := range append(networkDown(s.ctx), removeStaleMountpoints()...) {
-		t.Fatalf("removing a crashed run's leftovers: %v", err)
-	}
-	restored, errs := restoreSysctls()
-	for _, msg := range restored {
-		t.Logf("a crashed run's kubelet left sysctls changed: %s", msg)
-	}
-	for _, err := range errs {
-		t.Fatal(err)
-	}
+	s.removeCrashedRunLeftovers(t)
 
 	var nets []netHost
 	for _, h := range c.Hosts {
@@ -192,11 +183,33 @@ func (s *suite) startPods(t *testing.T, pick func(staticPod) bool) []*process {
 	return started
 }
 
-// reportLogs copies every process log to the log directory and, when the test failed,
-// prints the tail of each.
+// removeCrashedRunLeftovers removes what a run killed before its cleanup left on this
+// machine, in the order that frees each: its runtime shims and containers, its cgroups, its
+// network, the mountpoints it created, the kernel settings its kubelets changed.
+func (s *suite) removeCrashedRunLeftovers(t *testing.T) {
+	t.Helper()
+	if pids, err := killMarkedProcesses(""); err != nil {
+		t.Fatalf("removing a crashed run's leftovers: %v", err)
+	} else if len(pids) > 0 {
+		t.Logf("a crashed run left runtime processes, killed: %v", pids)
+	}
+	for _, err := range append(append(removeStaleCgroupRoots(), networkDown(s.ctx)...), removeStaleMountpoints()...) {
+		t.Fatalf("removing a crashed run's leftovers: %v", err)
+	}
+	restored, errs := restoreTunables()
+	for _, msg := range restored {
+		t.Logf("a crashed run's kubelets left kernel settings changed: %s", msg)
+	}
+	for _, err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// reportLogs copies every process log to the test's log directory and, when the test
+// failed, prints the tail of each.
 func (s *suite) reportLogs(t *testing.T) {
 	entries, _ := os.ReadDir(s.logs)
-	dst := logDir()
+	dst := filepath.Join(logDir(), t.Name())
 	os.RemoveAll(dst)
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		t.Logf("logs stay in %s: %v", s.logs, err)
