@@ -92,24 +92,9 @@ func entryOf(p string, fi fs.FileInfo) treeEntry {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		e.Problem = "is a symbolic link; not followed"
 	case !fi.Mode().IsRegular():
-		e.Problem = "is " + specialKind(fi.Mode()) + "; not read"
+		e.Problem = "is " + untrusted.DescribeType(fi.Mode()) + "; not read"
 	case fi.Size() > untrusted.TreeFileLimit:
 		e.Problem = "is larger than the limit for a compared file; not read"
 	}
 	return e
-}
-
-// specialKind names a file type that is neither a directory, a regular file nor a link.
-func specialKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	}
-	return "a special file"
 }

@@ -132,11 +132,7 @@ func (o *CompileOptions) Run() error {
 	res, err := emit.Compile(c, o.compileOptions(progress, rep))
 	progress.Stop()
 	if err != nil {
-		code := exitUsage
-		if emit.StepOf(err) == emit.StepRender {
-			code = exitInvalid
-		}
-		return o.finish(rep, failf(code, "%v", err))
+		return o.finish(rep, failf(compileExit(err), "%v", err))
 	}
 	rep.result(res, o.OutputDir, o.formats)
 	return o.finish(rep, nil)
@@ -212,4 +208,13 @@ func completeHosts(_ *cobra.Command, args []string, _ string) ([]string, cobra.S
 		names = append(names, h.Name)
 	}
 	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// compileExit returns the exit code of a failed compile: 1 when the description cannot be
+// compiled, 2 for a problem with files and directories.
+func compileExit(err error) int {
+	if emit.StepOf(err) == emit.StepRender {
+		return exitInvalid
+	}
+	return exitUsage
 }

@@ -92,11 +92,7 @@ func (o *DiffOptions) Run() error {
 	}
 	res, err := o.compile(c)
 	if err != nil {
-		code := exitUsage
-		if emit.StepOf(err) == emit.StepRender {
-			code = exitInvalid
-		}
-		return o.finish(rep, failf(code, "%v", err))
+		return o.finish(rep, failf(compileExit(err), "%v", err))
 	}
 	bundles := res.Hosts
 	if res.Cluster != nil {

@@ -81,7 +81,7 @@ func read(path string, limit int64, flags int) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &FileError{Path: path, Reason: "is " + describeType(fi.Mode()) + ", not a regular file", kind: kindNotRegular}
+		return nil, &FileError{Path: path, Reason: "is " + DescribeType(fi.Mode()) + ", not a regular file", kind: kindNotRegular}
 	}
 	if fi.Size() > limit {
 		return nil, tooLarge(path, limit)
@@ -109,8 +109,8 @@ const (
 	kindSymlink
 )
 
-// describeType names a file type for messages.
-func describeType(m fs.FileMode) string {
+// DescribeType names a file type for messages: "a named pipe (FIFO)", "a directory".
+func DescribeType(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"
