@@ -18,7 +18,7 @@ func (k *checker) runtimeConfig() {
 	c := k.c
 	if c.Runtime.Kind == "containerd" && !c.Runtime.Containerd.Complete && !c.Runtime.Containerd.ImportsDropIns() {
 		path := k.firstWritten("containerRuntime.containerd.config", "containerRuntime.containerd.version")
-		k.warnf(path, fmt.Sprintf("add imports = [\"/etc/containerd/conf.d/*.toml\"] to the hosts' %s, or set containerRuntime.containerd.config: complete; without it the cgroup driver and sandbox image kubeforge writes are not read", ContainerdConfigPath),
+		k.warnf(path, fmt.Sprintf("add imports = [\"/etc/containerd/conf.d/*.toml\"] to the hosts' %s, or set containerRuntime.containerd.config: complete; without it the cgroup driver and sandbox image kubeforge writes are not read. containerd 1.x replaces config.toml's CRI plugin section with the drop-in's rather than merging them: settings of that section in config.toml (such as Debian's cni bin_dir) fall back to their defaults", ContainerdConfigPath),
 			"the stock configuration of containerd %s does not import the drop-in %s", c.Runtime.Containerd, ContainerdDropInPath)
 	}
 	seen := map[string]bool{}
