@@ -105,6 +105,7 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		}
 		b.errorf("kubernetesVersion", hint, "%v", err)
 	}
+	runtimeConfig(&c.Runtime, d.ContainerRuntime)
 	c.Network = b.network(d.Networking)
 	if e := d.Etcd.External; e != nil {
 		c.Etcd.External = &ExternalEtcd{Endpoints: e.Endpoints, CAFile: e.CAFile, CertFile: e.CertFile, KeyFile: e.KeyFile}
@@ -256,9 +257,10 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 	layers = append(layers, struct {
 		path string
 		s    description.HostSettings
-	}{path, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, Kubelet: dh.Kubelet}})
+	}{path, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, Kubelet: dh.Kubelet, ContainerRuntime: dh.ContainerRuntime}})
 
 	h.Kubelet = c.Kubelet.clone()
+	h.Registries = c.Runtime.Registries
 	h.Labels = map[string]string{}
 	// Taints are optional in the schema: a layer that writes them (even as []) replaces the
 	// taints before it; when none does, control-plane hosts that are not workers get kubeadm's
@@ -274,6 +276,7 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 			}
 		}
 		h.Kubelet = mergeKubelet(h.Kubelet, l.s.Kubelet, l.path+".kubelet")
+		h.Registries = hostRegistries(h.Registries, l.s.ContainerRuntime, l.path)
 	}
 	if !taintsWritten && h.Has(RoleControlPlane) && !h.Has(RoleWorker) {
 		h.Taints = []Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}

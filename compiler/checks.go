@@ -40,6 +40,7 @@ var checks = []check{
 	{"writable mounts", (*checker).writableMounts},
 	{"PKI validity", (*checker).pkiValidity},
 	{"sysctls", (*checker).sysctls},
+	{"runtime config", (*checker).runtimeConfig},
 }
 
 // Check runs every cross-field check and returns all the problems found.

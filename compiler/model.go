@@ -109,6 +109,9 @@ type Runtime struct {
 	Kind         string
 	CRISocket    string
 	CgroupDriver string
+	Containerd   ContainerdConfig
+	// Registries are the cluster-level registry mirrors (runtime.go); hosts may override them.
+	Registries []Registry
 }
 
 type KeyAlgorithm string
@@ -160,6 +163,8 @@ type Host struct {
 	Taints    []Taint
 	// Kubelet is the host's effective kubelet settings: cluster, hostDefaults, group, host.
 	Kubelet Kubelet
+	// Registries are the host's effective registry mirrors, sorted by name.
+	Registries []Registry
 }
 
 // Has reports whether the host has role r.

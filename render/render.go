@@ -13,6 +13,7 @@ import (
 	"kubeforge.dev/kubeforge/render/firewalld"
 	"kubeforge.dev/kubeforge/render/hostconfig"
 	"kubeforge.dev/kubeforge/render/kubelet"
+	containerruntime "kubeforge.dev/kubeforge/render/runtime"
 	"kubeforge.dev/kubeforge/render/staticpod"
 )
 
@@ -48,6 +49,9 @@ var hostRenderers = []hostRenderer{
 	}},
 	{"firewalld", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return firewalld.Artifacts(c, h)
+	}},
+	{"container runtime", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
+		return containerruntime.Artifacts(c, h)
 	}},
 }
 

@@ -71,6 +71,10 @@ type ContainerRuntime struct {
 	Kind         string `json:"kind"`
 	CRISocket    string `json:"criSocket"`
 	CgroupDriver string `json:"cgroupDriver"`
+
+	// The runtime's own configuration (types_runtime.go).
+	Containerd      Containerd       `json:"containerd"`
+	RegistryMirrors map[string][]any `json:"registryMirrors"`
 }
 
 // Kubelet mirrors #KubeletFields: every field optional, so that an override says only what it
@@ -148,6 +152,8 @@ type HostSettings struct {
 	Labels  map[string]string `json:"labels"`
 	Taints  []Taint           `json:"taints,omitempty"`
 	Kubelet Kubelet           `json:"kubelet"`
+
+	ContainerRuntime *RuntimeOverrides `json:"containerRuntime,omitempty"`
 }
 
 type Host struct {
@@ -159,6 +165,8 @@ type Host struct {
 	Labels    map[string]string `json:"labels"`
 	Taints    []Taint           `json:"taints,omitempty"`
 	Kubelet   Kubelet           `json:"kubelet"`
+
+	ContainerRuntime *RuntimeOverrides `json:"containerRuntime,omitempty"`
 }
 
 type Taint struct {

@@ -1,0 +1,47 @@
+// Package runtime renders the container runtime's own configuration from the description:
+// containerd's config (a drop-in or the whole file) and its registry hosts, CRI-O's drop-ins,
+// cri-dockerd's unit drop-in. Each sets the cgroup driver the kubelet uses and the sandbox
+// image of the cluster's Kubernetes minor, and nothing else kubeforge has no reason to set.
+package runtime
+
+import (
+	"fmt"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
+)
+
+// header opens every file, so whoever finds it on a node knows where it comes from.
+const header = "Written by kubeforge from the cluster description: edit the description, not this file."
+
+// Artifacts returns the host's runtime configuration files.
+func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
+	var out []artifact.Artifact
+	var err error
+	switch c.Runtime.Kind {
+	case "containerd":
+		out, err = containerdArtifacts(c, h)
+	case "cri-o":
+		out, err = crioArtifacts(c, h)
+	case "cri-dockerd":
+		out, err = criDockerdArtifacts(c)
+	default:
+		err = fmt.Errorf("unknown container runtime %q", c.Runtime.Kind)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("container runtime %s: %w", c.Runtime.Kind, err)
+	}
+	return out, nil
+}
+
+// sandboxSources are the fields that choose the sandbox image.
+var sandboxSources = []string{"kubernetesVersion", "imageRepository"}
+
+// registrySources returns the description paths of the host's mirror lists.
+func registrySources(regs []compiler.Registry) []string {
+	out := make([]string, len(regs))
+	for i, r := range regs {
+		out[i] = r.Origin
+	}
+	return out
+}
