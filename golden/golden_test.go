@@ -23,10 +23,11 @@ var update = flag.Bool("update", false, "rewrite the golden files from a fresh c
 
 // examples compiled into golden trees; the 503-host example is covered by other tests.
 var examples = map[string]string{
-	"ha":             "../examples/ha.yaml",
-	"single-node":    "../examples/single-node.yaml",
-	"dedicated-etcd": "../examples/dedicated-etcd.yaml",
-	"dual-stack":     "../examples/dual-stack.yaml",
+	"ha":              "../examples/ha.yaml",
+	"single-node":     "../examples/single-node.yaml",
+	"dedicated-etcd":  "../examples/dedicated-etcd.yaml",
+	"dual-stack":      "../examples/dual-stack.yaml",
+	"kubernetes-1.35": "../examples/kubernetes-1.35.yaml",
 }
 
 func compileExample(t *testing.T, path string) []artifact.Bundle {
@@ -59,7 +60,11 @@ func TestGolden(t *testing.T) {
 			}
 			dir := filepath.Join(".", name)
 			if *update {
-				if err := emit.Write(dir, emit.Output{Hosts: bundles}); err != nil {
+				out := emit.Output{Hosts: bundles}
+				if last := len(bundles) - 1; bundles[last].Name == artifact.ClusterBundle {
+					out = emit.Output{Hosts: bundles[:last], Cluster: &bundles[last]}
+				}
+				if err := emit.Write(dir, out); err != nil {
 					t.Fatal(err)
 				}
 				return
