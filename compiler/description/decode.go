@@ -3,7 +3,6 @@ package description
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -203,12 +202,13 @@ func decodeHosts(src *Source, sch schemas, values []cue.Value) ([]Host, diag.Lis
 				if err == nil {
 					err = strictUnmarshal(b, &hosts[i])
 				}
+				path := Path{Field("hosts"), Index(i)}
 				if err != nil {
-					perHost[i] = diag.List{{Severity: diag.Error, Pos: src.Pos(cue.Str("hosts"), cue.Index(i)),
-						Path: fmt.Sprintf("hosts[%d]", i), Summary: "decoding: " + err.Error()}}
+					perHost[i] = diag.List{{Severity: diag.Error, Pos: src.valuePos(path),
+						Path: path.String(), Summary: "decoding: " + err.Error()}}
 					continue
 				}
-				perHost[i] = src.stringDiagnostics(&hosts[i], fieldPath{{name: "hosts"}, {index: i, isIndex: true}})
+				perHost[i] = src.stringDiagnostics(&hosts[i], path)
 			}
 		})
 	}
@@ -226,7 +226,7 @@ func (s *Source) hostDiagnostics(v, fullHost cue.Value, i int) diag.List {
 	if err := v.Unify(fullHost).Validate(cue.Concrete(true)); err != nil {
 		out = s.diagnostics(err)
 	}
-	path := fieldPath{{name: "hosts"}, {index: i, isIndex: true}}
+	path := Path{Field("hosts"), Index(i)}
 	out = append(out, s.structureDiagnostics(v, compiledSchema().LookupPath(cue.MakePath(cue.Def("#Host"))), path, "")...)
 	if !out.HasErrors() {
 		out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: s.valuePos(path), Path: path.String(), Summary: "the host does not match the schema"})

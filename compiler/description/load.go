@@ -480,23 +480,23 @@ func (s *Source) position(p token.Pos) diag.Position {
 }
 
 // lookup returns the user's value at path.
-func (s *Source) lookup(path fieldPath) cue.Value {
+func (s *Source) lookup(path Path) cue.Value {
 	return s.value.LookupPath(cue.MakePath(path.selectors()...))
 }
 
 // valuePos returns the position of the field at path in the user's files: of its value when
 // that is a scalar (the caret goes under what is wrong), of its name otherwise. A field the
 // user did not write (defaulted) has the position of its nearest written ancestor.
-func (s *Source) valuePos(path fieldPath) diag.Position {
+func (s *Source) valuePos(path Path) diag.Position {
 	return s.writtenPos(path, true)
 }
 
 // keyPos is valuePos, but of the field's name.
-func (s *Source) keyPos(path fieldPath) diag.Position {
+func (s *Source) keyPos(path Path) diag.Position {
 	return s.writtenPos(path, false)
 }
 
-func (s *Source) writtenPos(path fieldPath, preferValue bool) diag.Position {
+func (s *Source) writtenPos(path Path, preferValue bool) diag.Position {
 	for n := len(path); n >= 0; n-- {
 		v := s.lookup(path[:n])
 		if !v.Exists() {
@@ -547,7 +547,7 @@ func (s *Source) FileNames() []string {
 // PosOf returns the position of a field given as a path string such as
 // "hosts[2].kubelet.maxPods" (see valuePos).
 func (s *Source) PosOf(path string) diag.Position {
-	p, ok := parsePath(path)
+	p, ok := ParsePath(path)
 	if !ok {
 		return s.valuePos(nil)
 	}
@@ -557,7 +557,7 @@ func (s *Source) PosOf(path string) diag.Position {
 // Written reports whether the user wrote the field at path (rather than the schema
 // defaulting it).
 func (s *Source) Written(path string) bool {
-	p, ok := parsePath(path)
+	p, ok := ParsePath(path)
 	if !ok {
 		return false
 	}

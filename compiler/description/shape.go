@@ -44,7 +44,7 @@ func (s *Source) shapeDiagnostics(n ast.Node, data bool) diag.List {
 	return c.out
 }
 
-func (c *shapeChecker) report(p token.Pos, path fieldPath, known bool, summary, detail string) {
+func (c *shapeChecker) report(p token.Pos, path Path, known bool, summary, detail string) {
 	d := diag.Diagnostic{Severity: diag.Error, Pos: c.src.position(p), Summary: summary, Detail: detail}
 	if known {
 		d.Path = path.String()
@@ -54,7 +54,7 @@ func (c *shapeChecker) report(p token.Pos, path fieldPath, known bool, summary, 
 
 // walk checks node n at path (known is false once a label is not a literal name) and depth
 // (of mappings and lists).
-func (c *shapeChecker) walk(n ast.Node, path fieldPath, known bool, depth int) {
+func (c *shapeChecker) walk(n ast.Node, path Path, known bool, depth int) {
 	switch x := n.(type) {
 	case *ast.File:
 		c.fields(x.Decls, path, known, depth)
@@ -78,7 +78,7 @@ func (c *shapeChecker) walk(n ast.Node, path fieldPath, known bool, depth int) {
 			return
 		}
 		for i, e := range x.Elts {
-			c.walk(e, child(path, pathElem{index: i, isIndex: true}), known, depth+1)
+			c.walk(e, child(path, PathElem{index: i, isIndex: true}), known, depth+1)
 		}
 	case *ast.BasicLit:
 		c.number(x, "", path, known)
@@ -112,7 +112,7 @@ func (c *shapeChecker) walk(n ast.Node, path fieldPath, known bool, depth int) {
 }
 
 // deeper reports (once) a mapping or list nested deeper than maxDepth, and whether it is.
-func (c *shapeChecker) deeper(n ast.Node, path fieldPath, known bool, depth int) bool {
+func (c *shapeChecker) deeper(n ast.Node, path Path, known bool, depth int) bool {
 	if !c.data || depth < maxDepth {
 		return false
 	}
@@ -124,7 +124,7 @@ func (c *shapeChecker) deeper(n ast.Node, path fieldPath, known bool, depth int)
 }
 
 // fields walks the declarations of a mapping or file.
-func (c *shapeChecker) fields(decls []ast.Decl, path fieldPath, known bool, depth int) {
+func (c *shapeChecker) fields(decls []ast.Decl, path Path, known bool, depth int) {
 	seen := map[string]bool{}
 	n := 0
 	for _, d := range decls {
@@ -134,7 +134,7 @@ func (c *shapeChecker) fields(decls []ast.Decl, path fieldPath, known bool, dept
 			continue
 		}
 		name, _, err := ast.LabelName(x.Label)
-		p, k := child(path, pathElem{name: name}), known && err == nil
+		p, k := child(path, PathElem{name: name}), known && err == nil
 		if c.data && err == nil {
 			if seen[name] {
 				c.report(x.Label.Pos(), p, k, fmt.Sprintf("duplicate key %q", name), "each key may appear once in a mapping")
@@ -161,7 +161,7 @@ func countFields(decls []ast.Decl) int {
 
 // number reports an integer beyond 64 bits or a number beyond a float64's range. CUE's YAML
 // decoder writes such an integer as "number & N".
-func (c *shapeChecker) number(lit *ast.BasicLit, sign string, path fieldPath, known bool) {
+func (c *shapeChecker) number(lit *ast.BasicLit, sign string, path Path, known bool) {
 	if lit.Kind != token.INT && lit.Kind != token.FLOAT {
 		return
 	}

@@ -110,7 +110,7 @@ func textDiagnostics(name string, data []byte, format string) diag.List {
 // fieldStart is where a field's name or a list element starts.
 type fieldStart struct {
 	line, col int
-	path      fieldPath
+	path      Path
 	// keyEnd is the column just past a field's name (0 for a list element).
 	keyEnd int
 }
@@ -132,7 +132,7 @@ func fieldStarts(name string, data []byte, format string) []fieldStart {
 		return nil
 	}
 	var out []fieldStart
-	walkFields(root, nil, func(start, keyEnd token.Pos, path fieldPath) {
+	walkFields(root, nil, func(start, keyEnd token.Pos, path Path) {
 		f := fieldStart{line: start.Line(), col: start.Column(), path: path}
 		if keyEnd.IsValid() && keyEnd.Line() == f.line {
 			f.keyEnd = keyEnd.Column()
@@ -146,7 +146,7 @@ func fieldStarts(name string, data []byte, format string) []fieldStart {
 // starts on that line before it; for a character in a field's name, the mapping holding it
 // (the name as parsed, with the character blanked out, is not the name written; a blank
 // at its end is not part of it, so the character just past it is in it).
-func fieldAt(fields []fieldStart, line, col int) (fieldPath, bool) {
+func fieldAt(fields []fieldStart, line, col int) (Path, bool) {
 	var found *fieldStart
 	for i, f := range fields {
 		if f.line == line && f.col <= col {
@@ -165,7 +165,7 @@ func fieldAt(fields []fieldStart, line, col int) (fieldPath, bool) {
 
 // walkFields calls f with the position (and the end of the name) and path of every field and
 // list element of a parsed file, in order, as far as their names are literal.
-func walkFields(n ast.Node, path fieldPath, f func(start, keyEnd token.Pos, path fieldPath)) {
+func walkFields(n ast.Node, path Path, f func(start, keyEnd token.Pos, path Path)) {
 	switch x := n.(type) {
 	case *ast.File:
 		for _, d := range x.Decls {
@@ -182,12 +182,12 @@ func walkFields(n ast.Node, path fieldPath, f func(start, keyEnd token.Pos, path
 		if err != nil {
 			return
 		}
-		p := child(path, pathElem{name: name})
+		p := child(path, PathElem{name: name})
 		f(x.Label.Pos(), x.Label.End(), p)
 		walkFields(x.Value, p, f)
 	case *ast.ListLit:
 		for i, e := range x.Elts {
-			p := child(path, pathElem{index: i, isIndex: true})
+			p := child(path, PathElem{index: i, isIndex: true})
 			f(e.Pos(), token.NoPos, p)
 			walkFields(e, p, f)
 		}
