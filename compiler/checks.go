@@ -94,36 +94,29 @@ func (k *checker) warnf(path, detail, format string, args ...any) {
 	k.report(diag.Warning, path, detail, format, args...)
 }
 
-func hostPath(h *Host, field string) string {
-	if field == "" {
-		return fmt.Sprintf("hosts[%d]", h.Index)
-	}
-	return fmt.Sprintf("hosts[%d].%s", h.Index, field)
-}
-
 func (k *checker) uniqueHosts() {
 	names := map[string]*Host{}
 	nodes := map[string]*Host{}
 	addrs := map[netip.Addr]*Host{}
 	for _, h := range k.c.Hosts {
 		if prev, ok := names[h.Name]; ok {
-			k.errorf(hostPath(h, "name"), fmt.Sprintf("first used by hosts[%d]", prev.Index), "duplicate host name %q", h.Name)
+			k.errorf(h.Field("name"), "first used by "+prev.Field(), "duplicate host name %q", h.Name)
 		} else {
 			names[h.Name] = h
 		}
 		if prev, ok := nodes[h.NodeName]; ok && prev.Name != h.Name {
-			k.errorf(hostPath(h, "nodeName"), fmt.Sprintf("also the node name of hosts[%d]", prev.Index), "duplicate node name %q", h.NodeName)
+			k.errorf(h.Field("nodeName"), "also the node name of "+prev.Field(), "duplicate node name %q", h.NodeName)
 		} else {
 			nodes[h.NodeName] = h
 		}
 		for i, a := range h.Addresses {
 			if prev, ok := addrs[a]; ok && prev != h {
-				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), fmt.Sprintf("also an address of hosts[%d], %s", prev.Index, prev.Name), "duplicate address %s", a)
+				k.errorf(h.Field("addresses", i), fmt.Sprintf("also an address of %s, %s", prev.Field(), prev.Name), "duplicate address %s", a)
 			} else {
 				addrs[a] = h
 			}
 			if r, ok := specialRangeOf(a); ok {
-				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), "a host address must be a unicast address other hosts can reach: "+r.why, "%s cannot be a host address (%s)", a, r.name)
+				k.errorf(h.Field("addresses", i), "a host address must be a unicast address other hosts can reach: "+r.why, "%s cannot be a host address (%s)", a, r.name)
 			}
 		}
 	}
@@ -149,7 +142,7 @@ func (k *checker) etcdTopology() {
 	}
 	if c.Etcd.Topology != EtcdDedicated {
 		for _, h := range c.HostsWith(RoleEtcd) {
-			k.errorf(hostPath(h, "roles"), "dedicated etcd hosts need etcd.topology: \"dedicated\"", "host %q has role \"etcd\" but the etcd topology is %q", h.Name, c.Etcd.Topology)
+			k.errorf(h.Field("roles"), "dedicated etcd hosts need etcd.topology: \"dedicated\"", "host %q has role \"etcd\" but the etcd topology is %q", h.Name, c.Etcd.Topology)
 		}
 	}
 	if c.Etcd.Topology == EtcdExternal {
@@ -178,10 +171,10 @@ func (k *checker) networks() {
 	n := k.c.Network
 	var all []namedPrefix
 	for i, p := range n.PodSubnets {
-		all = append(all, namedPrefix{fmt.Sprintf("networking.podSubnets[%d]", i), p})
+		all = append(all, namedPrefix{FieldPath("networking", "podSubnets", i), p})
 	}
 	for i, p := range n.ServiceSubnets {
-		all = append(all, namedPrefix{fmt.Sprintf("networking.serviceSubnets[%d]", i), p})
+		all = append(all, namedPrefix{FieldPath("networking", "serviceSubnets", i), p})
 	}
 	for i := range all {
 		for j := range i {
@@ -222,7 +215,7 @@ func (k *checker) networks() {
 		for i, a := range h.Addresses {
 			for _, np := range all {
 				if np.p.Contains(a) {
-					k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), fmt.Sprintf("%s is %s", np.path, np.p), "host address %s lies inside a cluster network", a)
+					k.errorf(h.Field("addresses", i), fmt.Sprintf("%s is %s", np.path, np.p), "host address %s lies inside a cluster network", a)
 				}
 			}
 		}
@@ -239,7 +232,7 @@ func (k *checker) nodeMask(p netip.Prefix) (int, string) {
 func (k *checker) nodeCIDRs() {
 	c := k.c
 	for i, p := range c.Network.PodSubnets {
-		path := fmt.Sprintf("networking.podSubnets[%d]", i)
+		path := FieldPath("networking", "podSubnets", i)
 		mask, maskPath := k.nodeMask(p)
 		switch {
 		case mask < p.Bits():
@@ -282,12 +275,12 @@ func (k *checker) originOf(h *Host, field string) string {
 	if p, ok := h.Kubelet.Origin[field]; ok {
 		return p
 	}
-	return "kubelet." + field
+	return under([]any{"kubelet"}, field)
 }
 
 func (k *checker) serviceIPs() {
 	for i, p := range k.c.Network.ServiceSubnets {
-		path := fmt.Sprintf("networking.serviceSubnets[%d]", i)
+		path := FieldPath("networking", "serviceSubnets", i)
 		hostBits := p.Addr().BitLen() - p.Bits()
 		if hostBits > 20 {
 			k.errorf(path, "the apiserver allocates service IPs from at most 20 bits: /12 for IPv4, /108 for IPv6", "service subnet %s is too large", p)
@@ -355,7 +348,7 @@ func (k *checker) nodeAllocatable() {
 func (k *checker) allocateNodeCIDRs() {
 	c := k.c
 	v, set := c.ControllerManager.ExtraArgs["allocate-node-cidrs"]
-	path := `controllerManager.extraArgs["allocate-node-cidrs"]`
+	path := FieldPath("controllerManager", "extraArgs", Key("allocate-node-cidrs"))
 	switch {
 	case set && v == "true" && len(c.Network.PodSubnets) == 0:
 		k.errorf(path, "allocating node CIDRs needs a pod subnet in networking.podSubnets; the controller-manager exits without --cluster-cidr", "allocate-node-cidrs without a pod subnet")
@@ -393,7 +386,7 @@ func (k *checker) dualStackHosts() {
 				if is4 {
 					fam = "IPv4"
 				}
-				k.errorf(hostPath(h, "addresses"), fmt.Sprintf("the cluster's service networks use %s; every node needs a node IP of each family", fam), "host %q has no %s address", h.Name, fam)
+				k.errorf(h.Field("addresses"), fmt.Sprintf("the cluster's service networks use %s; every node needs a node IP of each family", fam), "host %q has no %s address", h.Name, fam)
 			}
 		}
 	}

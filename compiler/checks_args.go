@@ -162,7 +162,7 @@ func (k *checker) argsOf(component string) map[string]map[string]string {
 	}
 	if args, ok := static[component]; ok {
 		for flag, v := range args {
-			put(flag, fmt.Sprintf("%s.extraArgs[%q]", component, flag), v)
+			put(flag, FieldPath(component, "extraArgs", Key(flag)), v)
 		}
 		return out
 	}

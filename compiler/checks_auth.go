@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,7 +77,7 @@ func (k *checker) kubeletAuth() {
 // other, and kubeadm leaves it on.
 func (k *checker) apiServerAuth() {
 	args := k.c.APIServer.ExtraArgs
-	at := func(flag string) string { return fmt.Sprintf("apiServer.extraArgs[%q]", flag) }
+	at := func(flag string) string { return FieldPath("apiServer", "extraArgs", Key(flag)) }
 	if on, err := strconv.ParseBool(args["anonymous-auth"]); err == nil && on {
 		k.warnf(at("anonymous-auth"), "unauthenticated requests are then served as system:anonymous", "apiserver anonymous authentication is enabled")
 	}
@@ -100,7 +99,7 @@ func (k *checker) apiServerAuth() {
 	}
 	for _, flag := range []string{"client-cert-auth", "peer-client-cert-auth"} {
 		if on, err := strconv.ParseBool(k.c.Etcd.ExtraArgs[flag]); err == nil && !on {
-			k.warnf(fmt.Sprintf("etcd.extraArgs[%q]", flag), "etcd then serves anyone who reaches it over TLS without a client certificate: every secret of the cluster, read and write", "etcd --%s is off", flag)
+			k.warnf(FieldPath("etcd", "extraArgs", Key(flag)), "etcd then serves anyone who reaches it over TLS without a client certificate: every secret of the cluster, read and write", "etcd --%s is off", flag)
 		}
 	}
 }

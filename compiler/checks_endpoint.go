@@ -12,7 +12,7 @@ func (k *checker) endpoint() {
 	c := k.c
 	if cps := c.HostsWith(RoleControlPlane); len(cps) > 1 && !c.Endpoint.Explicit {
 		// The field is missing: point at the second control-plane host, which makes it needed.
-		k.reportAt(diag.Error, "controlPlaneEndpoint", hostPath(cps[1], "roles"), "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint, host or host:port",
+		k.reportAt(diag.Error, "controlPlaneEndpoint", cps[1].Field("roles"), "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint, host or host:port",
 			"controlPlaneEndpoint is required with %d control-plane hosts", len(cps))
 	}
 	if c.Endpoint.Explicit {
@@ -23,7 +23,7 @@ func (k *checker) endpoint() {
 			continue
 		}
 		if why := dnsNameProblem(strings.TrimPrefix(san, "*.")); why != "" {
-			k.errorf(fmt.Sprintf("apiServer.certSANs[%d]", i), "expected a DNS name, with a wildcard allowed as the first label, or an IP address: "+why, "%q is not a valid SAN", san)
+			k.errorf(FieldPath("apiServer", "certSANs", i), "expected a DNS name, with a wildcard allowed as the first label, or an IP address: "+why, "%q is not a valid SAN", san)
 		}
 	}
 }

@@ -14,7 +14,7 @@ const maxNodeNameLen = 63
 // after hosts, beside folders of its own; and that every node name can be registered.
 func (k *checker) hostNames() {
 	for _, h := range k.c.Hosts {
-		at := hostPath(h, "name")
+		at := h.Field("name")
 		switch {
 		case slices.Contains(ReservedOutputNames, h.Name):
 			k.errorf(at, fmt.Sprintf("the output keeps its own folder %s/ beside the hosts' folders (%s), and the host's files would be merged into it; name the host otherwise",
@@ -32,11 +32,11 @@ func (k *checker) hostNames() {
 				continue
 			}
 			if why := dnsSyntaxProblem(f.name); why != "" {
-				k.errorf(hostPath(h, f.field), "certificates name the host in their DNS names: "+why, "%q is not a valid DNS name", f.name)
+				k.errorf(h.Field(f.field), "certificates name the host in their DNS names: "+why, "%q is not a valid DNS name", f.name)
 			}
 		}
 		if !k.c.EtcdOnly(h) && len(h.NodeName) > maxNodeNameLen {
-			k.errorf(k.firstWritten(hostPath(h, "nodeName"), at), fmt.Sprintf("the kubelet labels its Node kubernetes.io/hostname=NAME and label values hold at most %d characters, so the apiserver would refuse the Node; set nodeName to a shorter name", maxNodeNameLen),
+			k.errorf(k.firstWritten(h.Field("nodeName"), at), fmt.Sprintf("the kubelet labels its Node kubernetes.io/hostname=NAME and label values hold at most %d characters, so the apiserver would refuse the Node; set nodeName to a shorter name", maxNodeNameLen),
 				"node name has %d characters, at most %d can register", len(h.NodeName), maxNodeNameLen)
 		}
 	}

@@ -11,7 +11,7 @@ func (k *checker) sysctls() {
 	for _, s := range k.c.Sysctls {
 		for _, n := range kernelNeeds {
 			if s.Key == n.key && n.applies(k.c) && strings.TrimSpace(s.Value) != n.value {
-				k.errorf(fmt.Sprintf("sysctls[%q]", s.Key), fmt.Sprintf("Kubernetes needs %s = %s: %s; remove the key", n.key, n.value, n.why),
+				k.errorf(FieldPath("sysctls", Key(s.Key)), fmt.Sprintf("Kubernetes needs %s = %s: %s; remove the key", n.key, n.value, n.why),
 					"sysctl %s = %s switches off what Kubernetes needs", s.Key, s.Value)
 			}
 		}

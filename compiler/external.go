@@ -25,7 +25,7 @@ func readExternalEtcd(c *Cluster, loc Locator) diag.List {
 	}
 	var ds diag.List
 	read := func(field, name string) []byte {
-		path := "etcd.external." + field
+		path := FieldPath("etcd", "external", field)
 		p := name
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(c.SourceDir, p)
@@ -40,7 +40,7 @@ func readExternalEtcd(c *Cluster, loc Locator) diag.List {
 		return nil
 	}
 	invalid := func(field, format string, args ...any) {
-		path := "etcd.external." + field
+		path := FieldPath("etcd", "external", field)
 		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Pos: loc.PosOf(path), Path: path, Summary: fmt.Sprintf(format, args...)})
 	}
 	x.CA, x.Cert, x.Key = read("caFile", x.CAFile), read("certFile", x.CertFile), read("keyFile", x.KeyFile)

@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 
@@ -20,15 +19,15 @@ func (k Kubelet) clone() Kubelet {
 	return out
 }
 
-// mergeKubelet applies the fields an override sets onto base, recording where each came from.
-// Maps merge key by key (a host adding one feature gate keeps the cluster's others); lists and
-// scalars replace.
-func mergeKubelet(base Kubelet, o description.Kubelet, path string) Kubelet {
+// mergeKubelet applies the fields an override at layer (FieldPath's elements of its kubelet
+// section) sets onto base, recording where each came from. Maps merge key by key (a host
+// adding one feature gate keeps the cluster's others); lists and scalars replace.
+func mergeKubelet(base Kubelet, o description.Kubelet, layer []any) Kubelet {
 	k := base.clone()
 	if k.Origin == nil {
 		k.Origin = map[string]string{}
 	}
-	set := func(field string) { k.Origin[field] = path + "." + field }
+	set := func(field string) { k.Origin[field] = under(layer, field) }
 	scalar := func(field string, dst *int, src *int) {
 		if src != nil {
 			*dst = *src
@@ -112,4 +111,4 @@ func mergeKubelet(base Kubelet, o description.Kubelet, path string) Kubelet {
 }
 
 // argField returns the Origin key of a kubelet extra arg: its path below the kubelet.
-func argField(name string) string { return fmt.Sprintf("extraArgs[%q]", name) }
+func argField(name string) string { return FieldPath("extraArgs", Key(name)) }

@@ -51,6 +51,10 @@ type Endpoint struct {
 	Port int
 	// Explicit is false when the endpoint was derived from the only control-plane host.
 	Explicit bool
+	// Fields are the description fields the endpoint comes from (for provenance):
+	// controlPlaneEndpoint, or the control-plane host's addresses, and apiServer.bindPort
+	// when no port was written.
+	Fields []string
 }
 
 type APIServer struct {
@@ -131,6 +135,9 @@ type Proxy struct {
 	HTTP, HTTPS string
 	// NoProxy is the user's list followed by what the cluster itself needs, without duplicates.
 	NoProxy []string
+	// Fields are the description fields the proxy settings come from (for provenance): the
+	// proxy section and every field NoProxy takes an entry from.
+	Fields []string
 }
 
 type Firewall struct {
