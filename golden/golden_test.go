@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/emit"
 	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
@@ -21,14 +22,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files from a fresh compile")
 
-// examples compiled into golden trees; the 503-host example is covered by other tests.
-var examples = map[string]string{
-	"ha":              "../examples/ha.yaml",
-	"single-node":     "../examples/single-node.yaml",
-	"dedicated-etcd":  "../examples/dedicated-etcd.yaml",
-	"dual-stack":      "../examples/dual-stack.yaml",
-	"kubernetes-1.35": "../examples/kubernetes-1.35.yaml",
-}
+// examples maps each golden tree to the example it is compiled from: every example of
+// compilertest.Examples, in a folder named after it (the 503-host example is covered by other
+// tests).
+var examples = func() map[string]string {
+	out := map[string]string{}
+	for _, e := range compilertest.Examples {
+		out[strings.TrimSuffix(e, filepath.Ext(e))] = filepath.Join(compilertest.ExamplesDir, e)
+	}
+	return out
+}()
 
 func compileExample(t *testing.T, path string) []artifact.Bundle {
 	t.Helper()
@@ -128,6 +131,24 @@ func TestCompileIsDeterministic(t *testing.T) {
 			if !bytes.Equal(emit.ManifestOf(a[i]).JSON(), emit.ManifestOf(b[i]).JSON()) {
 				t.Errorf("%s: bundle %s differs between two compiles", name, a[i].Name)
 			}
+		}
+	}
+}
+
+// TestEverySupportedMinorHasAGoldenTree: the version table's rows are each held to a golden
+// tree, so a version-dependent choice cannot change unseen for an older minor.
+func TestEverySupportedMinorHasAGoldenTree(t *testing.T) {
+	covered := map[int][]string{}
+	for name, path := range examples {
+		c, _, ds := compiler.Load(path)
+		if ds.HasErrors() {
+			t.Fatalf("%s: %v", name, ds)
+		}
+		covered[c.Version.Minor] = append(covered[c.Version.Minor], name)
+	}
+	for _, m := range compiler.SupportedMinors() {
+		if len(covered[m]) == 0 {
+			t.Errorf("Kubernetes 1.%d is supported but no example of compilertest.Examples (and so no golden tree) uses it", m)
 		}
 	}
 }
