@@ -15,9 +15,11 @@ import (
 	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
-// Locator finds the position of a description field given by path (e.g. "hosts[2].name").
+// Locator finds where a description field given by path (e.g. "hosts[2].name") is written.
 type Locator interface {
-	PosOf(path string) diag.Position
+	// RangeOf returns the start of the field's value (or name) and, when the source shows
+	// where it ends, the position just past it (else a zero Position).
+	RangeOf(path string) (start, end diag.Position)
 	// Written reports whether the user wrote the field (rather than the schema defaulting it).
 	Written(path string) bool
 }
@@ -72,12 +74,8 @@ type builder struct {
 	diags diag.List
 }
 
-func (b *builder) errorf(path, detail, format string, args ...any) {
-	if reportHook != nil {
-		reportHook(format)
-	}
-	b.diags = append(b.diags, diag.Diagnostic{Severity: diag.Error, Pos: b.loc.PosOf(path), Path: path,
-		Summary: fmt.Sprintf(format, args...), Detail: detail})
+func (b *builder) errorf(code diag.Code, path, detail, format string, args ...any) {
+	b.diags = append(b.diags, reported(b.loc, code, diag.Error, path, path, detail, format, args...))
 }
 
 // Build turns a decoded description into the model: parsed addresses and versions, derived
@@ -103,7 +101,7 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		if errors.As(err, &unknown) {
 			hint = unknown.Hint()
 		}
-		b.errorf("kubernetesVersion", hint, "%v", err)
+		b.errorf(diag.CodeUnsupportedVersion, "kubernetesVersion", hint, "%v", err)
 	}
 	c.Network = b.network(d.Networking)
 	if e := d.Etcd.External; e != nil {
@@ -144,7 +142,7 @@ func (b *builder) network(n description.Networking) Network {
 	out.ServiceSubnets = b.prefixes("serviceSubnets", n.ServiceSubnets)
 	from, to, err := parseRange(n.NodePortRange)
 	if err != nil || from > to {
-		b.errorf("networking.nodePortRange", "expected FROM-TO with FROM <= TO, ports 1-65535", "invalid port range %q", n.NodePortRange)
+		b.errorf(diag.CodeInvalidPortRange, "networking.nodePortRange", "expected FROM-TO with FROM <= TO, ports 1-65535", "invalid port range %q", n.NodePortRange)
 	}
 	out.NodePorts = PortRange{From: from, To: to}
 	return out
@@ -157,9 +155,9 @@ func (b *builder) prefixes(field string, in []string) []netip.Prefix {
 		p, err := netip.ParsePrefix(s)
 		switch {
 		case err != nil:
-			b.errorf(FieldPath("networking", field, i), "expected a CIDR such as 10.244.0.0/16 or fd00:10:244::/56", "%q is not a valid CIDR", s)
+			b.errorf(diag.CodeInvalidCIDR, FieldPath("networking", field, i), "expected a CIDR such as 10.244.0.0/16 or fd00:10:244::/56", "%q is not a valid CIDR", s)
 		case p.Masked() != p:
-			b.errorf(FieldPath("networking", field, i), fmt.Sprintf("write %s", p.Masked()), "%s has host bits set", s)
+			b.errorf(diag.CodeCIDRHostBits, FieldPath("networking", field, i), fmt.Sprintf("write %s", p.Masked()), "%s has host bits set", s)
 		default:
 			out = append(out, p)
 		}
@@ -184,10 +182,10 @@ func (b *builder) pki(p description.PKI) PKI {
 	out := PKI{KeyAlgorithm: KeyAlgorithm(p.KeyAlgorithm)}
 	var err error
 	if out.CAValidity, err = time.ParseDuration(p.CAValidity); err != nil || out.CAValidity <= 0 {
-		b.errorf("pki.caValidity", "expected a positive duration such as 87600h", "invalid duration %q", p.CAValidity)
+		b.errorf(diag.CodeInvalidDuration, "pki.caValidity", "expected a positive duration such as 87600h", "invalid duration %q", p.CAValidity)
 	}
 	if out.CertValidity, err = time.ParseDuration(p.CertValidity); err != nil || out.CertValidity <= 0 {
-		b.errorf("pki.certValidity", "expected a positive duration such as 8760h", "invalid duration %q", p.CertValidity)
+		b.errorf(diag.CodeInvalidDuration, "pki.certValidity", "expected a positive duration such as 8760h", "invalid duration %q", p.CertValidity)
 	}
 	return out
 }
@@ -204,7 +202,7 @@ func (b *builder) extraPort(portPath string, ep description.ExtraPort) Port {
 	case string:
 		from, to, err := parseRange(v)
 		if err != nil || from > to {
-			b.errorf(portPath, "expected a port or FROM-TO with FROM <= TO", "invalid port range %q", v)
+			b.errorf(diag.CodeInvalidPortRange, portPath, "expected a port or FROM-TO with FROM <= TO", "invalid port range %q", v)
 		}
 		p.From, p.To = from, to
 	}
@@ -220,11 +218,11 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 		addr, err := netip.ParseAddr(a)
 		switch {
 		case err != nil || addr.Zone() != "":
-			b.errorf(h.Field("addresses", j), "expected an IPv4 or IPv6 address", "%q is not a valid IP address", a)
+			b.errorf(diag.CodeInvalidAddress, h.Field("addresses", j), "expected an IPv4 or IPv6 address", "%q is not a valid IP address", a)
 			continue
 		case addr.Is4In6():
 			// The kernel, etcd and the kubelet would each read it as IPv4 or IPv6 their own way.
-			b.errorf(h.Field("addresses", j), fmt.Sprintf("write the IPv4 address %s itself", addr.Unmap()), "%s is an IPv4-mapped IPv6 address", a)
+			b.errorf(diag.CodeIPv4MappedAddress, h.Field("addresses", j), fmt.Sprintf("write the IPv4 address %s itself", addr.Unmap()), "%s is an IPv4-mapped IPv6 address", a)
 			continue
 		}
 		h.Addresses = append(h.Addresses, addr)
@@ -250,7 +248,7 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 			if len(d.Groups) > 0 {
 				defined = "groups defined: " + strings.Join(slices.Sorted(maps.Keys(d.Groups)), ", ")
 			}
-			b.errorf(h.Field("group"), defined, "unknown group %q", dh.Group)
+			b.errorf(diag.CodeUnknownGroup, h.Field("group"), defined, "unknown group %q", dh.Group)
 		}
 		layers = append(layers, layer{[]any{"groups", dh.Group}, g})
 	}
@@ -294,7 +292,7 @@ func (b *builder) endpoint(c *Cluster, s string) Endpoint {
 	if h, p, err := net.SplitHostPort(s); err == nil {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			b.errorf("controlPlaneEndpoint", "expected a port from 1 to 65535", "invalid port %q", p)
+			b.errorf(diag.CodeInvalidEndpointPort, "controlPlaneEndpoint", "expected a port from 1 to 65535", "invalid port %q", p)
 		}
 		host, port, fields = h, n, fields[:1]
 	}

@@ -94,12 +94,12 @@ func (s *Source) groupDiagnostic(path Path, errs []cueError) (diag.Diagnostic, b
 		// path is the error; the literal all alternatives conflicted with is the user's.
 		written = commonLiteral(msgs)
 	}
-	d := diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.errorPos(path, errs, written)}
+	d := diag.Diagnostic{Code: diag.CodeInvalidValue, Severity: diag.Error, Path: path.String(), Pos: s.errorPos(path, errs, written)}
 
 	// The user's value is of a kind the schema does not take: say so rather than list what the
 	// value conflicts with (which may be a default).
 	if want, got, ok := kindMismatch(user, schemaAt(path)); ok {
-		d.Summary = fmt.Sprintf("expected %s, got %s", kindName(want), kindName(got))
+		d.Code, d.Summary = diag.CodeWrongKind, fmt.Sprintf("expected %s, got %s", kindName(want), kindName(got))
 		d.Detail = "the value written is " + describe(user) + hint(user, want)
 		return d, true
 	}
@@ -168,7 +168,7 @@ func (s *Source) groupDiagnostic(path Path, errs []cueError) (diag.Diagnostic, b
 		} else {
 			d.Summary = fmt.Sprintf("the list has %d elements", n)
 		}
-		d.Detail = "expected at least " + need
+		d.Code, d.Detail = diag.CodeListTooShort, "expected at least "+need
 		d.Pos = s.keyPos(path)
 	case len(msgs) > 0:
 		d.Summary = msgs[0]
@@ -229,7 +229,7 @@ func (s *Source) userConflict(d diag.Diagnostic, errs []cueError) (diag.Diagnost
 		where[i] = p.String()
 	}
 	d.Pos = at[0]
-	d.Summary = fmt.Sprintf("conflicting values %s and %s", m[1], m[2])
+	d.Code, d.Summary = diag.CodeConflictingValues, fmt.Sprintf("conflicting values %s and %s", m[1], m[2])
 	d.Detail = "the field is given different values at " + strings.Join(where, " and ")
 	return d, true
 }
@@ -244,14 +244,14 @@ func (s *Source) incomplete(path Path, msg string) (diag.Diagnostic, bool) {
 		return s.missingField(missing), true
 	}
 	v := s.value.LookupPath(cue.MakePath(path.selectors()...))
-	return diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.valuePos(path),
+	return diag.Diagnostic{Code: diag.CodeNotConcrete, Severity: diag.Error, Path: path.String(), Pos: s.valuePos(path),
 		Summary: "the value is not concrete",
 		Detail:  fmt.Sprintf("it is %v; a description must give every field a concrete value", v)}, true
 }
 
 // missingField reports a required field the user did not write, at its parent.
 func (s *Source) missingField(path Path) diag.Diagnostic {
-	return diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path[:len(path)-1]),
+	return diag.Diagnostic{Code: diag.CodeMissingField, Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path[:len(path)-1]),
 		Summary: fmt.Sprintf("missing required field %q", path.last()), Detail: fieldDoc(schemaAt(path))}
 }
 
@@ -277,11 +277,11 @@ func (s *Source) unknownField(path Path) diag.Diagnostic {
 		}
 		v = c
 	}
-	d := diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path)}
+	d := diag.Diagnostic{Code: diag.CodeUnknownField, Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path)}
 	name := path.last()
 	parent := path[:len(path)-1]
 	if mk, ok := mapKeys[parent.last()]; ok && len(schemaFieldsAt(parent)) == 0 {
-		d.Summary = fmt.Sprintf("invalid key %q", name)
+		d.Code, d.Summary = diag.CodeInvalidKey, fmt.Sprintf("invalid key %q", name)
 		d.Detail = mk.rule
 		if mk.names != nil {
 			d.Detail = "expected one of " + strings.Join(mk.names, ", ")

@@ -29,7 +29,7 @@ func (s *Source) stringDiagnostics(v any, path Path) diag.List {
 		if !bad {
 			return
 		}
-		d := diag.Diagnostic{Severity: diag.Error, Path: p.String(), Detail: stringRuleDetail}
+		d := diag.Diagnostic{Code: diag.CodeForbiddenCharacter, Severity: diag.Error, Path: p.String(), Detail: stringRuleDetail}
 		if isKey {
 			d.Pos, d.Summary = s.keyPos(p), problem+" is not allowed in a key"
 		} else {
