@@ -1,5 +1,12 @@
 // Package compiler turns a checked cluster description into the model kubeforge compiles:
 // defaults applied, host settings merged, cross-field checks passed, and a plan for every host.
+//
+// Where things live: build.go turns the description into the model (model.go), kubelet.go
+// merges the host-setting layers; checks*.go hold the cross-field checks, one family a file,
+// each reporting with a stable code of diag.Codes; the tables every renderer reads are
+// releases.go (a row per Kubernetes minor), ports.go, paths.go and layout.go (node paths and
+// file names); fieldpath.go is the one builder of field paths (FieldPath, Host.Field) that
+// diagnostics and provenance use.
 package compiler
 
 import (

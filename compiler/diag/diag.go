@@ -1,5 +1,6 @@
 // Package diag holds the diagnostics kubeforge reports about a cluster description: each with a
-// severity, a summary, what was expected, the field path and the position in the user's file.
+// stable code (codes.go, the one table of codes, listed for users in codes.md), a severity, a
+// summary, what was expected, the field path and the range in the user's file.
 package diag
 
 import (
