@@ -15,9 +15,11 @@ import (
 	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
-// Locator finds the position of a description field given by path (e.g. "hosts[2].name").
+// Locator finds where a description field given by path (e.g. "hosts[2].name") is written.
 type Locator interface {
-	PosOf(path string) diag.Position
+	// RangeOf returns the start of the field's value (or name) and, when the source shows
+	// where it ends, the position just past it (else a zero Position).
+	RangeOf(path string) (start, end diag.Position)
 	// Written reports whether the user wrote the field (rather than the schema defaulting it).
 	Written(path string) bool
 }
@@ -72,12 +74,8 @@ type builder struct {
 	diags diag.List
 }
 
-func (b *builder) errorf(path, detail, format string, args ...any) {
-	if reportHook != nil {
-		reportHook(format)
-	}
-	b.diags = append(b.diags, diag.Diagnostic{Severity: diag.Error, Pos: b.loc.PosOf(path), Path: path,
-		Summary: fmt.Sprintf(format, args...), Detail: detail})
+func (b *builder) errorf(code diag.Code, path, detail, format string, args ...any) {
+	b.diags = append(b.diags, reported(b.loc, code, diag.Error, path, path, detail, format, args...))
 }
 
 // Build turns a decoded description into the model: parsed addresses and versions, derived
@@ -103,7 +101,7 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		if errors.As(err, &unknown) {
 			hint = unknown.Hint()
 		}
-		b.errorf("kubernetesVersion", hint, "%v", err)
+		b.errorf(diag.CodeUnsupportedVersion, "kubernetesVersion", hint, "%v", err)
 	}
 	runtimeConfig(&c.Runtime, d.ContainerRuntime)
 	c.Network = b.network(d.Networking)
@@ -112,19 +110,20 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 	}
 	c.PKI = b.pki(d.PKI)
 	for i, ep := range d.Firewall.ExtraPorts {
-		c.Firewall.ExtraPorts = append(c.Firewall.ExtraPorts, b.extraPort(fmt.Sprintf("firewall.extraPorts[%d]", i), ep))
+		c.Firewall.ExtraPorts = append(c.Firewall.ExtraPorts, b.extraPort(FieldPath("firewall", "extraPorts", i, "port"), ep))
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Sysctls)) {
 		c.Sysctls = append(c.Sysctls, Sysctl{Key: k, Value: sysctlValue(d.Sysctls[k])})
 	}
 
-	c.Kubelet = mergeKubelet(Kubelet{Origin: map[string]string{}}, d.Kubelet, "kubelet")
+	c.Kubelet = mergeKubelet(Kubelet{Origin: map[string]string{}}, d.Kubelet, []any{"kubelet"})
 	for i, dh := range d.Hosts {
 		c.Hosts = append(c.Hosts, b.host(c, d, i, dh))
 	}
 	c.Endpoint = b.endpoint(c, d.ControlPlaneEndpoint)
 	if d.Proxy != nil {
-		c.Proxy = &Proxy{HTTP: d.Proxy.HTTP, HTTPS: d.Proxy.HTTPS, NoProxy: noProxy(c, d.Proxy.NoProxy)}
+		c.Proxy = &Proxy{HTTP: d.Proxy.HTTP, HTTPS: d.Proxy.HTTPS}
+		c.Proxy.NoProxy, c.Proxy.Fields = noProxy(c, d.Proxy.NoProxy)
 	}
 	return c, b.diags
 }
@@ -140,25 +139,26 @@ func sysctlValue(v any) string {
 
 func (b *builder) network(n description.Networking) Network {
 	out := Network{DNSDomain: n.DNSDomain, NodeMaskIPv4: n.NodeCIDRMaskSize.IPv4, NodeMaskIPv6: n.NodeCIDRMaskSize.IPv6}
-	out.PodSubnets = b.prefixes("networking.podSubnets", n.PodSubnets)
-	out.ServiceSubnets = b.prefixes("networking.serviceSubnets", n.ServiceSubnets)
+	out.PodSubnets = b.prefixes("podSubnets", n.PodSubnets)
+	out.ServiceSubnets = b.prefixes("serviceSubnets", n.ServiceSubnets)
 	from, to, err := parseRange(n.NodePortRange)
 	if err != nil || from > to {
-		b.errorf("networking.nodePortRange", "expected FROM-TO with FROM <= TO, ports 1-65535", "invalid port range %q", n.NodePortRange)
+		b.errorf(diag.CodeInvalidPortRange, "networking.nodePortRange", "expected FROM-TO with FROM <= TO, ports 1-65535", "invalid port range %q", n.NodePortRange)
 	}
 	out.NodePorts = PortRange{From: from, To: to}
 	return out
 }
 
-func (b *builder) prefixes(path string, in []string) []netip.Prefix {
+// prefixes parses the networks of networking.<field>.
+func (b *builder) prefixes(field string, in []string) []netip.Prefix {
 	var out []netip.Prefix
 	for i, s := range in {
 		p, err := netip.ParsePrefix(s)
 		switch {
 		case err != nil:
-			b.errorf(fmt.Sprintf("%s[%d]", path, i), "expected a CIDR such as 10.244.0.0/16 or fd00:10:244::/56", "%q is not a valid CIDR", s)
+			b.errorf(diag.CodeInvalidCIDR, FieldPath("networking", field, i), "expected a CIDR such as 10.244.0.0/16 or fd00:10:244::/56", "%q is not a valid CIDR", s)
 		case p.Masked() != p:
-			b.errorf(fmt.Sprintf("%s[%d]", path, i), fmt.Sprintf("write %s", p.Masked()), "%s has host bits set", s)
+			b.errorf(diag.CodeCIDRHostBits, FieldPath("networking", field, i), fmt.Sprintf("write %s", p.Masked()), "%s has host bits set", s)
 		default:
 			out = append(out, p)
 		}
@@ -183,15 +183,16 @@ func (b *builder) pki(p description.PKI) PKI {
 	out := PKI{KeyAlgorithm: KeyAlgorithm(p.KeyAlgorithm)}
 	var err error
 	if out.CAValidity, err = time.ParseDuration(p.CAValidity); err != nil || out.CAValidity <= 0 {
-		b.errorf("pki.caValidity", "expected a positive duration such as 87600h", "invalid duration %q", p.CAValidity)
+		b.errorf(diag.CodeInvalidDuration, "pki.caValidity", "expected a positive duration such as 87600h", "invalid duration %q", p.CAValidity)
 	}
 	if out.CertValidity, err = time.ParseDuration(p.CertValidity); err != nil || out.CertValidity <= 0 {
-		b.errorf("pki.certValidity", "expected a positive duration such as 8760h", "invalid duration %q", p.CertValidity)
+		b.errorf(diag.CodeInvalidDuration, "pki.certValidity", "expected a positive duration such as 8760h", "invalid duration %q", p.CertValidity)
 	}
 	return out
 }
 
-func (b *builder) extraPort(path string, ep description.ExtraPort) Port {
+// extraPort reads an entry of firewall.extraPorts; portPath is its port's field.
+func (b *builder) extraPort(portPath string, ep description.ExtraPort) Port {
 	p := Port{Protocol: ep.Protocol}
 	for _, r := range ep.Roles {
 		p.Roles = append(p.Roles, Role(r))
@@ -202,7 +203,7 @@ func (b *builder) extraPort(path string, ep description.ExtraPort) Port {
 	case string:
 		from, to, err := parseRange(v)
 		if err != nil || from > to {
-			b.errorf(path+".port", "expected a port or FROM-TO with FROM <= TO", "invalid port range %q", v)
+			b.errorf(diag.CodeInvalidPortRange, portPath, "expected a port or FROM-TO with FROM <= TO", "invalid port range %q", v)
 		}
 		p.From, p.To = from, to
 	}
@@ -210,7 +211,6 @@ func (b *builder) extraPort(path string, ep description.ExtraPort) Port {
 }
 
 func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description.Host) *Host {
-	path := fmt.Sprintf("hosts[%d]", i)
 	h := &Host{Index: i, Name: dh.Name, NodeName: dh.NodeName, Group: dh.Group}
 	if h.NodeName == "" {
 		h.NodeName = h.Name
@@ -219,11 +219,11 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 		addr, err := netip.ParseAddr(a)
 		switch {
 		case err != nil || addr.Zone() != "":
-			b.errorf(fmt.Sprintf("%s.addresses[%d]", path, j), "expected an IPv4 or IPv6 address", "%q is not a valid IP address", a)
+			b.errorf(diag.CodeInvalidAddress, h.Field("addresses", j), "expected an IPv4 or IPv6 address", "%q is not a valid IP address", a)
 			continue
 		case addr.Is4In6():
 			// The kernel, etcd and the kubelet would each read it as IPv4 or IPv6 their own way.
-			b.errorf(fmt.Sprintf("%s.addresses[%d]", path, j), fmt.Sprintf("write the IPv4 address %s itself", addr.Unmap()), "%s is an IPv4-mapped IPv6 address", a)
+			b.errorf(diag.CodeIPv4MappedAddress, h.Field("addresses", j), fmt.Sprintf("write the IPv4 address %s itself", addr.Unmap()), "%s is an IPv4-mapped IPv6 address", a)
 			continue
 		}
 		h.Addresses = append(h.Addresses, addr)
@@ -235,11 +235,13 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 	}
 	slices.Sort(h.Roles)
 
-	// Settings apply in order: cluster kubelet, hostDefaults, the host's group, the host.
-	layers := []struct {
-		path string
+	// Settings apply in order: cluster kubelet, hostDefaults, the host's group, the host; each
+	// layer at its path (FieldPath's elements).
+	type layer struct {
+		path []any
 		s    description.HostSettings
-	}{{"hostDefaults", d.HostDefaults}}
+	}
+	layers := []layer{{[]any{"hostDefaults"}, d.HostDefaults}}
 	if dh.Group != "" {
 		g, ok := d.Groups[dh.Group]
 		if !ok {
@@ -247,17 +249,11 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 			if len(d.Groups) > 0 {
 				defined = "groups defined: " + strings.Join(slices.Sorted(maps.Keys(d.Groups)), ", ")
 			}
-			b.errorf(path+".group", defined, "unknown group %q", dh.Group)
+			b.errorf(diag.CodeUnknownGroup, h.Field("group"), defined, "unknown group %q", dh.Group)
 		}
-		layers = append(layers, struct {
-			path string
-			s    description.HostSettings
-		}{"groups." + dh.Group, g})
+		layers = append(layers, layer{[]any{"groups", dh.Group}, g})
 	}
-	layers = append(layers, struct {
-		path string
-		s    description.HostSettings
-	}{path, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, Kubelet: dh.Kubelet, ContainerRuntime: dh.ContainerRuntime}})
+	layers = append(layers, layer{[]any{"hosts", i}, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, Kubelet: dh.Kubelet, ContainerRuntime: dh.ContainerRuntime}})
 
 	h.Kubelet = c.Kubelet.clone()
 	h.Registries = c.Runtime.Registries
@@ -275,7 +271,7 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 				h.Taints = append(h.Taints, Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
 			}
 		}
-		h.Kubelet = mergeKubelet(h.Kubelet, l.s.Kubelet, l.path+".kubelet")
+		h.Kubelet = mergeKubelet(h.Kubelet, l.s.Kubelet, slices.Concat(l.path, []any{"kubelet"}))
 		h.Registries = hostRegistries(h.Registries, l.s.ContainerRuntime, l.path)
 	}
 	if !taintsWritten && h.Has(RoleControlPlane) && !h.Has(RoleWorker) {
@@ -291,17 +287,19 @@ func (b *builder) endpoint(c *Cluster, s string) Endpoint {
 		if len(cps) == 0 || len(cps[0].Addresses) == 0 {
 			return Endpoint{}
 		}
-		return Endpoint{Host: cps[0].AdvertiseAddress().String(), Port: c.APIServer.BindPort}
+		return Endpoint{Host: cps[0].AdvertiseAddress().String(), Port: c.APIServer.BindPort,
+			Fields: []string{cps[0].Field("addresses"), "apiServer.bindPort"}}
 	}
 	host, port := s, c.APIServer.BindPort
+	fields := []string{"controlPlaneEndpoint", "apiServer.bindPort"}
 	if h, p, err := net.SplitHostPort(s); err == nil {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			b.errorf("controlPlaneEndpoint", "expected a port from 1 to 65535", "invalid port %q", p)
+			b.errorf(diag.CodeInvalidEndpointPort, "controlPlaneEndpoint", "expected a port from 1 to 65535", "invalid port %q", p)
 		}
-		host, port = h, n
+		host, port, fields = h, n, fields[:1]
 	}
-	return Endpoint{Host: strings.Trim(host, "[]"), Port: port, Explicit: true}
+	return Endpoint{Host: strings.Trim(host, "[]"), Port: port, Explicit: true, Fields: fields}
 }
 
 // String returns host:port, with brackets around an IPv6 address.
@@ -314,31 +312,44 @@ func (e Endpoint) URL() string { return "https://" + e.String() }
 // addresses, the endpoint and the DNS domain. The proxy environment reaches the kubelet, the
 // container runtime and kube-proxy, which dial the endpoint and the apiservers but never
 // another node, so workers' addresses are left out: with them every host's files would change
-// whenever a host joins.
-func noProxy(c *Cluster, user []string) []string {
+// whenever a host joins. It returns the list and the fields the proxy settings come from.
+func noProxy(c *Cluster, user []string) ([]string, []string) {
 	out := slices.Clone(user)
+	fields := []string{"proxy"}
 	add := func(s string) {
 		if !slices.Contains(out, s) {
 			out = append(out, s)
+		}
+	}
+	from := func(f ...string) {
+		for _, s := range f {
+			if !slices.Contains(fields, s) {
+				fields = append(fields, s)
+			}
 		}
 	}
 	add("localhost")
 	add("127.0.0.1")
 	for _, p := range c.Network.PodSubnets {
 		add(p.String())
+		from("networking.podSubnets")
 	}
 	for _, p := range c.Network.ServiceSubnets {
 		add(p.String())
+		from("networking.serviceSubnets")
 	}
 	if c.Endpoint.Host != "" {
 		add(c.Endpoint.Host)
+		from(c.Endpoint.Fields[0])
 	}
 	add("." + c.Network.DNSDomain)
+	from("networking.dnsDomain")
 	add(".svc")
 	for _, h := range c.HostsWith(RoleControlPlane) {
 		for _, a := range h.Addresses {
 			add(a.String())
 		}
+		from(h.Field("addresses"), h.Field("roles"))
 	}
-	return out
+	return out, fields
 }

@@ -58,22 +58,28 @@ type checker struct {
 	diags diag.List
 }
 
-// reportHook, when set (by tests), is told the format of every diagnostic reported, so a
-// test can check that the corpus exercises each one.
-var reportHook func(format string)
+// reportHook, when set (by tests), is told the code, severity and format of every diagnostic
+// reported, so a test can check that the corpus exercises each one.
+var reportHook func(code diag.Code, sev diag.Severity, format string)
 
-func (k *checker) report(sev diag.Severity, path, detail, format string, args ...any) {
-	k.reportAt(sev, path, path, detail, format, args...)
+func (k *checker) report(code diag.Code, sev diag.Severity, path, detail, format string, args ...any) {
+	k.diags = append(k.diags, reported(k.loc, code, sev, path, path, detail, format, args...))
 }
 
-// reportAt reports about the field at path, positioned at the field at posPath (for a field
-// that is missing).
-func (k *checker) reportAt(sev diag.Severity, path, posPath, detail, format string, args ...any) {
+// reportAt reports an error about the field at path, positioned at the field at posPath (for
+// a field that is missing).
+func (k *checker) reportAt(code diag.Code, path, posPath, detail, format string, args ...any) {
+	k.diags = append(k.diags, reported(k.loc, code, diag.Error, path, posPath, detail, format, args...))
+}
+
+// reported is the diagnostic of a check or of the builder, at the field at posPath.
+func reported(loc Locator, code diag.Code, sev diag.Severity, path, posPath, detail, format string, args ...any) diag.Diagnostic {
 	if reportHook != nil {
-		reportHook(format)
+		reportHook(code, sev, format)
 	}
-	k.diags = append(k.diags, diag.Diagnostic{Severity: sev, Pos: k.loc.PosOf(posPath), Path: path,
-		Summary: fmt.Sprintf(format, args...), Detail: detail})
+	start, end := loc.RangeOf(posPath)
+	return diag.Diagnostic{Code: code, Severity: sev, Pos: start, End: end, Path: path,
+		Summary: fmt.Sprintf(format, args...), Detail: detail}
 }
 
 // firstWritten returns the first of paths the user wrote, or the last: a diagnostic is best
@@ -87,19 +93,12 @@ func (k *checker) firstWritten(paths ...string) string {
 	return paths[len(paths)-1]
 }
 
-func (k *checker) errorf(path, detail, format string, args ...any) {
-	k.report(diag.Error, path, detail, format, args...)
+func (k *checker) errorf(code diag.Code, path, detail, format string, args ...any) {
+	k.report(code, diag.Error, path, detail, format, args...)
 }
 
-func (k *checker) warnf(path, detail, format string, args ...any) {
-	k.report(diag.Warning, path, detail, format, args...)
-}
-
-func hostPath(h *Host, field string) string {
-	if field == "" {
-		return fmt.Sprintf("hosts[%d]", h.Index)
-	}
-	return fmt.Sprintf("hosts[%d].%s", h.Index, field)
+func (k *checker) warnf(code diag.Code, path, detail, format string, args ...any) {
+	k.report(code, diag.Warning, path, detail, format, args...)
 }
 
 func (k *checker) uniqueHosts() {
@@ -108,23 +107,23 @@ func (k *checker) uniqueHosts() {
 	addrs := map[netip.Addr]*Host{}
 	for _, h := range k.c.Hosts {
 		if prev, ok := names[h.Name]; ok {
-			k.errorf(hostPath(h, "name"), fmt.Sprintf("first used by hosts[%d]", prev.Index), "duplicate host name %q", h.Name)
+			k.errorf(diag.CodeDuplicateHostName, h.Field("name"), "first used by "+prev.Field(), "duplicate host name %q", h.Name)
 		} else {
 			names[h.Name] = h
 		}
 		if prev, ok := nodes[h.NodeName]; ok && prev.Name != h.Name {
-			k.errorf(hostPath(h, "nodeName"), fmt.Sprintf("also the node name of hosts[%d]", prev.Index), "duplicate node name %q", h.NodeName)
+			k.errorf(diag.CodeDuplicateNodeName, h.Field("nodeName"), "also the node name of "+prev.Field(), "duplicate node name %q", h.NodeName)
 		} else {
 			nodes[h.NodeName] = h
 		}
 		for i, a := range h.Addresses {
 			if prev, ok := addrs[a]; ok && prev != h {
-				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), fmt.Sprintf("also an address of hosts[%d], %s", prev.Index, prev.Name), "duplicate address %s", a)
+				k.errorf(diag.CodeDuplicateAddress, h.Field("addresses", i), fmt.Sprintf("also an address of %s, %s", prev.Field(), prev.Name), "duplicate address %s", a)
 			} else {
 				addrs[a] = h
 			}
 			if r, ok := specialRangeOf(a); ok {
-				k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), "a host address must be a unicast address other hosts can reach: "+r.why, "%s cannot be a host address (%s)", a, r.name)
+				k.errorf(diag.CodeUnusableHostAddress, h.Field("addresses", i), "a host address must be a unicast address other hosts can reach: "+r.why, "%s cannot be a host address (%s)", a, r.name)
 			}
 		}
 	}
@@ -132,7 +131,7 @@ func (k *checker) uniqueHosts() {
 
 func (k *checker) roles() {
 	if len(k.c.HostsWith(RoleControlPlane)) == 0 {
-		k.errorf("hosts", "a cluster needs at least one host with role \"control-plane\"", "no control-plane host")
+		k.errorf(diag.CodeNoControlPlane, "hosts", "a cluster needs at least one host with role \"control-plane\"", "no control-plane host")
 	}
 }
 
@@ -141,16 +140,16 @@ func (k *checker) etcdTopology() {
 	switch c.Etcd.Topology {
 	case EtcdExternal:
 		if c.Etcd.External == nil {
-			k.errorf("etcd.topology", "give etcd.external with endpoints, caFile, certFile and keyFile", "topology \"external\" needs etcd.external")
+			k.errorf(diag.CodeExternalEtcdMissing, "etcd.topology", "give etcd.external with endpoints, caFile, certFile and keyFile", "topology \"external\" needs etcd.external")
 		}
 	default:
 		if c.Etcd.External != nil {
-			k.errorf("etcd.external", "set etcd.topology: \"external\" to use an external etcd cluster", "etcd.external is set but the topology is %q", c.Etcd.Topology)
+			k.errorf(diag.CodeExternalEtcdUnused, "etcd.external", "set etcd.topology: \"external\" to use an external etcd cluster", "etcd.external is set but the topology is %q", c.Etcd.Topology)
 		}
 	}
 	if c.Etcd.Topology != EtcdDedicated {
 		for _, h := range c.HostsWith(RoleEtcd) {
-			k.errorf(hostPath(h, "roles"), "dedicated etcd hosts need etcd.topology: \"dedicated\"", "host %q has role \"etcd\" but the etcd topology is %q", h.Name, c.Etcd.Topology)
+			k.errorf(diag.CodeEtcdRoleNotDedicated, h.Field("roles"), "dedicated etcd hosts need etcd.topology: \"dedicated\"", "host %q has role \"etcd\" but the etcd topology is %q", h.Name, c.Etcd.Topology)
 		}
 	}
 	if c.Etcd.Topology == EtcdExternal {
@@ -159,14 +158,14 @@ func (k *checker) etcdTopology() {
 	n := len(c.EtcdMembers())
 	switch {
 	case n == 0 && c.Etcd.Topology == EtcdDedicated:
-		k.errorf("etcd.topology", "give some hosts the role \"etcd\"", "topology \"dedicated\" but no host has role \"etcd\"")
+		k.errorf(diag.CodeDedicatedWithoutEtcd, "etcd.topology", "give some hosts the role \"etcd\"", "topology \"dedicated\" but no host has role \"etcd\"")
 	case n == 0:
 		// No control-plane host: reported by roles.
 	case n%2 == 0:
 		// The member count comes from the hosts' roles.
-		k.warnf("hosts", fmt.Sprintf("%d members tolerate the loss of %d, as %d would; an odd count (1, 3, 5 or 7) is safer", n, (n-1)/2, n-1), "even number of etcd members: %d", n)
+		k.warnf(diag.CodeEvenEtcdMembers, "hosts", fmt.Sprintf("%d members tolerate the loss of %d, as %d would; an odd count (1, 3, 5 or 7) is safer", n, (n-1)/2, n-1), "even number of etcd members: %d", n)
 	case n > 7:
-		k.warnf("hosts", "more than 7 members slow every write without adding useful fault tolerance", "%d etcd members", n)
+		k.warnf(diag.CodeManyEtcdMembers, "hosts", "more than 7 members slow every write without adding useful fault tolerance", "%d etcd members", n)
 	}
 }
 
@@ -179,10 +178,10 @@ func (k *checker) networks() {
 	n := k.c.Network
 	var all []namedPrefix
 	for i, p := range n.PodSubnets {
-		all = append(all, namedPrefix{fmt.Sprintf("networking.podSubnets[%d]", i), p})
+		all = append(all, namedPrefix{FieldPath("networking", "podSubnets", i), p})
 	}
 	for i, p := range n.ServiceSubnets {
-		all = append(all, namedPrefix{fmt.Sprintf("networking.serviceSubnets[%d]", i), p})
+		all = append(all, namedPrefix{FieldPath("networking", "serviceSubnets", i), p})
 	}
 	for i := range all {
 		for j := range i {
@@ -192,7 +191,7 @@ func (k *checker) networks() {
 				if !k.loc.Written(this.path) {
 					this, other = other, this
 				}
-				k.errorf(this.path, fmt.Sprintf("it overlaps %s, %s; pod and service networks must be disjoint", other.path, other.p), "%s overlaps another cluster network", this.p)
+				k.errorf(diag.CodeNetworksOverlap, this.path, fmt.Sprintf("it overlaps %s, %s; pod and service networks must be disjoint", other.path, other.p), "%s overlaps another cluster network", this.p)
 			}
 		}
 	}
@@ -201,11 +200,11 @@ func (k *checker) networks() {
 		ps   []netip.Prefix
 	}{{"networking.podSubnets", n.PodSubnets}, {"networking.serviceSubnets", n.ServiceSubnets}} {
 		if len(list.ps) > 2 || len(list.ps) == 2 && list.ps[0].Addr().Is4() == list.ps[1].Addr().Is4() {
-			k.errorf(list.path, "give at most one IPv4 and one IPv6 network, for dual-stack", "%d networks of the same family", len(list.ps))
+			k.errorf(diag.CodeNetworksOfOneFamily, list.path, "give at most one IPv4 and one IPv6 network, for dual-stack", "%d networks of the same family", len(list.ps))
 		}
 	}
 	if len(n.PodSubnets) > 0 && len(n.ServiceSubnets) > 0 && n.PodSubnets[0].Addr().Is4() != n.ServiceSubnets[0].Addr().Is4() {
-		k.errorf(k.firstWritten("networking.serviceSubnets[0]", "networking.podSubnets[0]"), "the first pod and service networks set the cluster's primary IP family and must agree", "primary service network %s is not of the family of the primary pod network %s", n.ServiceSubnets[0], n.PodSubnets[0])
+		k.errorf(diag.CodePrimaryFamilyMismatch, k.firstWritten("networking.serviceSubnets[0]", "networking.podSubnets[0]"), "the first pod and service networks set the cluster's primary IP family and must agree", "primary service network %s is not of the family of the primary pod network %s", n.ServiceSubnets[0], n.PodSubnets[0])
 	}
 	for _, np := range all {
 		if rs := specialRangesIn(np.p); len(rs) > 0 {
@@ -214,7 +213,7 @@ func (k *checker) networks() {
 				names = append(names, fmt.Sprintf("%s (%s)", r.prefix, r.name))
 				whys = append(whys, r.name+": "+r.why)
 			}
-			k.errorf(np.path, "pod and service networks must be ordinary unicast ranges such as 10.244.0.0/16 or fd00:10:244::/56; "+strings.Join(whys, "; "),
+			k.errorf(diag.CodeUnusableNetwork, np.path, "pod and service networks must be ordinary unicast ranges such as 10.244.0.0/16 or fd00:10:244::/56; "+strings.Join(whys, "; "),
 				"%s overlaps special addresses %s", np.p, strings.Join(names, ", "))
 		}
 	}
@@ -223,7 +222,7 @@ func (k *checker) networks() {
 		for i, a := range h.Addresses {
 			for _, np := range all {
 				if np.p.Contains(a) {
-					k.errorf(hostPath(h, fmt.Sprintf("addresses[%d]", i)), fmt.Sprintf("%s is %s", np.path, np.p), "host address %s lies inside a cluster network", a)
+					k.errorf(diag.CodeAddressInNetwork, h.Field("addresses", i), fmt.Sprintf("%s is %s", np.path, np.p), "host address %s lies inside a cluster network", a)
 				}
 			}
 		}
@@ -240,20 +239,20 @@ func (k *checker) nodeMask(p netip.Prefix) (int, string) {
 func (k *checker) nodeCIDRs() {
 	c := k.c
 	for i, p := range c.Network.PodSubnets {
-		path := fmt.Sprintf("networking.podSubnets[%d]", i)
+		path := FieldPath("networking", "podSubnets", i)
 		mask, maskPath := k.nodeMask(p)
 		switch {
 		case mask < p.Bits():
-			k.errorf(k.firstWritten(maskPath, path), fmt.Sprintf("the controller-manager gives each node a /%d out of the pod subnet; use a larger pod subnet or a longer %s", mask, maskPath),
+			k.errorf(diag.CodeNodeMaskTooShort, k.firstWritten(maskPath, path), fmt.Sprintf("the controller-manager gives each node a /%d out of the pod subnet; use a larger pod subnet or a longer %s", mask, maskPath),
 				"pod subnet %s is smaller than one /%d node CIDR", p, mask)
 			continue
 		case mask-p.Bits() > 16:
-			k.errorf(k.firstWritten(maskPath, path), "the controller-manager allows at most 16 bits between the pod subnet and the node CIDR mask", "node CIDR mask /%d is too far from pod subnet %s", mask, p)
+			k.errorf(diag.CodeNodeMaskTooFar, k.firstWritten(maskPath, path), "the controller-manager allows at most 16 bits between the pod subnet and the node CIDR mask", "node CIDR mask /%d is too far from pod subnet %s", mask, p)
 			continue
 		}
 		available := 1 << (mask - p.Bits())
 		if len(c.Hosts) > available {
-			k.errorf(path, fmt.Sprintf("%s holds %d node CIDRs of /%d but the cluster has %d hosts", p, available, mask, len(c.Hosts)), "pod subnet too small for the cluster")
+			k.errorf(diag.CodePodSubnetTooSmall, path, fmt.Sprintf("%s holds %d node CIDRs of /%d but the cluster has %d hosts", p, available, mask, len(c.Hosts)), "pod subnet too small for the cluster")
 		}
 		if !p.Addr().Is4() {
 			continue
@@ -262,7 +261,7 @@ func (k *checker) nodeCIDRs() {
 		usable := (1 << (32 - mask)) - 2
 		for _, h := range c.Hosts {
 			if h.Kubelet.MaxPods > usable {
-				k.errorf(k.firstWritten(k.originOf(h, "maxPods"), maskPath), fmt.Sprintf("a /%d node CIDR has %d usable addresses; lower maxPods or set networking.nodeCIDRMaskSize.ipv4 to /%d or less", mask, usable, maskFor(h.Kubelet.MaxPods)),
+				k.errorf(diag.CodeMaxPodsBeyondNodeCIDR, k.firstWritten(k.originOf(h, "maxPods"), maskPath), fmt.Sprintf("a /%d node CIDR has %d usable addresses; lower maxPods or set networking.nodeCIDRMaskSize.ipv4 to /%d or less", mask, usable, maskFor(h.Kubelet.MaxPods)),
 					"maxPods %d of host %q does not fit its node CIDR", h.Kubelet.MaxPods, h.Name)
 			}
 		}
@@ -283,18 +282,18 @@ func (k *checker) originOf(h *Host, field string) string {
 	if p, ok := h.Kubelet.Origin[field]; ok {
 		return p
 	}
-	return "kubelet." + field
+	return under([]any{"kubelet"}, field)
 }
 
 func (k *checker) serviceIPs() {
 	for i, p := range k.c.Network.ServiceSubnets {
-		path := fmt.Sprintf("networking.serviceSubnets[%d]", i)
+		path := FieldPath("networking", "serviceSubnets", i)
 		hostBits := p.Addr().BitLen() - p.Bits()
 		if hostBits > 20 {
-			k.errorf(path, "the apiserver allocates service IPs from at most 20 bits: /12 for IPv4, /108 for IPv6", "service subnet %s is too large", p)
+			k.errorf(diag.CodeServiceSubnetTooLarge, path, "the apiserver allocates service IPs from at most 20 bits: /12 for IPv4, /108 for IPv6", "service subnet %s is too large", p)
 		}
 		if size := new(big.Int).Lsh(big.NewInt(1), uint(hostBits)); size.Cmp(big.NewInt(11)) < 0 {
-			k.errorf(path, "the kubernetes service takes the 1st address and cluster DNS the 10th", "service subnet %s has fewer than 11 addresses", p)
+			k.errorf(diag.CodeServiceSubnetTooSmall, path, "the kubernetes service takes the 1st address and cluster DNS the 10th", "service subnet %s has fewer than 11 addresses", p)
 		}
 	}
 }
@@ -303,7 +302,7 @@ func (k *checker) cgroupDriver() {
 	c := k.c
 	check := func(path, driver string) {
 		if driver != "" && driver != c.Runtime.CgroupDriver {
-			k.errorf(path, fmt.Sprintf("containerRuntime.cgroupDriver is %q; the kubelet and the runtime must use the same driver or pods fail to start", c.Runtime.CgroupDriver),
+			k.errorf(diag.CodeCgroupDriverMismatch, path, fmt.Sprintf("containerRuntime.cgroupDriver is %q; the kubelet and the runtime must use the same driver or pods fail to start", c.Runtime.CgroupDriver),
 				"kubelet cgroupDriver %q disagrees with the container runtime", driver)
 		}
 	}
@@ -343,12 +342,12 @@ func (k *checker) nodeAllocatable() {
 				continue
 			}
 			if want.cgroup == "" {
-				k.errorf(path, fmt.Sprintf("enforcing %s needs kubelet.%s naming an existing cgroup, or the kubelet refuses to start", want.enforce, want.cgroupField),
+				k.errorf(diag.CodeReservedCgroupMissing, path, fmt.Sprintf("enforcing %s needs kubelet.%s naming an existing cgroup, or the kubelet refuses to start", want.enforce, want.cgroupField),
 					"%s is enforced without %s", want.enforce, want.cgroupField)
 			}
 		}
 		if slices.Contains(kl.EnforceNodeAllocatable, "none") && len(kl.EnforceNodeAllocatable) > 1 {
-			k.errorf(path, "\"none\" cannot be combined with other values", "enforceNodeAllocatable lists \"none\" with others")
+			k.errorf(diag.CodeEnforceNoneWithOthers, path, "\"none\" cannot be combined with other values", "enforceNodeAllocatable lists \"none\" with others")
 		}
 	})
 }
@@ -356,12 +355,12 @@ func (k *checker) nodeAllocatable() {
 func (k *checker) allocateNodeCIDRs() {
 	c := k.c
 	v, set := c.ControllerManager.ExtraArgs["allocate-node-cidrs"]
-	path := `controllerManager.extraArgs["allocate-node-cidrs"]`
+	path := FieldPath("controllerManager", "extraArgs", Key("allocate-node-cidrs"))
 	switch {
 	case set && v == "true" && len(c.Network.PodSubnets) == 0:
-		k.errorf(path, "allocating node CIDRs needs a pod subnet in networking.podSubnets; the controller-manager exits without --cluster-cidr", "allocate-node-cidrs without a pod subnet")
+		k.errorf(diag.CodeNodeCIDRsWithoutPods, path, "allocating node CIDRs needs a pod subnet in networking.podSubnets; the controller-manager exits without --cluster-cidr", "allocate-node-cidrs without a pod subnet")
 	case set && v == "false" && len(c.Network.PodSubnets) > 0:
-		k.warnf(path, "nodes then get no spec.podCIDR, and CNI plugins that rely on it, such as flannel, cannot assign pod addresses", "node CIDR allocation turned off although a pod subnet is set")
+		k.warnf(diag.CodeNodeCIDRsOff, path, "nodes then get no spec.podCIDR, and CNI plugins that rely on it, such as flannel, cannot assign pod addresses", "node CIDR allocation turned off although a pod subnet is set")
 	}
 }
 
@@ -377,7 +376,7 @@ func (k *checker) imageGC() {
 			low = *kl.ImageGCLowPercent
 		}
 		if low >= high {
-			k.errorf(path, fmt.Sprintf("highThresholdPercent is %d; the kubelet refuses a low threshold not below the high one", high), "image GC lowThresholdPercent %d is not below highThresholdPercent", low)
+			k.errorf(diag.CodeImageGCThresholds, path, fmt.Sprintf("highThresholdPercent is %d; the kubelet refuses a low threshold not below the high one", high), "image GC lowThresholdPercent %d is not below highThresholdPercent", low)
 		}
 	})
 }
@@ -394,7 +393,7 @@ func (k *checker) dualStackHosts() {
 				if is4 {
 					fam = "IPv4"
 				}
-				k.errorf(hostPath(h, "addresses"), fmt.Sprintf("the cluster's service networks use %s; every node needs a node IP of each family", fam), "host %q has no %s address", h.Name, fam)
+				k.errorf(diag.CodeMissingAddressFamily, h.Field("addresses"), fmt.Sprintf("the cluster's service networks use %s; every node needs a node IP of each family", fam), "host %q has no %s address", h.Name, fam)
 			}
 		}
 	}

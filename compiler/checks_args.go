@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
 // Why a flag without a field of its own is managed.
@@ -162,7 +164,7 @@ func (k *checker) argsOf(component string) map[string]map[string]string {
 	}
 	if args, ok := static[component]; ok {
 		for flag, v := range args {
-			put(flag, fmt.Sprintf("%s.extraArgs[%q]", component, flag), v)
+			put(flag, FieldPath(component, "extraArgs", Key(flag)), v)
 		}
 		return out
 	}
@@ -190,12 +192,12 @@ func (k *checker) managedArgs() {
 			if m.field == "" {
 				detail = m.why
 			}
-			k.errorf(path, detail, "--%s is managed by kubeforge", m.flag)
+			k.errorf(diag.CodeManagedFlag, path, detail, "--%s is managed by kubeforge", m.flag)
 		}
 	}
 	for _, r := range removedFlags {
 		for _, path := range slices.Sorted(maps.Keys(args(r.component)[r.flag])) {
-			k.errorf(path, fmt.Sprintf("%s refuses to start with a flag it does not know; remove it", componentNames[r.component]),
+			k.errorf(diag.CodeUnknownFlag, path, fmt.Sprintf("%s refuses to start with a flag it does not know; remove it", componentNames[r.component]),
 				"--%s was removed in Kubernetes %s", r.flag, r.since)
 		}
 	}

@@ -12,7 +12,7 @@ func (k *checker) endpoint() {
 	c := k.c
 	if cps := c.HostsWith(RoleControlPlane); len(cps) > 1 && !c.Endpoint.Explicit {
 		// The field is missing: point at the second control-plane host, which makes it needed.
-		k.reportAt(diag.Error, "controlPlaneEndpoint", hostPath(cps[1], "roles"), "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint, host or host:port",
+		k.reportAt(diag.CodeEndpointRequired, "controlPlaneEndpoint", cps[1].Field("roles"), "with several control-plane hosts, kubelets and kubeconfigs need a load-balanced endpoint, host or host:port",
 			"controlPlaneEndpoint is required with %d control-plane hosts", len(cps))
 	}
 	if c.Endpoint.Explicit {
@@ -23,7 +23,7 @@ func (k *checker) endpoint() {
 			continue
 		}
 		if why := dnsNameProblem(strings.TrimPrefix(san, "*.")); why != "" {
-			k.errorf(fmt.Sprintf("apiServer.certSANs[%d]", i), "expected a DNS name, with a wildcard allowed as the first label, or an IP address: "+why, "%q is not a valid SAN", san)
+			k.errorf(diag.CodeInvalidSAN, FieldPath("apiServer", "certSANs", i), "expected a DNS name, with a wildcard allowed as the first label, or an IP address: "+why, "%q is not a valid SAN", san)
 		}
 	}
 }
@@ -36,7 +36,7 @@ func (k *checker) endpointHost(host string) {
 	a, err := netip.ParseAddr(host)
 	if err != nil {
 		if why := dnsNameProblem(host); why != "" {
-			k.errorf(path, "expected a DNS name or an IP address, with an optional :port: "+why, "endpoint host %q is neither a DNS name nor an IP address", host)
+			k.errorf(diag.CodeInvalidEndpointHost, path, "expected a DNS name or an IP address, with an optional :port: "+why, "endpoint host %q is neither a DNS name nor an IP address", host)
 		}
 		return
 	}
@@ -46,9 +46,9 @@ func (k *checker) endpointHost(host string) {
 	case r.prefix.Addr().IsLoopback():
 		// A node-local load balancer on every host is a known pattern; it is the operator's to
 		// provide, and admin.conf then works only on the hosts.
-		k.warnf(path, "every host, and whoever uses admin.conf, must then run its own load balancer on that address", "endpoint %s is a loopback address", a)
+		k.warnf(diag.CodeLoopbackEndpoint, path, "every host, and whoever uses admin.conf, must then run its own load balancer on that address", "endpoint %s is a loopback address", a)
 	default:
-		k.errorf(path, "the endpoint must be a unicast address of a load balancer or of the control-plane host: "+r.why, "endpoint %s cannot be dialled (%s)", a, r.name)
+		k.errorf(diag.CodeUnusableEndpoint, path, "the endpoint must be a unicast address of a load balancer or of the control-plane host: "+r.why, "endpoint %s cannot be dialled (%s)", a, r.name)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
 // protectedDirs are host directories that a read-write hostPath mount must neither be, lie
@@ -77,7 +79,7 @@ var kubeletPaths = []struct {
 
 func (k *checker) cleanPath(at, p string) {
 	if clean := path.Clean(p); clean != p {
-		k.errorf(at, fmt.Sprintf("write %s; paths are used as written, and '..', '.', '//' or a trailing '/' make them mean something else than they seem", clean), "%s is not a clean path", p)
+		k.errorf(diag.CodeUncleanPath, at, fmt.Sprintf("write %s; paths are used as written, and '..', '.', '//' or a trailing '/' make them mean something else than they seem", clean), "%s is not a clean path", p)
 	}
 }
 
@@ -94,7 +96,7 @@ func (k *checker) etcdDataDir(p string) {
 		default:
 			continue
 		}
-		k.errorf("etcd.dataDir", fmt.Sprintf("%s holds %s; the data directory is mounted read-write into etcd, which takes it over; use a directory of its own such as /var/lib/etcd or /data/etcd", d.dir, d.what),
+		k.errorf(diag.CodeEtcdDataDirShared, "etcd.dataDir", fmt.Sprintf("%s holds %s; the data directory is mounted read-write into etcd, which takes it over; use a directory of its own such as /var/lib/etcd or /data/etcd", d.dir, d.what),
 			"etcd data directory %s %s %s", p, how, d.dir)
 		return
 	}
@@ -119,7 +121,7 @@ func (k *checker) writableMounts() {
 			}
 			for _, d := range protectedDirs {
 				if within(d.dir, dir) {
-					k.errorf(at, fmt.Sprintf("%s holds %s; give the component a directory of its own, such as /var/log/kubernetes for logs", d.dir, d.what),
+					k.errorf(diag.CodeComponentDirShared, at, fmt.Sprintf("%s holds %s; give the component a directory of its own, such as /var/log/kubernetes for logs", d.dir, d.what),
 						"--%s would mount %s read-write into %s", f.Flag, dir, componentNames[f.Component])
 					break
 				}

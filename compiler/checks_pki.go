@@ -3,6 +3,8 @@ package compiler
 import (
 	"fmt"
 	"time"
+
+	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
 // Bounds of a sensible certificate validity.
@@ -26,13 +28,13 @@ func (k *checker) pkiValidity() {
 	}{{"pki.caValidity", p.CAValidity}, {"pki.certValidity", p.CertValidity}} {
 		switch {
 		case v.d < minValidity:
-			k.errorf(v.path, "certificates are issued at compile time and must last through the installation; kubeadm uses 87600h for CAs and 8760h for the others", "validity %s is shorter than one hour", v.d)
+			k.errorf(diag.CodeValidityTooShort, v.path, "certificates are issued at compile time and must last through the installation; kubeadm uses 87600h for CAs and 8760h for the others", "validity %s is shorter than one hour", v.d)
 		case v.d > maxValidity:
-			k.errorf(v.path, "Kubernetes does not check revocation, so a leaked certificate stays good until it expires; kubeadm uses 87600h (10 years) for CAs", "validity %s is longer than 100 years", v.d)
+			k.errorf(diag.CodeValidityTooLong, v.path, "Kubernetes does not check revocation, so a leaked certificate stays good until it expires; kubeadm uses 87600h (10 years) for CAs", "validity %s is longer than 100 years", v.d)
 		}
 	}
 	if p.CertValidity > p.CAValidity {
-		k.errorf(k.firstWritten("pki.certValidity", "pki.caValidity"), fmt.Sprintf("caValidity is %s; certificates must not outlive the CA that signs them", p.CAValidity),
+		k.errorf(diag.CodeCertOutlivesCA, k.firstWritten("pki.certValidity", "pki.caValidity"), fmt.Sprintf("caValidity is %s; certificates must not outlive the CA that signs them", p.CAValidity),
 			"certValidity %s is longer than caValidity %s", p.CertValidity, p.CAValidity)
 	}
 }

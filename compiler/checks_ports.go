@@ -3,6 +3,8 @@ package compiler
 import (
 	"fmt"
 	"strings"
+
+	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
 // portOverlaps refuses two listeners on one port of one host: the second one to start fails,
@@ -41,7 +43,7 @@ func (k *checker) portOverlaps() {
 	}
 	for _, e := range order {
 		p := at[e]
-		k.errorf(e.source, "two listeners cannot share a port of one host: "+portAdvice(p), "%s port %s overlaps %s", p.Name, p, strings.Join(others[e], ", "))
+		k.errorf(diag.CodePortOverlap, e.source, "two listeners cannot share a port of one host: "+portAdvice(p), "%s port %s overlaps %s", p.Name, p, strings.Join(others[e], ", "))
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
 // dockerHubNames are the names containerd and CRI-O both resolve to Docker Hub: mirrors under
@@ -18,7 +20,7 @@ func (k *checker) runtimeConfig() {
 	c := k.c
 	if c.Runtime.Kind == "containerd" && !c.Runtime.Containerd.Complete && !c.Runtime.Containerd.ImportsDropIns() {
 		path := k.firstWritten("containerRuntime.containerd.config", "containerRuntime.containerd.version")
-		k.warnf(path, fmt.Sprintf("add imports = [\"/etc/containerd/conf.d/*.toml\"] to the hosts' %s, or set containerRuntime.containerd.config: complete; without it the cgroup driver and sandbox image kubeforge writes are not read. containerd 1.x replaces config.toml's CRI plugin section with the drop-in's rather than merging them: settings of that section in config.toml (such as Debian's cni bin_dir) fall back to their defaults", ContainerdConfigPath),
+		k.warnf(diag.CodeContainerdNoDropIn, path, fmt.Sprintf("add imports = [\"/etc/containerd/conf.d/*.toml\"] to the hosts' %s, or set containerRuntime.containerd.config: complete; without it the cgroup driver and sandbox image kubeforge writes are not read. containerd 1.x replaces config.toml's CRI plugin section with the drop-in's rather than merging them: settings of that section in config.toml (such as Debian's cni bin_dir) fall back to their defaults", ContainerdConfigPath),
 			"the stock configuration of containerd %s does not import the drop-in %s", c.Runtime.Containerd, ContainerdDropInPath)
 	}
 	seen := map[string]bool{}
@@ -29,7 +31,8 @@ func (k *checker) runtimeConfig() {
 				continue
 			}
 			seen[r.Origin] = true
-			layer, _, _ := strings.Cut(r.Origin, "[")
+			// The list is the registry's path without its key (hosts[2]... has brackets too).
+			layer := r.Origin[:strings.LastIndex(r.Origin, "[")]
 			lists[layer] = append(lists[layer], r)
 			k.registry(r)
 		}
@@ -50,22 +53,22 @@ func hostsRegistries(c *Cluster) [][]Registry {
 // registry checks one registry's name and mirrors.
 func (k *checker) registry(r Registry) {
 	if r.Name != "localhost" && !strings.ContainsAny(r.Name, ".:[") {
-		k.errorf(r.Origin, "an image name's first component is its registry only when it has a '.' or a ':' or is localhost; images named "+r.Name+"/... come from docker.io, so these mirrors would never be used",
+		k.errorf(diag.CodeNotARegistry, r.Origin, "an image name's first component is its registry only when it has a '.' or a ':' or is localhost; images named "+r.Name+"/... come from docker.io, so these mirrors would never be used",
 			"%q is not read as a registry", r.Name)
 	}
 	if len(r.Name) > 253 {
-		k.errorf(r.Origin, "a host name has at most 253 characters", "registry name of %d characters", len(r.Name))
+		k.errorf(diag.CodeRegistryNameTooLong, r.Origin, "a host name has at most 253 characters", "registry name of %d characters", len(r.Name))
 	}
 	if _, port, ok := cutPort(r.Name); ok && !validPort(port) {
-		k.errorf(r.Origin, "expected a port from 1 to 65535", "registry %q has an invalid port", r.Name)
+		k.errorf(diag.CodeRegistryPort, r.Origin, "expected a port from 1 to 65535", "registry %q has an invalid port", r.Name)
 	}
 	if host, _, _ := cutPort(r.Name); strings.HasPrefix(host, "[") {
 		if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err != nil {
-			k.errorf(r.Origin, "expected an IPv6 address in brackets", "registry %q has an invalid address", r.Name)
+			k.errorf(diag.CodeRegistryAddress, r.Origin, "expected an IPv6 address in brackets", "registry %q has an invalid address", r.Name)
 		}
 	}
 	if k.c.Runtime.Kind == "cri-dockerd" {
-		k.errorf(r.Origin, "Docker's daemon takes mirrors only for Docker Hub, in /etc/docker/daemon.json, which kubeforge does not write; use containerd or CRI-O, or configure Docker yourself",
+		k.errorf(diag.CodeMirrorsUnsupported, r.Origin, "Docker's daemon takes mirrors only for Docker Hub, in /etc/docker/daemon.json, which kubeforge does not write; use containerd or CRI-O, or configure Docker yourself",
 			"registry mirrors are not supported with cri-dockerd")
 	}
 	urls := map[string]string{}
@@ -73,7 +76,7 @@ func (k *checker) registry(r Registry) {
 		k.mirror(r, m)
 		key := strings.ToLower(strings.TrimSuffix(m.URL, "/"))
 		if prev, ok := urls[key]; ok {
-			k.errorf(m.FieldPath("url"), "already listed at "+prev, "mirror %s listed twice for %s", m.URL, r.Name)
+			k.errorf(diag.CodeMirrorTwice, m.FieldPath("url"), "already listed at "+prev, "mirror %s listed twice for %s", m.URL, r.Name)
 		}
 		urls[key] = m.FieldPath("url")
 	}
@@ -83,27 +86,27 @@ func (k *checker) registry(r Registry) {
 func (k *checker) mirror(r Registry, m Mirror) {
 	host, port, hasPort := cutPort(m.Host())
 	if hasPort && !validPort(port) {
-		k.errorf(m.FieldPath("url"), "expected a port from 1 to 65535", "mirror %s has an invalid port", m.URL)
+		k.errorf(diag.CodeMirrorPort, m.FieldPath("url"), "expected a port from 1 to 65535", "mirror %s has an invalid port", m.URL)
 	}
 	if strings.HasPrefix(host, "[") {
 		if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err != nil {
-			k.errorf(m.FieldPath("url"), "expected an IPv6 address in brackets", "mirror %s has an invalid address", m.URL)
+			k.errorf(diag.CodeMirrorAddress, m.FieldPath("url"), "expected an IPv6 address in brackets", "mirror %s has an invalid address", m.URL)
 		}
 	}
 	switch {
 	case m.Scheme() == "http" && !m.PlainHTTP:
-		k.errorf(m.FieldPath("url"), "images would travel unauthenticated and could be replaced on the way; use https, or write the mirror as {url: "+m.URL+", plainHTTP: true} to accept that",
+		k.errorf(diag.CodeMirrorNotHTTPS, m.FieldPath("url"), "images would travel unauthenticated and could be replaced on the way; use https, or write the mirror as {url: "+m.URL+", plainHTTP: true} to accept that",
 			"mirror %s of %s is not https", m.URL, r.Name)
 	case m.Scheme() == "https" && m.PlainHTTP:
-		k.errorf(m.FieldPath("plainHTTP"), "plainHTTP allows an http:// URL; remove it or write the URL with http://", "plainHTTP is set on the https mirror %s", m.URL)
+		k.errorf(diag.CodePlainHTTPOnHTTPS, m.FieldPath("plainHTTP"), "plainHTTP allows an http:// URL; remove it or write the URL with http://", "plainHTTP is set on the https mirror %s", m.URL)
 	case m.PlainHTTP:
-		k.warnf(m.FieldPath("plainHTTP"), "images and their digests travel unauthenticated: anyone on the path can serve other images", "mirror %s of %s is plain http", m.URL, r.Name)
+		k.warnf(diag.CodeMirrorPlainHTTP, m.FieldPath("plainHTTP"), "images and their digests travel unauthenticated: anyone on the path can serve other images", "mirror %s of %s is plain http", m.URL, r.Name)
 	}
 	if m.SkipVerify {
-		k.warnf(m.FieldPath("skipVerify"), "anyone on the path can impersonate the mirror and serve other images; give its CA with caFile instead", "mirror %s of %s is used without verifying its certificate", m.URL, r.Name)
+		k.warnf(diag.CodeMirrorSkipVerify, m.FieldPath("skipVerify"), "anyone on the path can impersonate the mirror and serve other images; give its CA with caFile instead", "mirror %s of %s is used without verifying its certificate", m.URL, r.Name)
 	}
 	if m.CAFile != "" && k.c.Runtime.Kind == "cri-o" {
-		k.errorf(m.FieldPath("caFile"), "CRI-O reads a registry's CA from /etc/containers/certs.d/"+m.Host()+"/*.crt; put the certificate there instead", "caFile is not supported with CRI-O")
+		k.errorf(diag.CodeMirrorCAFileUnsupported, m.FieldPath("caFile"), "CRI-O reads a registry's CA from /etc/containers/certs.d/"+m.Host()+"/*.crt; put the certificate there instead", "caFile is not supported with CRI-O")
 	}
 }
 
@@ -117,7 +120,7 @@ func (k *checker) registriesNamedTwice(regs []Registry) {
 			key = "docker.io"
 		}
 		if prev, ok := first[key]; ok {
-			k.errorf(r.Origin, fmt.Sprintf("%s names the same registry; merge the two lists", prev.Origin), "registry %s named twice", r.Name)
+			k.errorf(diag.CodeRegistryNamedTwice, r.Origin, fmt.Sprintf("%s names the same registry; merge the two lists", prev.Origin), "registry %s named twice", r.Name)
 			continue
 		}
 		first[key] = r

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,7 +68,8 @@ func dirPaths(t testing.TB, dir string) []string {
 	return files
 }
 
-// corpusLines renders diagnostics one per line, file names relative to testdata/.
+// corpusLines renders diagnostics one per line, file names relative to testdata/: the code,
+// the position with the end of the range (as "-COL" on the same line), then the diagnostic.
 func corpusLines(t testing.TB, ds diag.List) []string {
 	abs, err := filepath.Abs("testdata")
 	if err != nil {
@@ -83,7 +85,16 @@ func corpusLines(t testing.TB, ds diag.List) []string {
 				}
 			}
 		}
-		out = append(out, d.String())
+		line := d.String()
+		if end := d.End; end.Line != 0 {
+			at := d.Pos.String()
+			rng := fmt.Sprintf("%s-%d:%d", at, end.Line, end.Column)
+			if end.Line == d.Pos.Line {
+				rng = fmt.Sprintf("%s-%d", at, end.Column)
+			}
+			line = rng + strings.TrimPrefix(line, at)
+		}
+		out = append(out, string(d.Code)+" "+line)
 	}
 	return out
 }
@@ -142,6 +153,9 @@ func TestCorpus(t *testing.T) {
 					t.Errorf("a valid description has errors")
 				}
 				for _, d := range ds {
+					if info, ok := diag.InfoOf(d.Code); !ok || info.Retired || info.Severity != d.Severity {
+						t.Errorf("diagnostic without a code of the table, of its severity: %s %s", d.Code, d)
+					}
 					if d.Pos.File == "" || d.Pos.Line == 0 {
 						t.Errorf("diagnostic without a position: %s", d)
 					}
@@ -171,25 +185,62 @@ func TestExamplesValid(t *testing.T) {
 	}
 }
 
+// codesNotInCorpus are the codes no corpus description produces, with the test that does.
+var codesNotInCorpus = map[diag.Code]string{
+	diag.CodeIO:                      "description.TestLoadCodes, TestExternalEtcdFiles (a file missing, a FIFO, too large)",
+	diag.CodeExternalEtcdCA:          "TestExternalEtcdFiles (the corpus holds no key material)",
+	diag.CodeExternalEtcdCert:        "TestExternalEtcdFiles",
+	diag.CodeExternalEtcdKey:         "TestExternalEtcdFiles",
+	diag.CodeExternalEtcdKeyMismatch: "TestExternalEtcdFiles",
+	diag.CodeNoDescription:           "description.TestLoadCodes (Load without a path)",
+	diag.CodeUnknownFileType:         "description.TestLoadCodes (a corpus case is a description)",
+	diag.CodeCUEPackages:             "description.TestLoadCodes (two CUE packages given)",
+	diag.CodeListTooLong:             "description.TestShapeLimits (more than 1000 elements)",
+	diag.CodeMappingTooLarge:         "description.TestShapeLimits (more than 1000 keys)",
+	diag.CodeForbiddenCharacter:      "description.TestStringRuleCoversEveryString: the text rule and the schema's patterns refuse first",
+	diag.CodeInternal:                "a broken embedded schema, which no description makes",
+	diag.CodeSchemaMismatch:          "a decoding the schema's types cannot take, which the schema refuses first",
+}
+
 // TestCorpusCoversEveryReport checks that each diagnostic the builder and the checks can
-// report (each call with its own format) is produced by at least one corpus description.
+// report (each call with its own format), and each code of the table, is produced by at
+// least one corpus description; and that every report has the severity its code's row gives.
 func TestCorpusCoversEveryReport(t *testing.T) {
 	if *update {
 		t.Skip("updating")
 	}
 	formats := reportFormats(t, "build.go", "checks.go", "checks_*.go")
 	seen := map[string]bool{}
-	reportHook = func(format string) { seen[format] = true }
+	reportHook = func(code diag.Code, sev diag.Severity, format string) {
+		seen[format] = true
+		if diag.SeverityOf(code) != sev {
+			t.Errorf("%s is reported as %s, its row says %s: %q", code, sev, diag.SeverityOf(code), format)
+		}
+	}
 	defer func() { reportHook = nil }()
+	codes := map[diag.Code]bool{}
 	for _, kind := range corpusKinds {
 		for _, tc := range corpusCases(t, kind) {
-			Load(tc.paths...)
+			_, _, ds := Load(tc.paths...)
+			for _, d := range ds {
+				codes[d.Code] = true
+			}
 		}
 	}
 	var missing []string
 	for _, f := range formats {
 		if !seen[f] {
 			missing = append(missing, f)
+		}
+	}
+	for _, info := range diag.Codes {
+		_, exempt := codesNotInCorpus[info.Code]
+		switch {
+		case info.Retired:
+		case codes[info.Code] && exempt:
+			t.Errorf("%s is produced by the corpus: remove it from codesNotInCorpus", info.Code)
+		case !codes[info.Code] && !exempt:
+			missing = append(missing, string(info.Code)+" "+info.Title)
 		}
 	}
 	slices.Sort(missing)

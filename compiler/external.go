@@ -25,7 +25,7 @@ func readExternalEtcd(c *Cluster, loc Locator) diag.List {
 	}
 	var ds diag.List
 	read := func(field, name string) []byte {
-		path := "etcd.external." + field
+		path := FieldPath("etcd", "external", field)
 		p := name
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(c.SourceDir, p)
@@ -34,37 +34,35 @@ func readExternalEtcd(c *Cluster, loc Locator) diag.List {
 		if err == nil {
 			return data
 		}
-		d := diag.Diagnostic{Severity: diag.Error, Pos: loc.PosOf(path), Path: path, Code: diag.CodeIO,
-			Summary: fmt.Sprintf("cannot read %s: %s", p, fileProblem(err))}
-		ds = append(ds, d)
+		ds = append(ds, reported(loc, diag.CodeIO, diag.Error, path, path, "", "cannot read %s: %s", p, fileProblem(err)))
 		return nil
 	}
-	invalid := func(field, format string, args ...any) {
-		path := "etcd.external." + field
-		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Pos: loc.PosOf(path), Path: path, Summary: fmt.Sprintf(format, args...)})
+	invalid := func(code diag.Code, field, format string, args ...any) {
+		path := FieldPath("etcd", "external", field)
+		ds = append(ds, reported(loc, code, diag.Error, path, path, "", format, args...))
 	}
 	x.CA, x.Cert, x.Key = read("caFile", x.CAFile), read("certFile", x.CertFile), read("keyFile", x.KeyFile)
 	if ds.HasErrors() {
 		return ds
 	}
 	if n, err := pemCertificates(x.CA); err != nil {
-		invalid("caFile", "%s: %v", x.CAFile, err)
+		invalid(diag.CodeExternalEtcdCA, "caFile", "%s: %v", x.CAFile, err)
 	} else if n == 0 {
-		invalid("caFile", "%s holds no certificate", x.CAFile)
+		invalid(diag.CodeExternalEtcdCA, "caFile", "%s holds no certificate", x.CAFile)
 	}
 	certs, err := pemCertificateList(x.Cert)
 	if err != nil || len(certs) == 0 {
-		invalid("certFile", "%s: expected a PEM certificate (%v)", x.CertFile, orNone(err))
+		invalid(diag.CodeExternalEtcdCert, "certFile", "%s: expected a PEM certificate (%v)", x.CertFile, orNone(err))
 		return ds
 	}
 	key, err := pemPrivateKey(x.Key)
 	if err != nil {
-		invalid("keyFile", "%s: expected a PEM private key (%v)", x.KeyFile, err)
+		invalid(diag.CodeExternalEtcdKey, "keyFile", "%s: expected a PEM private key (%v)", x.KeyFile, err)
 		return ds
 	}
 	type publicKey interface{ Equal(crypto.PublicKey) bool }
 	if pub, ok := key.Public().(publicKey); !ok || !pub.Equal(certs[0].PublicKey) {
-		invalid("keyFile", "%s is not the key of %s", x.KeyFile, x.CertFile)
+		invalid(diag.CodeExternalEtcdKeyMismatch, "keyFile", "%s is not the key of %s", x.KeyFile, x.CertFile)
 	}
 	return ds
 }

@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 
@@ -20,96 +19,86 @@ func (k Kubelet) clone() Kubelet {
 	return out
 }
 
-// mergeKubelet applies the fields an override sets onto base, recording where each came from.
-// Maps merge key by key (a host adding one feature gate keeps the cluster's others); lists and
-// scalars replace.
-func mergeKubelet(base Kubelet, o description.Kubelet, path string) Kubelet {
+// mergeKubelet applies the fields an override at layer (FieldPath's elements of its kubelet
+// section) sets onto base, recording where each came from. Maps merge key by key (a host
+// adding one feature gate keeps the cluster's others); lists and scalars replace.
+func mergeKubelet(base Kubelet, o description.Kubelet, layer []any) Kubelet {
 	k := base.clone()
 	if k.Origin == nil {
 		k.Origin = map[string]string{}
 	}
-	set := func(field string) { k.Origin[field] = path + "." + field }
-	scalar := func(field string, dst *int, src *int) {
-		if src != nil {
-			*dst = *src
-			set(field)
-		}
-	}
-	str := func(field string, dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-			set(field)
-		}
-	}
-	flag := func(field string, dst *bool, src *bool) {
-		if src != nil {
-			*dst = *src
-			set(field)
-		}
-	}
-	mergeMap := func(field string, dst *map[string]string, src map[string]string) {
-		if src != nil {
-			if *dst == nil {
-				*dst = map[string]string{}
-			}
-			maps.Copy(*dst, src)
-			set(field)
-		}
-	}
-	scalar("maxPods", &k.MaxPods, o.MaxPods)
-	str("cgroupDriver", &k.CgroupDriver, o.CgroupDriver)
-	mergeMap("systemReserved", &k.SystemReserved, o.SystemReserved)
-	mergeMap("kubeReserved", &k.KubeReserved, o.KubeReserved)
-	mergeMap("evictionHard", &k.EvictionHard, o.EvictionHard)
+	at := origins{k.Origin, layer}
+	replace(at, "maxPods", &k.MaxPods, o.MaxPods)
+	replace(at, "cgroupDriver", &k.CgroupDriver, o.CgroupDriver)
+	mergeMap(at, "systemReserved", &k.SystemReserved, o.SystemReserved)
+	mergeMap(at, "kubeReserved", &k.KubeReserved, o.KubeReserved)
+	mergeMap(at, "evictionHard", &k.EvictionHard, o.EvictionHard)
 	if o.EnforceNodeAllocatable != nil {
 		k.EnforceNodeAllocatable = slices.Clone(o.EnforceNodeAllocatable)
-		set("enforceNodeAllocatable")
+		at.set("enforceNodeAllocatable")
 	}
-	str("systemReservedCgroup", &k.SystemReservedCgroup, o.SystemReservedCgroup)
-	str("kubeReservedCgroup", &k.KubeReservedCgroup, o.KubeReservedCgroup)
-	str("resolvConf", &k.ResolvConf, o.ResolvConf)
-	flag("failSwapOn", &k.FailSwapOn, o.FailSwapOn)
-	str("swapBehavior", &k.SwapBehavior, o.SwapBehavior)
+	replace(at, "systemReservedCgroup", &k.SystemReservedCgroup, o.SystemReservedCgroup)
+	replace(at, "kubeReservedCgroup", &k.KubeReservedCgroup, o.KubeReservedCgroup)
+	replace(at, "resolvConf", &k.ResolvConf, o.ResolvConf)
+	replace(at, "failSwapOn", &k.FailSwapOn, o.FailSwapOn)
+	replace(at, "swapBehavior", &k.SwapBehavior, o.SwapBehavior)
 	if gc := o.ImageGC; gc != nil {
-		if gc.HighThresholdPercent != nil {
-			v := *gc.HighThresholdPercent
-			k.ImageGCHighPercent = &v
-			set("imageGC.highThresholdPercent")
-		}
-		if gc.LowThresholdPercent != nil {
-			v := *gc.LowThresholdPercent
-			k.ImageGCLowPercent = &v
-			set("imageGC.lowThresholdPercent")
-		}
-		str("imageGC.minimumAge", &k.ImageMinimumGCAge, gc.MinimumAge)
+		replacePointer(at, "imageGC.highThresholdPercent", &k.ImageGCHighPercent, gc.HighThresholdPercent)
+		replacePointer(at, "imageGC.lowThresholdPercent", &k.ImageGCLowPercent, gc.LowThresholdPercent)
+		replace(at, "imageGC.minimumAge", &k.ImageMinimumGCAge, gc.MinimumAge)
 	}
-	scalar("readOnlyPort", &k.ReadOnlyPort, o.ReadOnlyPort)
-	flag("anonymousAuth", &k.AnonymousAuth, o.AnonymousAuth)
-	flag("webhookAuthentication", &k.WebhookAuthentication, o.WebhookAuthentication)
-	str("authorizationMode", &k.AuthorizationMode, o.AuthorizationMode)
-	str("clientCAFile", &k.ClientCAFile, o.ClientCAFile)
-	flag("rotateCertificates", &k.RotateCertificates, o.RotateCertificates)
-	if o.FeatureGates != nil {
-		if k.FeatureGates == nil {
-			k.FeatureGates = map[string]bool{}
-		}
-		maps.Copy(k.FeatureGates, o.FeatureGates)
-		set("featureGates")
-	}
-	if o.ExtraArgs != nil {
-		if k.ExtraArgs == nil {
-			k.ExtraArgs = Args{}
-		}
-		maps.Copy(k.ExtraArgs, o.ExtraArgs)
-		set("extraArgs")
-		// Each flag's own origin too: flags merge key by key, and a check must point at the
-		// layer that set the one at fault.
-		for name := range o.ExtraArgs {
-			set(argField(name))
-		}
+	replace(at, "readOnlyPort", &k.ReadOnlyPort, o.ReadOnlyPort)
+	replace(at, "anonymousAuth", &k.AnonymousAuth, o.AnonymousAuth)
+	replace(at, "webhookAuthentication", &k.WebhookAuthentication, o.WebhookAuthentication)
+	replace(at, "authorizationMode", &k.AuthorizationMode, o.AuthorizationMode)
+	replace(at, "clientCAFile", &k.ClientCAFile, o.ClientCAFile)
+	replace(at, "rotateCertificates", &k.RotateCertificates, o.RotateCertificates)
+	mergeMap(at, "featureGates", &k.FeatureGates, o.FeatureGates)
+	mergeMap(at, "extraArgs", &k.ExtraArgs, Args(o.ExtraArgs))
+	// Each flag's own origin too: flags merge key by key, and a check must point at the layer
+	// that set the one at fault.
+	for name := range o.ExtraArgs {
+		at.set(argField(name))
 	}
 	return k
 }
 
+// origins records where the kubelet settings of one layer come from.
+type origins struct {
+	of    map[string]string
+	layer []any // FieldPath's elements of the layer's kubelet section
+}
+
+// set records that field (a path below the kubelet section) comes from the layer.
+func (o origins) set(field string) { o.of[field] = under(o.layer, field) }
+
+// replace sets *dst to the layer's value when the layer writes one.
+func replace[T any](at origins, field string, dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+		at.set(field)
+	}
+}
+
+// replacePointer is replace for a setting the model keeps optional: dst gets a copy.
+func replacePointer[T any](at origins, field string, dst **T, src *T) {
+	if src != nil {
+		v := *src
+		*dst = &v
+		at.set(field)
+	}
+}
+
+// mergeMap adds the layer's entries to *dst, key by key, when the layer writes the map.
+func mergeMap[M ~map[K]V, K comparable, V any](at origins, field string, dst *M, src M) {
+	if src != nil {
+		if *dst == nil {
+			*dst = M{}
+		}
+		maps.Copy(*dst, src)
+		at.set(field)
+	}
+}
+
 // argField returns the Origin key of a kubelet extra arg: its path below the kubelet.
-func argField(name string) string { return fmt.Sprintf("extraArgs[%q]", name) }
+func argField(name string) string { return FieldPath("extraArgs", Key(name)) }

@@ -1,5 +1,12 @@
 // Package compiler turns a checked cluster description into the model kubeforge compiles:
 // defaults applied, host settings merged, cross-field checks passed, and a plan for every host.
+//
+// Where things live: build.go turns the description into the model (model.go), kubelet.go
+// merges the host-setting layers; checks*.go hold the cross-field checks, one family a file,
+// each reporting with a stable code of diag.Codes; the tables every renderer reads are
+// releases.go (a row per Kubernetes minor), ports.go, paths.go and layout.go (node paths and
+// file names); fieldpath.go is the one builder of field paths (FieldPath, Host.Field) that
+// diagnostics and provenance use.
 package compiler
 
 import (
@@ -51,6 +58,10 @@ type Endpoint struct {
 	Port int
 	// Explicit is false when the endpoint was derived from the only control-plane host.
 	Explicit bool
+	// Fields are the description fields the endpoint comes from (for provenance):
+	// controlPlaneEndpoint, or the control-plane host's addresses, and apiServer.bindPort
+	// when no port was written.
+	Fields []string
 }
 
 type APIServer struct {
@@ -134,6 +145,9 @@ type Proxy struct {
 	HTTP, HTTPS string
 	// NoProxy is the user's list followed by what the cluster itself needs, without duplicates.
 	NoProxy []string
+	// Fields are the description fields the proxy settings come from (for provenance): the
+	// proxy section and every field NoProxy takes an entry from.
+	Fields []string
 }
 
 type Firewall struct {

@@ -100,8 +100,8 @@ func (c *Cluster) Ports() []Port {
 		// The kubelet's healthz is on loopback (healthzBindAddress 127.0.0.1, as kubeadm has it).
 		{Name: PortNameKubeletHealthz, From: PortKubeletHealthz, To: PortKubeletHealthz, Protocol: "tcp", Roles: every, Listen: ListenLoopback},
 		// kubeadm binds the controller-manager and scheduler to 127.0.0.1: no firewall rule.
-		{Name: PortNameControllerManager, From: PortControllerManager, To: PortControllerManager, Protocol: "tcp", Roles: cp, Listen: loopbackUnless(c.ControllerManager.ExtraArgs), Source: `controllerManager.extraArgs["bind-address"]`},
-		{Name: PortNameScheduler, From: PortScheduler, To: PortScheduler, Protocol: "tcp", Roles: cp, Listen: loopbackUnless(c.Scheduler.ExtraArgs), Source: `scheduler.extraArgs["bind-address"]`},
+		{Name: PortNameControllerManager, From: PortControllerManager, To: PortControllerManager, Protocol: "tcp", Roles: cp, Listen: loopbackUnless(c.ControllerManager.ExtraArgs), Source: FieldPath("controllerManager", "extraArgs", Key("bind-address"))},
+		{Name: PortNameScheduler, From: PortScheduler, To: PortScheduler, Protocol: "tcp", Roles: cp, Listen: loopbackUnless(c.Scheduler.ExtraArgs), Source: FieldPath("scheduler", "extraArgs", Key("bind-address"))},
 		// Every node answers NodePorts (kube-proxy, or the CNI that replaces it, on every
 		// address including loopback); only workers open them.
 		{Name: PortNameNodePorts, From: c.Network.NodePorts.From, To: c.Network.NodePorts.To, Protocol: "tcp", Roles: []Role{RoleWorker}, AlsoOn: nodes, Source: "networking.nodePortRange"},
@@ -123,7 +123,7 @@ func (c *Cluster) Ports() []Port {
 	}
 	for i, p := range c.Firewall.ExtraPorts {
 		p.Name = fmt.Sprintf("extra-%d", i)
-		p.Source = fmt.Sprintf("firewall.extraPorts[%d]", i)
+		p.Source = FieldPath("firewall", "extraPorts", i)
 		p.Listen = ListenNone
 		ports = append(ports, p)
 	}

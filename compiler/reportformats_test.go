@@ -36,7 +36,7 @@ func reportFormats(t *testing.T, patterns ...string) []string {
 			if !ok {
 				return true
 			}
-			formatArg := map[string]int{"errorf": 2, "warnf": 2, "reportAt": 4}
+			formatArg := map[string]int{"errorf": 3, "warnf": 3, "reportAt": 4}
 			i, ok := formatArg[sel.Sel.Name]
 			if !ok || len(call.Args) <= i {
 				return true

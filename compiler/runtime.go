@@ -122,7 +122,7 @@ func runtimeConfig(r *Runtime, d description.ContainerRuntime) {
 	// The schema allows only N.M.
 	major, minor := parseSeries(d.Containerd.Version)
 	r.Containerd = ContainerdConfig{Major: major, Minor: minor, Complete: d.Containerd.Config == "complete"}
-	r.Registries = mergeRegistries(nil, d.RegistryMirrors, "containerRuntime.registryMirrors")
+	r.Registries = mergeRegistries(nil, d.RegistryMirrors, []any{"containerRuntime", "registryMirrors"})
 }
 
 func parseSeries(s string) (int, int) {
@@ -134,25 +134,25 @@ func parseSeries(s string) (int, int) {
 
 // hostRegistries applies a layer's registry mirrors to a host's: a layer's list for a registry
 // replaces the one before it (an empty list removes the registry's mirrors).
-func hostRegistries(base []Registry, o *description.RuntimeOverrides, layer string) []Registry {
+func hostRegistries(base []Registry, o *description.RuntimeOverrides, layer []any) []Registry {
 	if o == nil || o.RegistryMirrors == nil {
 		return base
 	}
-	return mergeRegistries(base, o.RegistryMirrors, layer+".containerRuntime.registryMirrors")
+	return mergeRegistries(base, o.RegistryMirrors, slices.Concat(layer, []any{"containerRuntime", "registryMirrors"}))
 }
 
 // mergeRegistries returns base with the registries of m (at path) replacing those of the
 // same name, sorted by name; registries left without mirrors are dropped.
-func mergeRegistries(base []Registry, m map[string][]any, path string) []Registry {
+func mergeRegistries(base []Registry, m map[string][]any, path []any) []Registry {
 	byName := map[string]Registry{}
 	for _, r := range base {
 		byName[r.Name] = r
 	}
 	for _, name := range slices.Sorted(maps.Keys(m)) {
-		p := fmt.Sprintf("%s[%q]", path, name)
-		r := Registry{Name: name, Origin: p}
+		p := slices.Concat(path, []any{Key(name)})
+		r := Registry{Name: name, Origin: FieldPath(p...)}
 		for i, e := range m[name] {
-			r.Mirrors = append(r.Mirrors, mirrorOf(e, fmt.Sprintf("%s[%d]", p, i)))
+			r.Mirrors = append(r.Mirrors, mirrorOf(e, FieldPath(slices.Concat(p, []any{i})...)))
 		}
 		byName[name] = r
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/emit"
 	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
@@ -21,13 +22,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files from a fresh compile")
 
-// examples compiled into golden trees; the 503-host example is covered by other tests.
-var examples = map[string]string{
-	"ha":             "../examples/ha.yaml",
-	"single-node":    "../examples/single-node.yaml",
-	"dedicated-etcd": "../examples/dedicated-etcd.yaml",
-	"dual-stack":     "../examples/dual-stack.yaml",
-}
+// examples maps each golden tree to the example it is compiled from: every example of
+// compilertest.Examples, in a folder named after it (the 503-host example is covered by other
+// tests).
+var examples = func() map[string]string {
+	out := map[string]string{}
+	for _, e := range compilertest.Examples {
+		out[strings.TrimSuffix(e, filepath.Ext(e))] = filepath.Join(compilertest.ExamplesDir, e)
+	}
+	return out
+}()
 
 func compileExample(t *testing.T, path string) []artifact.Bundle {
 	t.Helper()
@@ -59,11 +63,9 @@ func TestGolden(t *testing.T) {
 			}
 			dir := filepath.Join(".", name)
 			if *update {
-				// The cluster bundle is the output's, not a host's: emit refuses a host named
-				// like its directory.
 				out := emit.Output{Hosts: bundles}
-				if last := bundles[len(bundles)-1]; last.Name == artifact.ClusterBundle {
-					out = emit.Output{Hosts: bundles[:len(bundles)-1], Cluster: &last}
+				if last := len(bundles) - 1; bundles[last].Name == artifact.ClusterBundle {
+					out = emit.Output{Hosts: bundles[:last], Cluster: &bundles[last]}
 				}
 				if err := emit.Write(dir, out); err != nil {
 					t.Fatal(err)
@@ -129,6 +131,24 @@ func TestCompileIsDeterministic(t *testing.T) {
 			if !bytes.Equal(emit.ManifestOf(a[i]).JSON(), emit.ManifestOf(b[i]).JSON()) {
 				t.Errorf("%s: bundle %s differs between two compiles", name, a[i].Name)
 			}
+		}
+	}
+}
+
+// TestEverySupportedMinorHasAGoldenTree: the version table's rows are each held to a golden
+// tree, so a version-dependent choice cannot change unseen for an older minor.
+func TestEverySupportedMinorHasAGoldenTree(t *testing.T) {
+	covered := map[int][]string{}
+	for name, path := range examples {
+		c, _, ds := compiler.Load(path)
+		if ds.HasErrors() {
+			t.Fatalf("%s: %v", name, ds)
+		}
+		covered[c.Version.Minor] = append(covered[c.Version.Minor], name)
+	}
+	for _, m := range compiler.SupportedMinors() {
+		if len(covered[m]) == 0 {
+			t.Errorf("Kubernetes 1.%d is supported but no example of compilertest.Examples (and so no golden tree) uses it", m)
 		}
 	}
 }

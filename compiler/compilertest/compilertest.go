@@ -28,7 +28,7 @@ var ExamplesDir = func() string {
 }()
 
 // Examples are the example descriptions every renderer is tested on.
-var Examples = []string{"ha.yaml", "single-node.yaml", "dedicated-etcd.yaml", "dual-stack.yaml"}
+var Examples = []string{"ha.yaml", "single-node.yaml", "dedicated-etcd.yaml", "dual-stack.yaml", "kubernetes-1.35.yaml"}
 
 // Load loads a description file or directory; a bare name is taken from examples/.
 func Load(t testing.TB, path string) *compiler.Cluster {

@@ -38,7 +38,7 @@ type cueError struct {
 // user's file, worded for a person (CUE's raw output is never shown as is).
 func (s *Source) diagnostics(err error) diag.List {
 	type group struct {
-		path fieldPath
+		path Path
 		errs []cueError
 	}
 	var order []string
@@ -67,7 +67,7 @@ func (s *Source) diagnostics(err error) diag.List {
 
 // groupDiagnostic words the errors CUE reports for one field as one diagnostic; false when
 // they say nothing a person needs (an incomplete list element whose list is reported).
-func (s *Source) groupDiagnostic(path fieldPath, errs []cueError) (diag.Diagnostic, bool) {
+func (s *Source) groupDiagnostic(path Path, errs []cueError) (diag.Diagnostic, bool) {
 	var msgs []string
 	for _, e := range errs {
 		if !disjRE.MatchString(e.msg) {
@@ -94,12 +94,12 @@ func (s *Source) groupDiagnostic(path fieldPath, errs []cueError) (diag.Diagnost
 		// path is the error; the literal all alternatives conflicted with is the user's.
 		written = commonLiteral(msgs)
 	}
-	d := diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.errorPos(path, errs, written)}
+	d := diag.Diagnostic{Code: diag.CodeInvalidValue, Severity: diag.Error, Path: path.String(), Pos: s.errorPos(path, errs, written)}
 
 	// The user's value is of a kind the schema does not take: say so rather than list what the
 	// value conflicts with (which may be a default).
 	if want, got, ok := kindMismatch(user, schemaAt(path)); ok {
-		d.Summary = fmt.Sprintf("expected %s, got %s", kindName(want), kindName(got))
+		d.Code, d.Summary = diag.CodeWrongKind, fmt.Sprintf("expected %s, got %s", kindName(want), kindName(got))
 		d.Detail = "the value written is " + describe(user) + hint(user, want)
 		return d, true
 	}
@@ -168,7 +168,7 @@ func (s *Source) groupDiagnostic(path fieldPath, errs []cueError) (diag.Diagnost
 		} else {
 			d.Summary = fmt.Sprintf("the list has %d elements", n)
 		}
-		d.Detail = "expected at least " + need
+		d.Code, d.Detail = diag.CodeListTooShort, "expected at least "+need
 		d.Pos = s.keyPos(path)
 	case len(msgs) > 0:
 		d.Summary = msgs[0]
@@ -229,13 +229,13 @@ func (s *Source) userConflict(d diag.Diagnostic, errs []cueError) (diag.Diagnost
 		where[i] = p.String()
 	}
 	d.Pos = at[0]
-	d.Summary = fmt.Sprintf("conflicting values %s and %s", m[1], m[2])
+	d.Code, d.Summary = diag.CodeConflictingValues, fmt.Sprintf("conflicting values %s and %s", m[1], m[2])
 	d.Detail = "the field is given different values at " + strings.Join(where, " and ")
 	return d, true
 }
 
 // incomplete reports a field without a value: missing, or (in CUE) not concrete.
-func (s *Source) incomplete(path fieldPath, msg string) (diag.Diagnostic, bool) {
+func (s *Source) incomplete(path Path, msg string) (diag.Diagnostic, bool) {
 	if missing, ok := s.absentPrefix(path); ok {
 		if missing[len(missing)-1].isIndex {
 			// An empty list: its length error says it.
@@ -244,19 +244,19 @@ func (s *Source) incomplete(path fieldPath, msg string) (diag.Diagnostic, bool) 
 		return s.missingField(missing), true
 	}
 	v := s.value.LookupPath(cue.MakePath(path.selectors()...))
-	return diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.valuePos(path),
+	return diag.Diagnostic{Code: diag.CodeNotConcrete, Severity: diag.Error, Path: path.String(), Pos: s.valuePos(path),
 		Summary: "the value is not concrete",
 		Detail:  fmt.Sprintf("it is %v; a description must give every field a concrete value", v)}, true
 }
 
 // missingField reports a required field the user did not write, at its parent.
-func (s *Source) missingField(path fieldPath) diag.Diagnostic {
-	return diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path[:len(path)-1]),
+func (s *Source) missingField(path Path) diag.Diagnostic {
+	return diag.Diagnostic{Code: diag.CodeMissingField, Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path[:len(path)-1]),
 		Summary: fmt.Sprintf("missing required field %q", path.last()), Detail: fieldDoc(schemaAt(path))}
 }
 
 // absentPrefix returns the shortest prefix of path the user's value does not have.
-func (s *Source) absentPrefix(path fieldPath) (fieldPath, bool) {
+func (s *Source) absentPrefix(path Path) (Path, bool) {
 	for i := 1; i <= len(path); i++ {
 		if !s.value.LookupPath(cue.MakePath(path[:i].selectors()...)).Exists() {
 			return path[:i], true
@@ -267,7 +267,7 @@ func (s *Source) absentPrefix(path fieldPath) (fieldPath, bool) {
 
 // unknownField reports the outermost field of path the schema does not know (CUE may report
 // a field nested inside it), with the nearest known name.
-func (s *Source) unknownField(path fieldPath) diag.Diagnostic {
+func (s *Source) unknownField(path Path) diag.Diagnostic {
 	v := compiledSchema().LookupPath(cue.MakePath(cue.Def("#Cluster")))
 	for i, e := range path {
 		c := schemaChild(v, e)
@@ -277,11 +277,11 @@ func (s *Source) unknownField(path fieldPath) diag.Diagnostic {
 		}
 		v = c
 	}
-	d := diag.Diagnostic{Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path)}
+	d := diag.Diagnostic{Code: diag.CodeUnknownField, Severity: diag.Error, Path: path.String(), Pos: s.keyPos(path)}
 	name := path.last()
 	parent := path[:len(path)-1]
 	if mk, ok := mapKeys[parent.last()]; ok && len(schemaFieldsAt(parent)) == 0 {
-		d.Summary = fmt.Sprintf("invalid key %q", name)
+		d.Code, d.Summary = diag.CodeInvalidKey, fmt.Sprintf("invalid key %q", name)
 		d.Detail = mk.rule
 		if mk.names != nil {
 			d.Detail = "expected one of " + strings.Join(mk.names, ", ")
@@ -308,7 +308,7 @@ func (s *Source) unknownField(path fieldPath) diag.Diagnostic {
 // is the error itself (a CUE description reaching the schema through a reference), at the
 // first of the errors' positions in the user's files that holds the literal written; failing
 // all, at the field's nearest written ancestor.
-func (s *Source) errorPos(path fieldPath, errs []cueError, literal string) diag.Position {
+func (s *Source) errorPos(path Path, errs []cueError, literal string) diag.Position {
 	if v := s.lookup(path); v.Exists() && v.Err() == nil {
 		if pos := s.valuePos(path); pos.File != "" {
 			return pos

@@ -3,7 +3,6 @@ package description
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -56,12 +55,17 @@ func (s schemas) def(name string) (fast, full cue.Value) {
 // its own, on all cores. For thousands of hosts this is several times faster, and lighter, than
 // one unification of the whole description with #Cluster, and it reports the same problems.
 func Decode(src *Source) (*Cluster, diag.List) {
+	c, ds := decode(src)
+	return c, src.withEnds(ds)
+}
+
+func decode(src *Source) (*Cluster, diag.List) {
 	sch, err := compileSchemas(src.ctx)
 	if err != nil {
-		return nil, diag.List{{Severity: diag.Error, Summary: "embedded schema: " + err.Error()}}
+		return nil, diag.List{{Code: diag.CodeInternal, Severity: diag.Error, Summary: "embedded schema: " + err.Error()}}
 	}
 	if k := src.value.IncompleteKind(); k != cue.StructKind {
-		return nil, diag.List{{Severity: diag.Error, Pos: src.Pos(), Summary: "the description must be a mapping, got " + kindName(k)}}
+		return nil, diag.List{{Code: diag.CodeNotAMapping, Severity: diag.Error, Pos: src.Pos(), Summary: "the description must be a mapping, got " + kindName(k)}}
 	}
 	fastBase, fullBase := sch.def("#ClusterBase")
 	input := src.baseInput()
@@ -74,14 +78,14 @@ func Decode(src *Source) (*Cluster, diag.List) {
 		diags = append(diags, src.structureDiagnostics(src.value, compiledSchema().LookupPath(cue.MakePath(cue.Def("#ClusterBase"))), nil, "hosts")...)
 		if !diags.HasErrors() {
 			// Cannot happen (both schemas reject the same values); never pass silently.
-			diags = append(diags, diag.Diagnostic{Severity: diag.Error, Pos: src.Pos(), Summary: "the description does not match the schema"})
+			diags = append(diags, diag.Diagnostic{Code: diag.CodeSchemaMismatch, Severity: diag.Error, Pos: src.Pos(), Summary: "the description does not match the schema"})
 		}
 	}
 
 	var c Cluster
 	if !diags.HasErrors() {
 		if err := decodeFields(base, &c); err != nil {
-			diags = append(diags, diag.Diagnostic{Severity: diag.Error, Pos: src.Pos(), Summary: "decoding: " + err.Error()})
+			diags = append(diags, diag.Diagnostic{Code: diag.CodeSchemaMismatch, Severity: diag.Error, Pos: src.Pos(), Summary: "decoding: " + err.Error()})
 		} else {
 			diags = append(diags, src.stringDiagnostics(&c, nil)...)
 		}
@@ -203,12 +207,13 @@ func decodeHosts(src *Source, sch schemas, values []cue.Value) ([]Host, diag.Lis
 				if err == nil {
 					err = strictUnmarshal(b, &hosts[i])
 				}
+				path := Path{Field("hosts"), Index(i)}
 				if err != nil {
-					perHost[i] = diag.List{{Severity: diag.Error, Pos: src.Pos(cue.Str("hosts"), cue.Index(i)),
-						Path: fmt.Sprintf("hosts[%d]", i), Summary: "decoding: " + err.Error()}}
+					perHost[i] = diag.List{{Code: diag.CodeSchemaMismatch, Severity: diag.Error, Pos: src.valuePos(path),
+						Path: path.String(), Summary: "decoding: " + err.Error()}}
 					continue
 				}
-				perHost[i] = src.stringDiagnostics(&hosts[i], fieldPath{{name: "hosts"}, {index: i, isIndex: true}})
+				perHost[i] = src.stringDiagnostics(&hosts[i], path)
 			}
 		})
 	}
@@ -226,10 +231,10 @@ func (s *Source) hostDiagnostics(v, fullHost cue.Value, i int) diag.List {
 	if err := v.Unify(fullHost).Validate(cue.Concrete(true)); err != nil {
 		out = s.diagnostics(err)
 	}
-	path := fieldPath{{name: "hosts"}, {index: i, isIndex: true}}
+	path := Path{Field("hosts"), Index(i)}
 	out = append(out, s.structureDiagnostics(v, compiledSchema().LookupPath(cue.MakePath(cue.Def("#Host"))), path, "")...)
 	if !out.HasErrors() {
-		out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: s.valuePos(path), Path: path.String(), Summary: "the host does not match the schema"})
+		out = append(out, diag.Diagnostic{Code: diag.CodeSchemaMismatch, Severity: diag.Error, Pos: s.valuePos(path), Path: path.String(), Summary: "the host does not match the schema"})
 	}
 	return out
 }

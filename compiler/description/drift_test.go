@@ -83,7 +83,7 @@ func (w *driftWalker) structFields(path string, v cue.Value, typ reflect.Type) {
 			w.t.Errorf("%s: schema field %q has no Go field in %s", path, name, typ.Name())
 			continue
 		}
-		w.walk(strings.TrimPrefix(path+"."+name, "."), schemaChild(v, pathElem{name: name}), ft)
+		w.walk(strings.TrimPrefix(path+"."+name, "."), schemaChild(v, PathElem{name: name}), ft)
 	}
 	for name := range goFields {
 		if !slices.Contains(cueFields, name) {
@@ -95,7 +95,7 @@ func (w *driftWalker) structFields(path string, v cue.Value, typ reflect.Type) {
 // mapElem returns the schema of the values of the map v, for a key it allows.
 func mapElem(v cue.Value) cue.Value {
 	for _, key := range []string{"a", "cpu"} {
-		if e := schemaChild(v, pathElem{name: key}); e.Exists() {
+		if e := schemaChild(v, PathElem{name: key}); e.Exists() {
 			return e
 		}
 	}
@@ -127,7 +127,7 @@ func TestMapKeysMatchSchema(t *testing.T) {
 				constrained[name] = true
 			}
 			for _, f := range fields {
-				walk(schemaChild(v, pathElem{name: f}), f)
+				walk(schemaChild(v, PathElem{name: f}), f)
 			}
 			if len(fields) == 0 {
 				walk(mapElem(v), name+"[*]")
@@ -147,7 +147,7 @@ func TestMapKeysMatchSchema(t *testing.T) {
 			t.Errorf("mapKeys describes %q, which is no key-constrained map of the schema", name)
 		}
 		for _, k := range mk.names {
-			if !schemaAt(fieldPath{{name: "kubelet"}, {name: name}}).Allows(cue.Str(k)) {
+			if !schemaAt(Path{{name: "kubelet"}, {name: name}}).Allows(cue.Str(k)) {
 				t.Errorf("mapKeys lists %q for %s, which the schema does not allow", k, name)
 			}
 		}

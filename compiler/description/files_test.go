@@ -32,7 +32,7 @@ func loadWithin(t *testing.T, paths ...string) diag.List {
 	select {
 	case ds := <-done:
 		return ds
-	case <-time.After(time.Minute):
+	case <-time.After(10 * time.Minute): // a hang (a FIFO blocks forever), not a slow machine
 		t.Fatalf("loading %v did not finish", paths)
 		return nil
 	}

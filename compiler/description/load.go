@@ -46,9 +46,14 @@ type Source struct {
 // one description. CUE files, and the .cue files of a directory, load as one CUE instance.
 // The Source is returned even with errors, for its files' text.
 func Load(paths ...string) (*Source, diag.List) {
+	src, ds := loadFiles(paths)
+	return src, src.withEnds(ds)
+}
+
+func loadFiles(paths []string) (*Source, diag.List) {
 	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New(), reader: newFileReader()}
 	if len(paths) == 0 {
-		return src, diag.List{{Severity: diag.Error, Summary: "no description given", Code: diag.CodeIO}}
+		return src, diag.List{{Severity: diag.Error, Summary: "no description given", Code: diag.CodeNoDescription}}
 	}
 	var cueArgs []string
 	var values []cue.Value
@@ -82,7 +87,7 @@ func Load(paths ...string) (*Source, diag.List) {
 			values = append(values, v)
 		default:
 			diags = append(diags, diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: p},
-				Summary: "unknown file type", Detail: "expected a .cue, .yaml, .yml or .json file, or a directory of .cue files", Code: diag.CodeIO})
+				Summary: "unknown file type", Detail: "expected a .cue, .yaml, .yml or .json file, or a directory of .cue files", Code: diag.CodeUnknownFileType})
 		}
 	}
 	if len(cueArgs) > 0 {
@@ -107,6 +112,11 @@ func Load(paths ...string) (*Source, diag.List) {
 
 // LoadBytes loads one description held in memory; name's extension tells its format.
 func LoadBytes(name string, data []byte) (*Source, diag.List) {
+	src, ds := loadBytes(name, data)
+	return src, src.withEnds(ds)
+}
+
+func loadBytes(name string, data []byte) (*Source, diag.List) {
 	src := &Source{Files: diag.Sources{}, ctx: cuecontext.New(), Dir: "."}
 	if strings.HasSuffix(strings.ToLower(name), ".cue") {
 		data = withoutBOM(data)
@@ -116,7 +126,7 @@ func LoadBytes(name string, data []byte) (*Source, diag.List) {
 		}
 		f, err := parser.ParseFile(name, data, parser.ParseComments)
 		if err != nil {
-			return src, src.syntaxDiagnostics(err, "CUE syntax error: ")
+			return src, src.syntaxDiagnostics(err, diag.CodeCUESyntax, "CUE syntax error: ")
 		}
 		if ds := src.shapeDiagnostics(f, false); len(ds) > 0 {
 			return src, ds
@@ -156,7 +166,7 @@ func (s *Source) parseData(name string, data []byte) (cue.Value, diag.List) {
 			return cue.Value{}, yamlSyntaxDiagnostics(name, data, err)
 		}
 		if isEmptyYAML(f) {
-			return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: name, Line: 1, Column: 1},
+			return cue.Value{}, diag.List{{Code: diag.CodeEmptyDescription, Severity: diag.Error, Pos: diag.Position{File: name, Line: 1, Column: 1},
 				Summary: "empty description", Detail: "expected a mapping with apiVersion, kind, name and hosts"}}
 		}
 		if ds := s.multipleDocuments(name, f); len(ds) > 0 {
@@ -232,7 +242,7 @@ func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
 	}
 	insts := load.Instances(rel, &load.Config{Dir: dir, Overlay: s.reader.overlay()})
 	if len(insts) != 1 {
-		return cue.Value{}, diag.List{{Severity: diag.Error, Pos: diag.Position{File: args[0]},
+		return cue.Value{}, diag.List{{Code: diag.CodeCUEPackages, Severity: diag.Error, Pos: diag.Position{File: args[0]},
 			Summary: fmt.Sprintf("the CUE files form %d packages; give the files of one package", len(insts))}}
 	}
 	inst := insts[0]
@@ -241,7 +251,7 @@ func (s *Source) loadCUE(args []string) (cue.Value, diag.List) {
 	}
 	if inst.Err != nil {
 		s.readFilesOf(inst.Err, relative)
-		return cue.Value{}, s.syntaxDiagnostics(inst.Err, "cannot load the CUE package: ")
+		return cue.Value{}, s.syntaxDiagnostics(inst.Err, diag.CodeCUESyntax, "cannot load the CUE package: ")
 	}
 	v := s.ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
@@ -318,7 +328,7 @@ func (s *Source) parseCUE(args []string, relative bool) (map[string]bool, diag.L
 		}
 		f, err := parser.ParseFile(abs, s.Files[name])
 		if err != nil {
-			out = append(out, s.syntaxDiagnostics(err, "CUE syntax error: ")...)
+			out = append(out, s.syntaxDiagnostics(err, diag.CodeCUESyntax, "CUE syntax error: ")...)
 			continue
 		}
 		out = append(out, s.shapeDiagnostics(f, false)...)
@@ -375,12 +385,12 @@ func (s *Source) readFilesOf(err error, relative bool) {
 
 // syntaxDiagnostics reports errors found reading files (CUE's parser, cue/load), which have no
 // field path, each summary starting with prefix.
-func (s *Source) syntaxDiagnostics(err error, prefix string) diag.List {
+func (s *Source) syntaxDiagnostics(err error, code diag.Code, prefix string) diag.List {
 	var out diag.List
 	seen := map[string]bool{}
 	for _, e := range cueerrors.Errors(err) {
 		f, args := e.Msg()
-		d := diag.Diagnostic{Severity: diag.Error, Summary: prefix + fmt.Sprintf(f, args...)}
+		d := diag.Diagnostic{Code: code, Severity: diag.Error, Summary: prefix + fmt.Sprintf(f, args...)}
 		if p := e.Position(); p.IsValid() {
 			d.Pos = s.position(p)
 		}
@@ -421,7 +431,7 @@ func yamlSyntaxDiagnostics(name string, data []byte, err error) diag.List {
 		}
 	}
 	p.Column = firstColumn(data, p.Line)
-	return diag.List{{Severity: diag.Error, Pos: p, Summary: "YAML syntax error: " + msg}}
+	return diag.List{{Code: diag.CodeYAMLSyntax, Severity: diag.Error, Pos: p, Summary: "YAML syntax error: " + msg}}
 }
 
 // firstColumn returns the column of the first non-blank character of line n (1 when none).
@@ -446,7 +456,7 @@ func jsonSyntaxDiagnostics(name string, data []byte, err error) diag.List {
 	var se *json.SyntaxError
 	if errors.As(jerr, &se) {
 		line, col := lineCol(data, int(se.Offset))
-		return diag.List{{Severity: diag.Error, Pos: diag.Position{File: name, Line: line, Column: col}, Summary: "JSON syntax error: " + se.Error()}}
+		return diag.List{{Code: diag.CodeJSONSyntax, Severity: diag.Error, Pos: diag.Position{File: name, Line: line, Column: col}, Summary: "JSON syntax error: " + se.Error()}}
 	}
 	p := diag.Position{File: name, Line: 1, Column: 1}
 	for _, e := range cueerrors.Errors(err) {
@@ -455,7 +465,7 @@ func jsonSyntaxDiagnostics(name string, data []byte, err error) diag.List {
 			break
 		}
 	}
-	return diag.List{{Severity: diag.Error, Pos: p, Summary: "JSON syntax error"}}
+	return diag.List{{Code: diag.CodeJSONSyntax, Severity: diag.Error, Pos: p, Summary: "JSON syntax error"}}
 }
 
 // lineCol converts a byte offset into a line and column (from 1); the offset of a JSON
@@ -480,23 +490,23 @@ func (s *Source) position(p token.Pos) diag.Position {
 }
 
 // lookup returns the user's value at path.
-func (s *Source) lookup(path fieldPath) cue.Value {
+func (s *Source) lookup(path Path) cue.Value {
 	return s.value.LookupPath(cue.MakePath(path.selectors()...))
 }
 
 // valuePos returns the position of the field at path in the user's files: of its value when
 // that is a scalar (the caret goes under what is wrong), of its name otherwise. A field the
 // user did not write (defaulted) has the position of its nearest written ancestor.
-func (s *Source) valuePos(path fieldPath) diag.Position {
+func (s *Source) valuePos(path Path) diag.Position {
 	return s.writtenPos(path, true)
 }
 
 // keyPos is valuePos, but of the field's name.
-func (s *Source) keyPos(path fieldPath) diag.Position {
+func (s *Source) keyPos(path Path) diag.Position {
 	return s.writtenPos(path, false)
 }
 
-func (s *Source) writtenPos(path fieldPath, preferValue bool) diag.Position {
+func (s *Source) writtenPos(path Path, preferValue bool) diag.Position {
 	for n := len(path); n >= 0; n-- {
 		v := s.lookup(path[:n])
 		if !v.Exists() {
@@ -547,7 +557,7 @@ func (s *Source) FileNames() []string {
 // PosOf returns the position of a field given as a path string such as
 // "hosts[2].kubelet.maxPods" (see valuePos).
 func (s *Source) PosOf(path string) diag.Position {
-	p, ok := parsePath(path)
+	p, ok := ParsePath(path)
 	if !ok {
 		return s.valuePos(nil)
 	}
@@ -557,7 +567,7 @@ func (s *Source) PosOf(path string) diag.Position {
 // Written reports whether the user wrote the field at path (rather than the schema
 // defaulting it).
 func (s *Source) Written(path string) bool {
-	p, ok := parsePath(path)
+	p, ok := ParsePath(path)
 	if !ok {
 		return false
 	}

@@ -21,9 +21,9 @@ var oddKeys = []string{
 
 func TestPathRoundTrip(t *testing.T) {
 	for _, k := range oddKeys {
-		p := fieldPath{{name: "hosts"}, {index: 3, isIndex: true}, {name: "labels"}, {name: k}, {name: "after"}}
+		p := Path{{name: "hosts"}, {index: 3, isIndex: true}, {name: "labels"}, {name: k}, {name: "after"}}
 		s := p.String()
-		got, ok := parsePath(s)
+		got, ok := ParsePath(s)
 		if !ok || !reflect.DeepEqual(got, p) {
 			t.Errorf("key %q: %q reads back as %#v (ok %v)", k, s, got, ok)
 		}
@@ -33,12 +33,21 @@ func TestPathRoundTrip(t *testing.T) {
 		p.selectors() // must not panic
 	}
 	for _, s := range []string{"hosts[2].kubelet.maxPods", `apiServer.extraArgs["anonymous-auth"]`, "groups.gpu-nodes.kubelet", "a[0][1]"} {
-		if _, ok := parsePath(s); !ok {
+		if _, ok := ParsePath(s); !ok {
 			t.Errorf("%q does not parse", s)
 		}
 	}
+	// Map keys are quoted even when they could be written bare, and read back so.
+	for _, k := range append([]string{"v", "name", "0"}, oddKeys...) {
+		p := Path{Field("etcd"), Field("extraArgs"), Key(k)}
+		s := p.String()
+		got, ok := ParsePath(s)
+		if !ok || !got.Equal(p) || got.String() != s || !strings.HasPrefix(s, `etcd.extraArgs["`) {
+			t.Errorf("key %q: %q reads back as %q (ok %v)", k, s, got, ok)
+		}
+	}
 	for _, s := range []string{".a", "a..b", "a[", "a[x]", `a["x`, `a["x"`, "a[0]b", `a["\q"]`} {
-		if p, ok := parsePath(s); ok {
+		if p, ok := ParsePath(s); ok {
 			t.Errorf("%q parses, as %#v", s, p)
 		}
 	}
@@ -56,12 +65,12 @@ func TestErrPathReadsCUEPaths(t *testing.T) {
 		if len(errs) != 1 {
 			t.Fatalf("key %q: %d errors", k, len(errs))
 		}
-		want := fieldPath{{name: "x"}, {name: k}}
+		want := Path{{name: "x"}, {name: k}}
 		if got := errPath(errs[0].Path()); !reflect.DeepEqual(got, want) {
 			t.Errorf("key %q: CUE path %q read as %#v", k, errs[0].Path(), got)
 		}
 	}
-	if got := errPath([]string{"#Def", "0", `"0"`}); !reflect.DeepEqual(got, fieldPath{{name: "#Def", isDef: true}, {isIndex: true}, {name: "0"}}) {
+	if got := errPath([]string{"#Def", "0", `"0"`}); !reflect.DeepEqual(got, Path{{name: "#Def", isDef: true}, {isIndex: true}, {name: "0"}}) {
 		t.Errorf("definition, index and quoted digits: %#v", got)
 	}
 }
@@ -84,7 +93,7 @@ func TestOddKeysDiagnosed(t *testing.T) {
 				if d.Pos.Line != line && d.Pos.Line != line-1 {
 					t.Errorf("key %q in %s: diagnostic at line %d, want %d: %s", k, m, d.Pos.Line, line, d)
 				}
-				if _, ok := parsePath(d.Path); !ok {
+				if _, ok := ParsePath(d.Path); !ok {
 					t.Errorf("key %q in %s: path %q does not read back", k, m, d.Path)
 				}
 			}
@@ -105,8 +114,8 @@ func FuzzPathRoundTrip(f *testing.F) {
 		if index < 0 {
 			return
 		}
-		p := fieldPath{{name: name}, {index: index, isIndex: true}, {name: name}}
-		got, ok := parsePath(p.String())
+		p := Path{{name: name}, {index: index, isIndex: true}, {name: name}}
+		got, ok := ParsePath(p.String())
 		if !ok || !reflect.DeepEqual(got, p) {
 			t.Errorf("%q reads back as %#v", p.String(), got)
 		}

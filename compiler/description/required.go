@@ -12,7 +12,7 @@ import (
 // value v lacks, and every field v has that sch does not know, in v and in what it nests,
 // skipping the top-level field skip. CUE stops reporting these as soon as another field of the
 // same value is wrong, so kubeforge looks itself, and only in values CUE found wrong.
-func (s *Source) structureDiagnostics(v, sch cue.Value, path fieldPath, skip string) diag.List {
+func (s *Source) structureDiagnostics(v, sch cue.Value, path Path, skip string) diag.List {
 	var out diag.List
 	switch v.IncompleteKind() {
 	case cue.StructKind:
@@ -23,7 +23,7 @@ func (s *Source) structureDiagnostics(v, sch cue.Value, path fieldPath, skip str
 			for it.Next() {
 				name := it.Selector().Unquoted()
 				if isRequired(it.Selector(), it.Value()) && !v.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
-					out = append(out, s.missingField(child(path, pathElem{name: name})))
+					out = append(out, s.missingField(child(path, PathElem{name: name})))
 				}
 			}
 		}
@@ -32,7 +32,7 @@ func (s *Source) structureDiagnostics(v, sch cue.Value, path fieldPath, skip str
 			return out
 		}
 		for it.Next() {
-			e := pathElem{name: it.Selector().Unquoted()}
+			e := PathElem{name: it.Selector().Unquoted()}
 			if len(path) == 0 && e.name == skip {
 				continue
 			}
@@ -49,7 +49,7 @@ func (s *Source) structureDiagnostics(v, sch cue.Value, path fieldPath, skip str
 			return nil
 		}
 		for i := 0; it.Next(); i++ {
-			e := pathElem{index: i, isIndex: true}
+			e := PathElem{index: i, isIndex: true}
 			if c := schemaChild(sch, e); c.Exists() {
 				out = append(out, s.structureDiagnostics(it.Value(), c, child(path, e), "")...)
 			}
@@ -58,6 +58,6 @@ func (s *Source) structureDiagnostics(v, sch cue.Value, path fieldPath, skip str
 	return out
 }
 
-func child(p fieldPath, e pathElem) fieldPath {
+func child(p Path, e PathElem) Path {
 	return append(slices.Clip(p), e)
 }

@@ -24,7 +24,7 @@ var compiledSchema = sync.OnceValue(func() cue.Value {
 
 // schemaChild returns the schema of the field or element e of the schema value v: a field
 // (regular or optional), a list element, or a map value (pattern constraint).
-func schemaChild(v cue.Value, e pathElem) cue.Value {
+func schemaChild(v cue.Value, e PathElem) cue.Value {
 	if e.isIndex {
 		return listElem(v, e.index)
 	}
@@ -63,7 +63,7 @@ func listElem(v cue.Value, i int) cue.Value {
 
 // schemaAt returns the schema's definition of the field at path, or a value that does not
 // exist when the schema has no such field.
-func schemaAt(path fieldPath) cue.Value {
+func schemaAt(path Path) cue.Value {
 	v := compiledSchema().LookupPath(cue.MakePath(cue.Def("#Cluster")))
 	for _, e := range path {
 		v = schemaChild(v, e)
@@ -75,7 +75,7 @@ func schemaAt(path fieldPath) cue.Value {
 }
 
 // schemaFieldsAt lists the field names the schema allows at path.
-func schemaFieldsAt(path fieldPath) []string {
+func schemaFieldsAt(path Path) []string {
 	v := schemaAt(path)
 	if !v.Exists() {
 		return nil
@@ -139,4 +139,10 @@ var mapKeys = map[string]struct {
 	"groups":         {rule: "a group name is a DNS label: lower-case letters, digits and '-'"},
 	"systemReserved": {names: []string{"cpu", "ephemeral-storage", "memory", "pid"}},
 	"kubeReserved":   {names: []string{"cpu", "ephemeral-storage", "memory", "pid"}},
+}
+
+// InSchema reports whether the path names a field the schema's #Cluster defines: each name a
+// field, or a key its map allows; each index an element of a list.
+func InSchema(p Path) bool {
+	return len(p) > 0 && schemaAt(p).Exists()
 }

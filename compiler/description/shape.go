@@ -44,8 +44,8 @@ func (s *Source) shapeDiagnostics(n ast.Node, data bool) diag.List {
 	return c.out
 }
 
-func (c *shapeChecker) report(p token.Pos, path fieldPath, known bool, summary, detail string) {
-	d := diag.Diagnostic{Severity: diag.Error, Pos: c.src.position(p), Summary: summary, Detail: detail}
+func (c *shapeChecker) report(code diag.Code, p token.Pos, path Path, known bool, summary, detail string) {
+	d := diag.Diagnostic{Code: code, Severity: diag.Error, Pos: c.src.position(p), Summary: summary, Detail: detail}
 	if known {
 		d.Path = path.String()
 	}
@@ -54,7 +54,7 @@ func (c *shapeChecker) report(p token.Pos, path fieldPath, known bool, summary, 
 
 // walk checks node n at path (known is false once a label is not a literal name) and depth
 // (of mappings and lists).
-func (c *shapeChecker) walk(n ast.Node, path fieldPath, known bool, depth int) {
+func (c *shapeChecker) walk(n ast.Node, path Path, known bool, depth int) {
 	switch x := n.(type) {
 	case *ast.File:
 		c.fields(x.Decls, path, known, depth)
@@ -74,11 +74,11 @@ func (c *shapeChecker) walk(n ast.Node, path fieldPath, known bool, depth int) {
 			limit, what = maxHosts, fmt.Sprintf("a description lists at most %d hosts", maxHosts)
 		}
 		if c.data && len(x.Elts) > limit {
-			c.report(x.Elts[limit].Pos(), path, known, fmt.Sprintf("the list has %d elements", len(x.Elts)), what)
+			c.report(diag.CodeListTooLong, x.Elts[limit].Pos(), path, known, fmt.Sprintf("the list has %d elements", len(x.Elts)), what)
 			return
 		}
 		for i, e := range x.Elts {
-			c.walk(e, child(path, pathElem{index: i, isIndex: true}), known, depth+1)
+			c.walk(e, child(path, PathElem{index: i, isIndex: true}), known, depth+1)
 		}
 	case *ast.BasicLit:
 		c.number(x, "", path, known)
@@ -112,19 +112,19 @@ func (c *shapeChecker) walk(n ast.Node, path fieldPath, known bool, depth int) {
 }
 
 // deeper reports (once) a mapping or list nested deeper than maxDepth, and whether it is.
-func (c *shapeChecker) deeper(n ast.Node, path fieldPath, known bool, depth int) bool {
+func (c *shapeChecker) deeper(n ast.Node, path Path, known bool, depth int) bool {
 	if !c.data || depth < maxDepth {
 		return false
 	}
 	if !c.tooDeep {
 		c.tooDeep = true
-		c.report(n.Pos(), path, known, fmt.Sprintf("mappings and lists nested more than %d deep", maxDepth), "real descriptions nest a few levels deep")
+		c.report(diag.CodeNestedTooDeep, n.Pos(), path, known, fmt.Sprintf("mappings and lists nested more than %d deep", maxDepth), "real descriptions nest a few levels deep")
 	}
 	return true
 }
 
 // fields walks the declarations of a mapping or file.
-func (c *shapeChecker) fields(decls []ast.Decl, path fieldPath, known bool, depth int) {
+func (c *shapeChecker) fields(decls []ast.Decl, path Path, known bool, depth int) {
 	seen := map[string]bool{}
 	n := 0
 	for _, d := range decls {
@@ -134,14 +134,14 @@ func (c *shapeChecker) fields(decls []ast.Decl, path fieldPath, known bool, dept
 			continue
 		}
 		name, _, err := ast.LabelName(x.Label)
-		p, k := child(path, pathElem{name: name}), known && err == nil
+		p, k := child(path, PathElem{name: name}), known && err == nil
 		if c.data && err == nil {
 			if seen[name] {
-				c.report(x.Label.Pos(), p, k, fmt.Sprintf("duplicate key %q", name), "each key may appear once in a mapping")
+				c.report(diag.CodeDuplicateKey, x.Label.Pos(), p, k, fmt.Sprintf("duplicate key %q", name), "each key may appear once in a mapping")
 			}
 			seen[name] = true
 			if n++; n > maxEntries {
-				c.report(x.Label.Pos(), path, known, fmt.Sprintf("the mapping has %d keys", countFields(decls)), fmt.Sprintf("a mapping in a description holds at most %d keys", maxEntries))
+				c.report(diag.CodeMappingTooLarge, x.Label.Pos(), path, known, fmt.Sprintf("the mapping has %d keys", countFields(decls)), fmt.Sprintf("a mapping in a description holds at most %d keys", maxEntries))
 				return
 			}
 		}
@@ -161,7 +161,7 @@ func countFields(decls []ast.Decl) int {
 
 // number reports an integer beyond 64 bits or a number beyond a float64's range. CUE's YAML
 // decoder writes such an integer as "number & N".
-func (c *shapeChecker) number(lit *ast.BasicLit, sign string, path fieldPath, known bool) {
+func (c *shapeChecker) number(lit *ast.BasicLit, sign string, path Path, known bool) {
 	if lit.Kind != token.INT && lit.Kind != token.FLOAT {
 		return
 	}
@@ -181,7 +181,7 @@ func (c *shapeChecker) number(lit *ast.BasicLit, sign string, path fieldPath, kn
 	if !isInt {
 		detail = "a number in a description must fit in a 64-bit floating-point number"
 	}
-	c.report(lit.Pos(), path, known, fmt.Sprintf("the number %s%s is out of range", sign, text), detail)
+	c.report(diag.CodeNumberOutOfRange, lit.Pos(), path, known, fmt.Sprintf("the number %s%s is out of range", sign, text), detail)
 }
 
 // multipleDocuments reports a YAML file of several documents, which CUE's YAML decoder reads as
@@ -205,7 +205,7 @@ func (s *Source) multipleDocuments(name string, f *ast.File) diag.List {
 			break
 		}
 	}
-	return diag.List{{Severity: diag.Error, Pos: p,
+	return diag.List{{Code: diag.CodeYAMLDocuments, Severity: diag.Error, Pos: p,
 		Summary: fmt.Sprintf("%d YAML documents in one file; a description is one document", len(l.Elts)),
 		Detail:  "remove the '---' separator and what follows it, or give the documents as separate files (they are unified)"}}
 }

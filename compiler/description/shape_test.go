@@ -5,29 +5,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // nestedYAML returns a description whose kubelet.maxPods is a list nested depth deep.
 func nestedYAML(depth int) string {
 	return yamlHead + "kubelet: {maxPods: " + strings.Repeat("[", depth) + strings.Repeat("]", depth) + "}\n"
-}
-
-// loadWithinMinute is loadText, failing the test if it does not finish.
-func loadWithinMinute(t *testing.T, name, text string) []string {
-	t.Helper()
-	done := make(chan []string)
-	go func() {
-		_, ds := loadText(name, text)
-		done <- ds
-	}()
-	select {
-	case ds := <-done:
-		return ds
-	case <-time.After(time.Minute):
-		t.Fatalf("loading %s did not finish", name)
-		return nil
-	}
 }
 
 func TestShapeLimits(t *testing.T) {
@@ -48,7 +30,9 @@ func TestShapeLimits(t *testing.T) {
 		{"depth 100k", nestedYAML(100_000), "d.yaml:6:1: error: YAML syntax error: exceeded max depth of 10000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := loadWithinMinute(t, "d.yaml", tc.text)
+			// No time limit here (the machine may be loaded): a blow-up in the size of the
+			// input meets go test's -timeout.
+			_, got := loadText("d.yaml", tc.text)
 			if tc.want == "" && len(got) > 0 || tc.want != "" && (len(got) != 1 || got[0] != tc.want) {
 				t.Errorf("got %q\nwant %q", got, tc.want)
 			}

@@ -22,14 +22,14 @@ const stringRuleDetail = "strings of a description go into files and command lin
 
 // stringDiagnostics checks every string reachable from v (a decoded description or a part
 // of it at path).
-func (s *Source) stringDiagnostics(v any, path fieldPath) diag.List {
+func (s *Source) stringDiagnostics(v any, path Path) diag.List {
 	var out diag.List
-	w := stringWalker{path: slices.Clone(path), found: func(p fieldPath, str string, isKey bool) {
+	w := stringWalker{path: slices.Clone(path), found: func(p Path, str string, isKey bool) {
 		problem, bad := stringProblem(str)
 		if !bad {
 			return
 		}
-		d := diag.Diagnostic{Severity: diag.Error, Path: p.String(), Detail: stringRuleDetail}
+		d := diag.Diagnostic{Code: diag.CodeForbiddenCharacter, Severity: diag.Error, Path: p.String(), Detail: stringRuleDetail}
 		if isKey {
 			d.Pos, d.Summary = s.keyPos(p), problem+" is not allowed in a key"
 		} else {
@@ -44,8 +44,8 @@ func (s *Source) stringDiagnostics(v any, path fieldPath) diag.List {
 // stringWalker calls found with every string under a value: values, and map keys (isKey,
 // with the path of their entry). The path is a stack it reuses; found must copy it to keep it.
 type stringWalker struct {
-	path  fieldPath
-	found func(p fieldPath, s string, isKey bool)
+	path  Path
+	found func(p Path, s string, isKey bool)
 }
 
 func (w *stringWalker) walk(v reflect.Value) {
@@ -61,21 +61,21 @@ func (w *stringWalker) walk(v reflect.Value) {
 			if name == "" || name == "-" {
 				name = t.Field(i).Name
 			}
-			w.push(pathElem{name: name})
+			w.push(PathElem{name: name})
 			w.walk(v.Field(i))
 			w.pop()
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
-			w.push(pathElem{name: it.Key().String()})
+			w.push(PathElem{name: it.Key().String()})
 			w.found(w.path, it.Key().String(), true)
 			w.walk(it.Value())
 			w.pop()
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			w.push(pathElem{index: i, isIndex: true})
+			w.push(PathElem{index: i, isIndex: true})
 			w.walk(v.Index(i))
 			w.pop()
 		}
@@ -84,7 +84,7 @@ func (w *stringWalker) walk(v reflect.Value) {
 	}
 }
 
-func (w *stringWalker) push(e pathElem) { w.path = append(w.path, e) }
+func (w *stringWalker) push(e PathElem) { w.path = append(w.path, e) }
 func (w *stringWalker) pop()            { w.path = w.path[:len(w.path)-1] }
 
 // stringProblem names the first character of s the entry rule refuses, with its byte offset.

@@ -77,7 +77,7 @@ func TestStringRuleCoversEveryString(t *testing.T) {
 	}
 	paths := map[string]bool{}
 	for _, d := range ds {
-		if _, ok := parsePath(d.Path); !ok || paths[d.Path+d.Summary] {
+		if _, ok := ParsePath(d.Path); !ok || paths[d.Path+d.Summary] {
 			t.Errorf("path %q does not read back, or is reported twice", d.Path)
 		}
 		paths[d.Path+d.Summary] = true

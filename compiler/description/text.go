@@ -27,6 +27,7 @@ func withoutBOM(data []byte) []byte {
 // included: it is not text, a terminal or an editor would act on it, or it makes a reviewer
 // read something else than what is parsed.
 type textRule struct {
+	code    diag.Code
 	summary string // with the character, e.g. "control character U+001B"
 	detail  string
 }
@@ -37,24 +38,24 @@ const controlDetail = "a description holds no control characters but tab and lin
 func textRuleOf(data []byte, i int, r rune, size int) (textRule, bool) {
 	switch {
 	case r == utf8.RuneError && size == 1:
-		return textRule{fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i]), "a description is UTF-8 text"}, true
+		return textRule{diag.CodeInvalidUTF8, fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i]), "a description is UTF-8 text"}, true
 	case r == '\t' || r == '\n':
 		return textRule{}, false
 	case r == '\r':
 		if i+1 < len(data) && data[i+1] == '\n' {
 			return textRule{}, false
 		}
-		return textRule{"carriage return U+000D not followed by a line feed", "lines end with LF or CRLF"}, true
+		return textRule{diag.CodeLoneCarriageReturn, "carriage return U+000D not followed by a line feed", "lines end with LF or CRLF"}, true
 	case r == 0:
-		return textRule{"NUL byte U+0000", controlDetail}, true
+		return textRule{diag.CodeControlCharacter, "NUL byte U+0000", controlDetail}, true
 	case r < 0x20 || r >= 0x7f && r <= 0x9f:
-		return textRule{fmt.Sprintf("control character %U", r), controlDetail}, true
+		return textRule{diag.CodeControlCharacter, fmt.Sprintf("control character %U", r), controlDetail}, true
 	case r == 0xFEFF:
-		return textRule{"byte order mark U+FEFF inside the file", "a byte order mark is ignored at the start of a file only"}, true
+		return textRule{diag.CodeMisplacedBOM, "byte order mark U+FEFF inside the file", "a byte order mark is ignored at the start of a file only"}, true
 	case r == 0x2028 || r == 0x2029:
-		return textRule{fmt.Sprintf("line or paragraph separator %U", r), "lines end with LF or CRLF"}, true
+		return textRule{diag.CodeLineSeparator, fmt.Sprintf("line or paragraph separator %U", r), "lines end with LF or CRLF"}, true
 	case isBidiControl(r):
-		return textRule{fmt.Sprintf("bidirectional control character %U", r), "bidirectional controls make text read in another order than it is parsed"}, true
+		return textRule{diag.CodeBidiControl, fmt.Sprintf("bidirectional control character %U", r), "bidirectional controls make text read in another order than it is parsed"}, true
 	}
 	return textRule{}, false
 }
@@ -77,7 +78,7 @@ func textDiagnostics(name string, data []byte, format string) diag.List {
 	for i := 0; i < len(data) && len(out) < maxTextDiagnostics; {
 		r, size := utf8.DecodeRune(data[i:])
 		if rule, bad := textRuleOf(data, i, r, size); bad && line != lastLine {
-			out = append(out, diag.Diagnostic{Severity: diag.Error, Pos: diag.Position{File: name, Line: line, Column: i - lineStart + 1},
+			out = append(out, diag.Diagnostic{Code: rule.code, Severity: diag.Error, Pos: diag.Position{File: name, Line: line, Column: i - lineStart + 1},
 				Summary: rule.summary, Detail: rule.detail})
 			lastLine = line
 		}
@@ -110,7 +111,7 @@ func textDiagnostics(name string, data []byte, format string) diag.List {
 // fieldStart is where a field's name or a list element starts.
 type fieldStart struct {
 	line, col int
-	path      fieldPath
+	path      Path
 	// keyEnd is the column just past a field's name (0 for a list element).
 	keyEnd int
 }
@@ -132,7 +133,7 @@ func fieldStarts(name string, data []byte, format string) []fieldStart {
 		return nil
 	}
 	var out []fieldStart
-	walkFields(root, nil, func(start, keyEnd token.Pos, path fieldPath) {
+	walkFields(root, nil, func(start, keyEnd token.Pos, path Path) {
 		f := fieldStart{line: start.Line(), col: start.Column(), path: path}
 		if keyEnd.IsValid() && keyEnd.Line() == f.line {
 			f.keyEnd = keyEnd.Column()
@@ -146,7 +147,7 @@ func fieldStarts(name string, data []byte, format string) []fieldStart {
 // starts on that line before it; for a character in a field's name, the mapping holding it
 // (the name as parsed, with the character blanked out, is not the name written; a blank
 // at its end is not part of it, so the character just past it is in it).
-func fieldAt(fields []fieldStart, line, col int) (fieldPath, bool) {
+func fieldAt(fields []fieldStart, line, col int) (Path, bool) {
 	var found *fieldStart
 	for i, f := range fields {
 		if f.line == line && f.col <= col {
@@ -165,7 +166,7 @@ func fieldAt(fields []fieldStart, line, col int) (fieldPath, bool) {
 
 // walkFields calls f with the position (and the end of the name) and path of every field and
 // list element of a parsed file, in order, as far as their names are literal.
-func walkFields(n ast.Node, path fieldPath, f func(start, keyEnd token.Pos, path fieldPath)) {
+func walkFields(n ast.Node, path Path, f func(start, keyEnd token.Pos, path Path)) {
 	switch x := n.(type) {
 	case *ast.File:
 		for _, d := range x.Decls {
@@ -182,12 +183,12 @@ func walkFields(n ast.Node, path fieldPath, f func(start, keyEnd token.Pos, path
 		if err != nil {
 			return
 		}
-		p := child(path, pathElem{name: name})
+		p := child(path, PathElem{name: name})
 		f(x.Label.Pos(), x.Label.End(), p)
 		walkFields(x.Value, p, f)
 	case *ast.ListLit:
 		for i, e := range x.Elts {
-			p := child(path, pathElem{index: i, isIndex: true})
+			p := child(path, PathElem{index: i, isIndex: true})
 			f(e.Pos(), token.NoPos, p)
 			walkFields(e, p, f)
 		}

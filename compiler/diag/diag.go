@@ -1,5 +1,6 @@
 // Package diag holds the diagnostics kubeforge reports about a cluster description: each with a
-// severity, a summary, what was expected, the field path and the position in the user's file.
+// stable code (codes.go, the one table of codes, listed for users in codes.md), a severity, a
+// summary, what was expected, the field path and the range in the user's file.
 package diag
 
 import (
@@ -42,13 +43,13 @@ type Diagnostic struct {
 	Summary string `json:"summary"`
 	// Detail says what was expected or why it matters.
 	Detail string `json:"detail,omitempty"`
-	// Code classifies a diagnostic where a program must tell kinds apart; CodeIO marks a file
-	// that could not be read (a usage problem, not an invalid description).
-	Code string `json:"code,omitempty"`
+	// Code names the check that found the problem (see Codes); the codes of family KF00 mark
+	// a file that could not be read (a usage problem, not an invalid description).
+	Code Code `json:"code,omitempty"`
+	// End is the position just past what Pos points at, when the source shows it (zero
+	// otherwise): a range for editors and annotations.
+	End Position `json:"end,omitzero"`
 }
-
-// CodeIO marks diagnostics about files that could not be read.
-const CodeIO = "io"
 
 // String writes the diagnostic on one line, safe for a terminal (see WriteText).
 func (d Diagnostic) String() string {
@@ -102,9 +103,15 @@ func (l List) Error() string {
 	return fmt.Sprintf("%s (and %d more errors)", errs[0], len(errs)-1)
 }
 
+// Fails reports whether the diagnostics fail a command: any error, or with strict (--strict)
+// any warning too. It keys on severity only, whatever the codes.
+func (l List) Fails(strict bool) bool {
+	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error || strict && d.Severity == Warning })
+}
+
 // HasIOErrors reports whether any error is about reading files rather than their content.
 func (l List) HasIOErrors() bool {
-	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error && d.Code == CodeIO })
+	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error && d.Code.IsIO() })
 }
 
 // Err returns the list as an error when it holds errors, nil otherwise.

@@ -262,53 +262,18 @@ type subject struct {
 	PerNode bool
 }
 
-// subjectsSince holds, per first minor they apply to, the subjects kubeadm of that minor
-// gives each certificate; a minor uses the newest row not newer than itself. kubeadm 1.35,
-// 1.36 and 1.37 agree (certs/certlist.go and kubeconfig/kubeconfig.go of each): admin.conf's
-// user is in kubeadm:cluster-admins (bound to cluster-admin by a ClusterRoleBinding, so it can
-// be revoked), super-admin.conf's in system:masters (cannot be), and
-// apiserver-kubelet-client carries no group: a ClusterRoleBinding grants its user
-// system:kubelet-api-admin.
-var subjectsSince = []struct {
-	Minor    int
-	Subjects map[string]subject
-}{
-	{Minor: 35, Subjects: map[string]subject{
-		"apiserver":                {CN: "kube-apiserver"},
-		"apiserver-kubelet-client": {CN: "kube-apiserver-kubelet-client"},
-		"front-proxy-client":       {CN: "front-proxy-client"},
-		"apiserver-etcd-client":    {CN: "kube-apiserver-etcd-client"},
-		"etcd/server":              {PerNode: true},
-		"etcd/peer":                {PerNode: true},
-		"etcd/healthcheck-client":  {CN: "kube-etcd-healthcheck-client"},
-		"admin":                    {CN: "kubernetes-admin", O: []string{"kubeadm:cluster-admins"}},
-		"super-admin":              {CN: "kubernetes-super-admin", O: []string{"system:masters"}},
-		"controller-manager":       {CN: "system:kube-controller-manager"},
-		"scheduler":                {CN: "system:kube-scheduler"},
-		// The Node authorizer and NodeRestriction admit a kubelet as exactly this node.
-		"kubelet-client": {CN: "system:node:", O: []string{"system:nodes"}, PerNode: true},
-		// What the kubelet itself asks for when it requests a serving certificate.
-		"kubelet-serving": {CN: "system:node:", O: []string{"system:nodes"}, PerNode: true},
-	}},
-}
-
-// subjectFor returns the subject of leaf name on host h for the cluster's minor.
+// subjectFor returns the subject of leaf name on host h: the one the cluster's row of the
+// version table (compiler.Release) gives it.
 func subjectFor(c *compiler.Cluster, name string, h *compiler.Host) subject {
-	row := subjectsSince[0]
-	for _, r := range subjectsSince {
-		if r.Minor <= c.Version.Minor {
-			row = r
-		}
-	}
-	s, ok := row.Subjects[name]
+	s, ok := c.Release.Subjects[name]
 	if !ok {
-		panic("pki: no subject for " + name)
+		panic("pki: no subject for " + name + " in the version table row of Kubernetes " + c.Version.MinorString())
 	}
-	if s.PerNode {
-		s.CN += h.NodeName
+	out := subject{CN: s.CN, O: slices.Clone(s.Organizations), PerNode: s.PerNode}
+	if out.PerNode {
+		out.CN += h.NodeName
 	}
-	s.O = slices.Clone(s.O)
-	return s
+	return out
 }
 
 // altNames are a certificate's subject alternative names.

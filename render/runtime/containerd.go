@@ -134,5 +134,5 @@ func hostsFile(r compiler.Registry) (artifact.Artifact, error) {
 	if err != nil {
 		return artifact.Artifact{}, err
 	}
-	return artifact.File(p, 0o644, data, r.Origin), nil
+	return artifact.File(p, 0o644, data, kindSource, r.Origin), nil
 }

@@ -34,14 +34,19 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	return out, nil
 }
 
-// sandboxSources are the fields that choose the sandbox image.
-var sandboxSources = []string{"kubernetesVersion", "imageRepository"}
+// sandboxSources are the fields that choose the runtime's configuration file and the sandbox
+// image in it.
+var sandboxSources = []string{kindSource, "kubernetesVersion", "imageRepository"}
 
-// registrySources returns the description paths of the host's mirror lists.
+// kindSource is the field that decides which runtime's files a host gets.
+const kindSource = "containerRuntime.kind"
+
+// registrySources returns the description paths of the host's mirror lists, and the runtime's
+// kind that decides their format.
 func registrySources(regs []compiler.Registry) []string {
-	out := make([]string, len(regs))
-	for i, r := range regs {
-		out[i] = r.Origin
+	out := []string{kindSource}
+	for _, r := range regs {
+		out = append(out, r.Origin)
 	}
 	return out
 }

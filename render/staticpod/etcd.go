@@ -2,6 +2,7 @@ package staticpod
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -57,13 +58,8 @@ func etcdPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string, erro
 		"snapshot-count":              etcdSnapshotCount,
 		"listen-metrics-urls":         hostURL("http", local, metricsPort),
 	}
-	spelled, err := etcdVersionFlags(c.Release.EtcdImageTag)
-	if err != nil {
-		return nil, nil, err
-	}
-	for k, v := range spelled {
-		defaults[k] = v
-	}
+	// Flags whose spelling follows the etcd release of the minor's image.
+	maps.Copy(defaults, c.Release.EtcdFlags)
 	f := flags{defaults: defaults, extra: c.Etcd.ExtraArgs}
 
 	ms := &mounts{}

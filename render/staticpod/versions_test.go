@@ -87,33 +87,27 @@ func TestFlexVolumeDirFlag(t *testing.T) {
 	}
 }
 
-// TestEtcdSpellingFollowsImage: an etcd before 3.6 gets the --experimental-* spellings.
-func TestEtcdSpellingFollowsImage(t *testing.T) {
+// TestEtcdFlagsFollowTheRow: the etcd flags whose spelling depends on the etcd release are
+// the row's, whatever they are (an etcd before 3.6 took the --experimental-* spellings).
+func TestEtcdFlagsFollowTheRow(t *testing.T) {
 	c := compilertest.LoadYAML(t, versionedYAML)
-	c.Release.EtcdImageTag = "3.5.24-0"
+	c.Release.EtcdFlags = map[string]string{
+		"experimental-initial-corrupt-check":          "true",
+		"experimental-watch-progress-notify-interval": "5s",
+	}
 	etcd := pod(t, c, compilertest.Host(t, c, "cp1"), "etcd")
 	wantFlag(t, etcd, "experimental-initial-corrupt-check", "true")
 	wantFlag(t, etcd, "experimental-watch-progress-notify-interval", "5s")
 	noFlag(t, etcd, "feature-gates")
 	noFlag(t, etcd, "watch-progress-notify-interval")
-
-	c.Release.EtcdImageTag = "latest"
-	if _, err := Manifests(c, compilertest.Host(t, c, "cp1"), Options{}); err == nil {
-		t.Error("an etcd image tag without a version rendered without error")
-	}
 }
 
-// TestEveryMinorHasFacts: every minor the compiler supports has a row here, and an unknown
-// minor is an error rather than a guess.
-func TestEveryMinorHasFacts(t *testing.T) {
-	for _, m := range compiler.SupportedMinors() {
-		if _, ok := minors[m]; !ok {
-			t.Errorf("no manifest facts for 1.%d", m)
-		}
-	}
+// TestRowOfAnotherMinorIsRefused: a cluster whose Release is not the row of its version is an
+// error rather than a guess.
+func TestRowOfAnotherMinorIsRefused(t *testing.T) {
 	c := compilertest.LoadYAML(t, versionedYAML)
 	c.Version.Minor = 99
 	if _, err := Manifests(c, compilertest.Host(t, c, "cp1"), Options{}); err == nil {
-		t.Error("unknown minor rendered without error")
+		t.Error("a minor without its row rendered without error")
 	}
 }
