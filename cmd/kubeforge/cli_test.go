@@ -366,7 +366,7 @@ func TestValidateGitHub(t *testing.T) {
 			t.Errorf("not a workflow command: %q", l)
 		}
 	}
-	want := "::error file=" + escapeProperty(path) + ",line=6,col=17,title=kubeforge%3A kubelet.cgroupDriver::kubelet cgroupDriver \"cgroupfs\" disagrees with the container runtime%0A"
+	want := "::error file=" + escapeProperty(path) + ",line=6,col=17,endLine=6,endColumn=25,title=kubeforge KF1501%3A kubelet.cgroupDriver::kubelet cgroupDriver \"cgroupfs\" disagrees with the container runtime%0A"
 	if !strings.HasPrefix(lines[1], want) {
 		t.Errorf("annotation:\n%s\nwant prefix:\n%s", lines[1], want)
 	}

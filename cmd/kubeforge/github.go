@@ -11,12 +11,14 @@ import (
 // annotation is a GitHub Actions workflow command that annotates a file of the pull request:
 // ::error file=F,line=L,col=C,title=T::message
 type annotation struct {
-	Level   string // "error", "warning" or "notice"
-	File    string
-	Line    int
-	Col     int
-	Title   string
-	Message string
+	Level string // "error", "warning" or "notice"
+	File  string
+	Line  int
+	Col   int
+	// EndLine and EndCol close the range (zero: none).
+	EndLine, EndCol int
+	Title           string
+	Message         string
 }
 
 // String returns the workflow command, escaped as GitHub's runner unescapes it: in the
@@ -30,6 +32,12 @@ func (a annotation) String() string {
 			props = append(props, fmt.Sprintf("line=%d", a.Line))
 			if a.Col > 0 {
 				props = append(props, fmt.Sprintf("col=%d", a.Col))
+			}
+			if a.EndLine > 0 {
+				props = append(props, fmt.Sprintf("endLine=%d", a.EndLine))
+				if a.EndCol > 0 {
+					props = append(props, fmt.Sprintf("endColumn=%d", a.EndCol))
+				}
 			}
 		}
 	}
@@ -54,9 +62,9 @@ func escapeProperty(s string) string { return propertyEscaper.Replace(s) }
 // diagnosticAnnotation turns a diagnostic into an annotation at its position.
 func diagnosticAnnotation(d diag.Diagnostic) string {
 	a := annotation{Level: string(d.Severity), File: d.Pos.File, Line: d.Pos.Line, Col: d.Pos.Column,
-		Title: "kubeforge", Message: d.Summary}
+		EndLine: d.End.Line, EndCol: d.End.Column, Title: strings.TrimSpace("kubeforge " + string(d.Code)), Message: d.Summary}
 	if d.Path != "" {
-		a.Title = "kubeforge: " + d.Path
+		a.Title += ": " + d.Path
 	}
 	if d.Detail != "" {
 		a.Message += "\n" + d.Detail

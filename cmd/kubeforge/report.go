@@ -74,7 +74,7 @@ func (o *ReportOptions) printDiagnostics(s Streams, ds diag.List, src *descripti
 			fmt.Fprintln(s.Out, diagnosticAnnotation(d))
 		}
 	}
-	if o.Strict && !ds.HasErrors() && len(ds) > 0 && o.Output != outputJSON {
+	if !ds.HasErrors() && ds.Fails(o.Strict) && o.Output != outputJSON {
 		fmt.Fprintf(s.ErrOut, "%d warning(s) fail with --strict\n", len(ds))
 	}
 }
@@ -85,7 +85,7 @@ func (o *ReportOptions) verdict(ds diag.List) int {
 	switch {
 	case ds.HasIOErrors():
 		return exitUsage
-	case ds.HasErrors(), o.Strict && len(ds) > 0:
+	case ds.Fails(o.Strict):
 		return exitInvalid
 	}
 	return exitOK
