@@ -351,7 +351,7 @@ func TestDiffJSONAndGitHub(t *testing.T) {
 }
 
 // githubCommand is the form of an annotation: no raw line break can hide in it.
-var githubCommand = regexp.MustCompile(`^::(error|warning|notice)( [a-z]+=[^,:]*(,[a-z]+=[^,:]*)*)?::[^\r\n]*$`)
+var githubCommand = regexp.MustCompile(`^::(error|warning|notice)( [a-zA-Z]+=[^,:]*(,[a-zA-Z]+=[^,:]*)*)?::[^\r\n]*$`)
 
 // TestValidateGitHub: every diagnostic becomes one annotation at its position.
 func TestValidateGitHub(t *testing.T) {
