@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/parallel"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -36,7 +37,7 @@ func (r *Result) HostArtifacts(h *compiler.Host) []artifact.Artifact {
 func (r *Result) buildBundles() error {
 	out := make([][]artifact.Artifact, len(r.opts.Hosts))
 	errs := make([]error, len(r.opts.Hosts))
-	parallel(len(r.opts.Hosts), func(i int) { out[i], errs[i] = r.hostFiles(r.opts.Hosts[i]) })
+	parallel.For(len(r.opts.Hosts), func(i int) { out[i], errs[i] = r.hostFiles(r.opts.Hosts[i]) })
 	if err := summarize(errs); err != nil {
 		return err
 	}
