@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
+	"encoding/json"
 	"flag"
 	"io"
 	"io/fs"
@@ -22,6 +23,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/emit/ansible"
 	"kubeforge.dev/kubeforge/emit/cloudinit"
+	"kubeforge.dev/kubeforge/emit/ignition"
 	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/pki"
 )
@@ -29,13 +31,14 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/emitters from a fresh compile")
 
 // emittersDir holds, per example, the Ansible project (without files/, the bundles' own
-// bytes, which golden/ covers) and the cloud-init user-data a seeded compile gives.
+// bytes, which golden/ covers), the cloud-init user-data and the Ignition configs a seeded
+// compile gives.
 const emittersDir = "testdata/emitters"
 
 // TestEmittersGolden compiles every example with a PKI made deterministic (pinned clock, seeded
-// randomness, one worker) and redacted, and compares the Ansible project and the cloud-init
-// user-data byte for byte with testdata/emitters: what installs the files and what makes them
-// take effect (handlers, runcmd) must change only on purpose. Regenerate with
+// randomness, one worker) and redacted, and compares the Ansible project, the cloud-init
+// user-data and the Ignition configs byte for byte with testdata/emitters: what installs the
+// files and what makes them take effect (handlers, runcmd, units) must change only on purpose. Regenerate with
 // `go test ./emit -run TestEmittersGolden -update` and review the diff.
 func TestEmittersGolden(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
@@ -89,8 +92,8 @@ func TestEmittersGolden(t *testing.T) {
 	}
 }
 
-// emittersOutput returns the Ansible project (files/ aside) and every host's user-data, by
-// path relative to the output root.
+// emittersOutput returns the Ansible project (files/ aside) and every host's user-data and
+// Ignition config, by path relative to the output root.
 func emittersOutput(t *testing.T, c *compiler.Cluster) map[string][]byte {
 	t.Helper()
 	cryptotest.SetGlobalRandom(t, 1)
@@ -119,6 +122,12 @@ func emittersOutput(t *testing.T, c *compiler.Cluster) map[string][]byte {
 		}
 		refuseKeys(t, b.Name, data)
 		out[compiler.CloudInitDir+"/"+b.Name+compiler.CloudInitSuffix] = data
+		ign, err := ignition.Config(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refuseIgnitionKeys(t, b.Name, ign)
+		out[compiler.IgnitionDir+"/"+b.Name+compiler.IgnitionSuffix] = ign
 	}
 	return out
 }
@@ -151,6 +160,66 @@ func refuseKeys(t *testing.T, host string, userData []byte) {
 		}
 		if untrusted.ContainsPrivateKey(data) {
 			t.Fatalf("%s: %s holds a private key; golden files must not", host, f.Path)
+		}
+	}
+}
+
+// refuseIgnitionKeys is refuseKeys for an Ignition config, whose files are base64 data URLs,
+// gzipped when that saves space, and whose units are plain text.
+func refuseIgnitionKeys(t *testing.T, host string, config []byte) {
+	t.Helper()
+	var cfg struct {
+		Storage struct {
+			Files []struct {
+				Path     string
+				Contents struct {
+					Source      string
+					Compression string
+				}
+			}
+		}
+		Systemd struct {
+			Units []struct {
+				Name     string
+				Contents string
+				Dropins  []struct{ Name, Contents string }
+			}
+		}
+	}
+	if err := json.Unmarshal(config, &cfg); err != nil {
+		t.Fatalf("%s: ignition: %v", host, err)
+	}
+	for _, f := range cfg.Storage.Files {
+		enc, ok := strings.CutPrefix(f.Contents.Source, "data:;base64,")
+		if !ok {
+			t.Fatalf("%s: %s: source %.40q, want a base64 data URL", host, f.Path, f.Contents.Source)
+		}
+		data, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", host, f.Path, err)
+		}
+		if f.Contents.Compression == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%s: %s: %v", host, f.Path, err)
+			}
+			if data, err = io.ReadAll(zr); err != nil {
+				t.Fatalf("%s: %s: %v", host, f.Path, err)
+			}
+		}
+		if untrusted.ContainsPrivateKey(data) {
+			t.Fatalf("%s: %s holds a private key; golden files must not", host, f.Path)
+		}
+	}
+	for _, u := range cfg.Systemd.Units {
+		texts := []string{u.Contents}
+		for _, d := range u.Dropins {
+			texts = append(texts, d.Contents)
+		}
+		for _, text := range texts {
+			if untrusted.ContainsPrivateKey([]byte(text)) {
+				t.Fatalf("%s: unit %s holds a private key; golden files must not", host, u.Name)
+			}
 		}
 	}
 }
