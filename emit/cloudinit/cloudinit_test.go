@@ -187,7 +187,7 @@ func TestCommands(t *testing.T) {
 
 	// Only what the bundle needs: no firewall, no modules; a file cloud-init cannot own.
 	b := artifact.Bundle{Name: "h"}
-	b.Add(artifact.File("/etc/sysctl.d/99-kubernetes.conf", 0o644, []byte("net.ipv4.ip_forward = 1\n")),
+	b.Add(artifact.File("/etc/sysctl.d/99-kubernetes.conf", 0o644, []byte("net.ipv4.ip_forward = 1\n")).Affecting(artifact.ApplySysctls),
 		artifact.Artifact{Path: "/var/lib/etcd-user/x", Mode: 0o600, UID: 1000, GID: 1001})
 	c = parse(t, must(UserData(b, Options{})))
 	wantRun = []command{{"chown", "1000:1001", "/var/lib/etcd-user/x"}, {"sysctl", "--system"}}
