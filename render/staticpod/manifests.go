@@ -90,8 +90,9 @@ func staticPods(c *compiler.Cluster, h *compiler.Host, opts Options) ([]staticPo
 	}
 	if h.Has(compiler.RoleControlPlane) {
 		add(apiServerPod(c, h))
-		add(controllerManagerPod(c, facts, opts.ExternalCA))
-		add(schedulerPod(c))
+		for _, lc := range loopbackComponents {
+			add(lc.pod(c, facts, opts))
+		}
 	}
 	return out, nil
 }
