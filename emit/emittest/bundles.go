@@ -5,6 +5,8 @@
 package emittest
 
 import (
+	"path"
+
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -36,7 +38,7 @@ func Bundles() []artifact.Bundle {
 
 // node returns what every node receives, with the effects the renderers give such files.
 func node(name, ip string) []artifact.Artifact {
-	const kubelet = "kubelet.service"
+	kubelet := path.Base(compiler.KubeletUnitPath)
 	return []artifact.Artifact{
 		artifact.Dir(compiler.KubernetesDir, 0o755),
 		artifact.Dir(compiler.ManifestsDir, 0o700),
