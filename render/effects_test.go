@@ -13,12 +13,14 @@ import (
 )
 
 // slicesCluster reserves cgroups in a slice of its own, so the kubelet renderer writes slice
-// units besides kubelet.service's drop-ins.
+// units besides kubelet.service's drop-ins, and runs cri-dockerd behind a proxy, whose unit
+// drop-ins extend cri-docker.service and docker.service.
 const slicesCluster = `
 apiVersion: kubeforge.dev/v1alpha1
 kind: Cluster
 name: t
-containerRuntime: {cgroupDriver: systemd}
+containerRuntime: {kind: cri-dockerd, cgroupDriver: systemd}
+proxy: {https: "http://proxy.example.com:3128"}
 kubelet:
   kubeReserved: {cpu: 500m, memory: 1Gi}
   kubeReservedCgroup: /kube-reserved.slice
@@ -47,7 +49,7 @@ func TestEveryFileDeclaresItsEffect(t *testing.T) {
 			for _, a := range b.Artifacts {
 				if a.IsDir() {
 					if a.Effects != 0 || a.Unit != "" {
-						t.Errorf("%s %s: directory %s has effects %v, unit %q", name, b.Name, a.Path, a.Effects.Each(), a.Unit)
+						t.Errorf("%s %s: directory %s has effects %v, unit %q", name, b.Name, a.Path, a.Effects, a.Unit)
 					}
 					continue
 				}
@@ -55,7 +57,7 @@ func TestEveryFileDeclaresItsEffect(t *testing.T) {
 				wantEffects, wantUnit := expectedEffect(a.Path)
 				if a.Effects != wantEffects || a.Unit != wantUnit {
 					t.Errorf("%s %s: %s has effects %v, unit %q; want %v, %q",
-						name, b.Name, a.Path, a.Effects.Each(), a.Unit, wantEffects.Each(), wantUnit)
+						name, b.Name, a.Path, a.Effects, a.Unit, wantEffects, wantUnit)
 				}
 			}
 		}
@@ -63,7 +65,7 @@ func TestEveryFileDeclaresItsEffect(t *testing.T) {
 	all := artifact.LoadModules | artifact.ApplySysctls | artifact.ReloadSystemd | artifact.ReloadFirewalld |
 		artifact.RestartKubelet | artifact.KubeletWatches
 	if seen != all {
-		t.Errorf("effects seen %v, want every one %v", seen.Each(), all.Each())
+		t.Errorf("effects seen %v, want every one %v", seen, all)
 	}
 }
 

@@ -1,5 +1,7 @@
 package artifact
 
+import "strings"
+
 // Effect is a set of what a node must do once a file changed, for the change to take effect.
 // The renderer that writes a file knows what reads it and when, and says so; emitters (the
 // Ansible handlers, cloud-init's runcmd, Ignition's units) act on it and never guess from a
@@ -28,6 +30,23 @@ const (
 
 // Has reports whether every effect of x is in e.
 func (e Effect) Has(x Effect) bool { return e&x == x }
+
+// effectNames name the effects in messages, in bit order.
+var effectNames = []string{"LoadModules", "ApplySysctls", "ReloadSystemd", "ReloadFirewalld", "RestartKubelet", "KubeletWatches"}
+
+// String returns the effects' names joined by '|', or "none".
+func (e Effect) String() string {
+	var names []string
+	for i, name := range effectNames {
+		if e&(1<<i) != 0 {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, "|")
+}
 
 // Each returns the single effects of e, in running order.
 func (e Effect) Each() []Effect {
