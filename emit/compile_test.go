@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // TestCompileRefusesStoreInOutput: a store inside, equal to or around the output is a setup
@@ -68,12 +69,7 @@ func TestCompileOnFullOrReadOnlyDisk(t *testing.T) {
 	if os.Getenv("KUBEFORGE_EMIT_DISK_CHILD") != "" {
 		t.Skip("child process")
 	}
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("needs root for mount namespaces")
-		}
-		t.Skip("needs root for mount namespaces")
-	}
+	testenv.Root(t, "mount namespaces")
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Fatal("unshare (util-linux) is missing")
 	}

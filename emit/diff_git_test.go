@@ -11,6 +11,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // compiledExample compiles an example without PKI (as `compile --no-pki` does for golden
@@ -45,7 +46,7 @@ func git(t *testing.T, dir string, args ...string) {
 // with StrictModes the checkout's own modes are compared too.
 func TestDiffGoldenTreeThroughGit(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+		testenv.Missing(t, "git not installed")
 	}
 	hosts, cluster := compiledExample(t, "ha.yaml")
 	bundles := append(slices.Clone(hosts), *cluster)

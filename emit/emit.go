@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/parallel"
 	"kubeforge.dev/kubeforge/emit/internal/atomicdir"
 	"kubeforge.dev/kubeforge/emit/pkistore"
 	"kubeforge.dev/kubeforge/render/artifact"
@@ -215,7 +216,7 @@ func writeRecords(root string, out Output) error {
 	mask := creationMask(root)
 	// Each bundle has its own manifest (and the cluster its own directory): written in
 	// parallel.
-	return forEach(len(bundles), func(i int) error {
+	return parallel.ForErr(len(bundles), func(i int) error {
 		b := bundles[i]
 		if out.Cluster != nil && i == len(bundles)-1 {
 			if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
@@ -229,7 +230,7 @@ func writeRecords(root string, out Output) error {
 // writeDirFormat writes the OUT/<host>/ trees.
 func writeDirFormat(root string, out Output) error {
 	mask := creationMask(root)
-	return forEach(len(out.Hosts), func(i int) error {
+	return parallel.ForErr(len(out.Hosts), func(i int) error {
 		b := out.Hosts[i]
 		if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
 			return err

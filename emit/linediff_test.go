@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // diffCases are the edge cases of the unified format, old → new.
@@ -47,7 +49,7 @@ func numbered(n, at int, with string) string {
 func TestUnifiedDiffIsGNUDiffs(t *testing.T) {
 	diffBin, err := exec.LookPath("diff")
 	if err != nil {
-		t.Skip("GNU diff not installed")
+		testenv.Missing(t, "GNU diff not installed")
 	}
 	for name, c := range diffCases {
 		dir := t.TempDir()
@@ -67,7 +69,7 @@ func TestUnifiedDiffIsGNUDiffs(t *testing.T) {
 func TestUnifiedDiffApplies(t *testing.T) {
 	patchBin, err := exec.LookPath("patch")
 	if err != nil {
-		t.Skip("GNU patch not installed")
+		testenv.Missing(t, "GNU patch not installed")
 	}
 	cases := map[string][2]string{}
 	for k, v := range diffCases {

@@ -5,10 +5,9 @@ package render
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/parallel"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/firewalld"
 	"kubeforge.dev/kubeforge/render/hostconfig"
@@ -74,28 +73,17 @@ func host(c *compiler.Cluster, h *compiler.Host, f hostInputs) (artifact.Bundle,
 // hostBundles renders the bundles of the given hosts on all cores, in the order given.
 func hostBundles(c *compiler.Cluster, hosts []*compiler.Host, f hostInputs) ([]artifact.Bundle, error) {
 	out := make([]artifact.Bundle, len(hosts))
-	errs := make([]error, len(hosts))
-	workers := min(runtime.GOMAXPROCS(0), len(hosts))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(hosts); i += workers {
-				b, err := host(c, hosts[i], f)
-				b.Sort()
-				out[i], errs[i] = b, err
-				if f.rendered != nil {
-					f.rendered()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	err := parallel.ForErr(len(hosts), func(i int) error {
+		b, err := host(c, hosts[i], f)
+		b.Sort()
+		out[i] = b
+		if f.rendered != nil {
+			f.rendered()
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i := range out {
 		if err := mergeDuplicates(&out[i]); err != nil {

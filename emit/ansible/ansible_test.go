@@ -21,6 +21,7 @@ import (
 	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 var testHosts = []HostInfo{
@@ -52,7 +53,7 @@ func need(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed: run scripts/install-test-deps.sh", tool)
+			testenv.Missing(t, "%s not installed: run scripts/install-test-deps.sh", tool)
 		}
 	}
 }
@@ -229,7 +230,7 @@ func changedItems(out string) []string {
 func TestInstall(t *testing.T) {
 	need(t, "ansible-playbook")
 	if os.Geteuid() != 0 {
-		t.Skip("installing root-owned files needs root")
+		testenv.Missing(t, "installing root-owned files needs root")
 	}
 	bundles := emittest.Bundles()
 	project := writeProject(t, bundles)
@@ -352,7 +353,7 @@ func hostileBundle() artifact.Bundle {
 func TestInstallHostileValues(t *testing.T) {
 	need(t, "ansible-playbook")
 	if os.Geteuid() != 0 {
-		t.Skip("installing root-owned files needs root")
+		testenv.Missing(t, "installing root-owned files needs root")
 	}
 	// The hostile bundle and the apiserver manifest compiled from the hostile corpus, whose
 	// flags hold Jinja2 markers, quotes and '$'.

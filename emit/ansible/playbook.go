@@ -11,7 +11,7 @@ import (
 
 // handler runs once at the end of the play when files of its effect changed.
 type handler struct {
-	effect install.Effect
+	effect artifact.Effect
 	name   string
 	short  string // names the effect in category keys
 	words  string // names the effect in task names
@@ -24,45 +24,41 @@ const activated = "kubeforge_apply | bool"
 // handlers in the effects' order, which is the order Ansible runs notified handlers in (the
 // order they are defined).
 var handlers = []handler{
-	{effect: install.LoadModules, name: "Load kernel modules", short: "modules", words: "kernel module",
+	{effect: artifact.LoadModules, name: "Load kernel modules", short: "modules", words: "kernel module",
 		// modules-load.d is read at boot only.
 		task: task{Command: &commandArgs{Argv: []string{"modprobe", "{{ item }}"}}, Loop: "{{ kubeforge_modules }}", ChangedWhen: true}},
-	{effect: install.ApplySysctls, name: "Apply sysctls", short: "sysctl", words: "sysctl",
+	{effect: artifact.ApplySysctls, name: "Apply sysctls", short: "sysctl", words: "sysctl",
 		task: task{Command: &commandArgs{Argv: []string{"sysctl", "--system"}}, ChangedWhen: true}},
-	{effect: install.ReloadSystemd, name: "Reload systemd units", short: "systemd", words: "systemd unit",
+	{effect: artifact.ReloadSystemd, name: "Reload systemd units", short: "systemd", words: "systemd unit",
 		task: task{Systemd: &systemdArgs{DaemonReload: true}}},
-	{effect: install.ReloadFirewalld, name: "Reload firewalld", short: "firewalld", words: "firewalld",
+	{effect: artifact.ReloadFirewalld, name: "Reload firewalld", short: "firewalld", words: "firewalld",
 		// Only a running firewalld has anything to reload; a stopped one reads the files when
 		// it starts.
 		task: task{Shell: &commandArgs{Cmd: "if systemctl is-active --quiet firewalld; then firewall-cmd --reload; fi"}, ChangedWhen: true}},
-	{effect: install.RestartKubelet, name: "Restart kubelet", short: "kubelet", words: "kubelet",
+	{effect: artifact.RestartKubelet, name: "Restart kubelet", short: "kubelet", words: "kubelet",
 		task: task{Systemd: &systemdArgs{Name: install.KubeletUnit, State: "restarted"}}},
 }
 
 // category groups the files one task installs: the same handlers, the same secrecy.
 type category struct {
-	effects effectSet
+	// effects are the file's effects that have a handler (a static pod's needs none).
+	effects artifact.Effect
 	secret  bool
 }
 
-// effectSet has bit e set for each install.Effect e.
-type effectSet uint
-
-func (s effectSet) has(e install.Effect) bool { return s&(1<<e) != 0 }
-
 func categoryOf(f artifact.Artifact) category {
-	var s effectSet
-	for _, e := range install.EffectsOf(f.Path) {
-		s |= 1 << e
+	var handled artifact.Effect
+	for _, h := range handlers {
+		handled |= h.effect
 	}
-	return category{effects: s, secret: f.Secret}
+	return category{effects: f.Effects & handled, secret: f.Secret}
 }
 
 // key names the category's list in kubeforge_files: systemd_kubelet, plain_secret.
 func (c category) key() string {
 	var names []string
 	for _, h := range handlers {
-		if c.effects.has(h.effect) {
+		if c.effects.Has(h.effect) {
 			names = append(names, h.short)
 		}
 	}
@@ -78,7 +74,7 @@ func (c category) key() string {
 func (c category) task() task {
 	var words, notify []string
 	for _, h := range handlers {
-		if c.effects.has(h.effect) {
+		if c.effects.Has(h.effect) {
 			words = append(words, h.words)
 			notify = append(notify, h.name)
 		}

@@ -21,6 +21,7 @@ import (
 	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // testBundles returns the shared bundles and one whose names need quoting in YAML and whose
@@ -187,7 +188,7 @@ func TestCommands(t *testing.T) {
 
 	// Only what the bundle needs: no firewall, no modules; a file cloud-init cannot own.
 	b := artifact.Bundle{Name: "h"}
-	b.Add(artifact.File("/etc/sysctl.d/99-kubernetes.conf", 0o644, []byte("net.ipv4.ip_forward = 1\n")),
+	b.Add(artifact.File("/etc/sysctl.d/99-kubernetes.conf", 0o644, []byte("net.ipv4.ip_forward = 1\n")).Affecting(artifact.ApplySysctls),
 		artifact.Artifact{Path: "/var/lib/etcd-user/x", Mode: 0o600, UID: 1000, GID: 1001})
 	c = parse(t, must(UserData(b, Options{})))
 	wantRun = []command{{"chown", "1000:1001", "/var/lib/etcd-user/x"}, {"sysctl", "--system"}}
@@ -260,7 +261,7 @@ func TestSizeReport(t *testing.T) {
 func TestSchema(t *testing.T) {
 	bin, err := exec.LookPath("cloud-init")
 	if err != nil {
-		t.Skip("cloud-init not installed: run scripts/install-test-deps.sh")
+		testenv.Missing(t, "cloud-init not installed: run scripts/install-test-deps.sh")
 	}
 	for _, b := range append(testBundles(), compiledHostile(t)) {
 		ud, _ := userData(t, b)
@@ -280,11 +281,11 @@ func TestSchema(t *testing.T) {
 func TestApply(t *testing.T) {
 	for _, tool := range []string{"cloud-init", "unshare", "chroot"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed: run scripts/install-test-deps.sh", tool)
+			testenv.Missing(t, "%s not installed: run scripts/install-test-deps.sh", tool)
 		}
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("applying cloud-init to an overlay root needs root (mount namespaces, overlayfs, chroot)")
+		testenv.Missing(t, "applying cloud-init to an overlay root needs root (mount namespaces, overlayfs, chroot)")
 	}
 	for _, b := range append(testBundles(), compiledHostile(t)) {
 		work := t.TempDir()

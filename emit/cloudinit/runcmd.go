@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"kubeforge.dev/kubeforge/emit/internal/install"
+	"kubeforge.dev/kubeforge/render/artifact"
 )
 
 // firewalldReload reloads the permanent configuration only where firewalld runs: an image
@@ -19,18 +20,18 @@ func runCmd(p install.Plan) []command {
 			out = append(out, command{"chown", fmt.Sprintf("%d:%d", f.UID, f.GID), f.Path})
 		}
 	}
-	for _, e := range p.Effects() {
+	for _, e := range p.Effects().Each() {
 		switch e {
-		case install.LoadModules:
+		case artifact.LoadModules:
 			// modules-load.d is read at boot, before cloud-init wrote the file.
 			for _, m := range p.Modules() {
 				out = append(out, command{"modprobe", m})
 			}
-		case install.ApplySysctls:
+		case artifact.ApplySysctls:
 			out = append(out, command{"sysctl", "--system"})
-		case install.ReloadSystemd:
+		case artifact.ReloadSystemd:
 			out = append(out, command{"systemctl", "daemon-reload"})
-		case install.ReloadFirewalld:
+		case artifact.ReloadFirewalld:
 			out = append(out, command{"sh", "-c", firewalldReload})
 		}
 	}

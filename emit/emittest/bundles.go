@@ -5,6 +5,8 @@
 package emittest
 
 import (
+	"path"
+
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -19,8 +21,10 @@ func Bundles() []artifact.Bundle {
 		artifact.File(compiler.APIServerCertPath, 0o644, []byte(fakeCert("kube-apiserver")), "pki"),
 		artifact.File(compiler.APIServerKeyPath, 0o600, []byte(fakeKey("kube-apiserver")), "pki"),
 		artifact.File(compiler.AdminConfPath, 0o600, []byte(kubeconfig("kubernetes-admin", "cp1")), "pki"),
-		artifact.File(compiler.ManifestsDir+"/kube-apiserver.yaml", 0o600, []byte(apiserverPod), "apiServer"),
-		artifact.File(compiler.FirewalldDir+"/services/kubeforge-control-plane.xml", 0o644, []byte(controlPlaneService), "ports"),
+		artifact.File(compiler.ManifestsDir+"/kube-apiserver.yaml", 0o600, []byte(apiserverPod), "apiServer").
+			Affecting(artifact.KubeletWatches),
+		artifact.File(compiler.FirewalldDir+"/services/kubeforge-control-plane.xml", 0o644, []byte(controlPlaneService), "ports").
+			Affecting(artifact.ReloadFirewalld),
 	)
 	markSecrets(&cp)
 	cp.Sort()
@@ -32,22 +36,27 @@ func Bundles() []artifact.Bundle {
 	return []artifact.Bundle{cp, w}
 }
 
-// node returns what every node receives.
+// node returns what every node receives, with the effects the renderers give such files.
 func node(name, ip string) []artifact.Artifact {
+	kubelet := path.Base(compiler.KubeletUnitPath)
 	return []artifact.Artifact{
 		artifact.Dir(compiler.KubernetesDir, 0o755),
 		artifact.Dir(compiler.ManifestsDir, 0o700),
-		artifact.File(compiler.CACertPath, 0o644, []byte(fakeCert("kubernetes")), "pki"),
-		artifact.File(compiler.KubeletConfPath, 0o600, []byte(kubeconfig("system:node:"+name, name)), "hosts"),
+		artifact.File(compiler.CACertPath, 0o644, []byte(fakeCert("kubernetes")), "pki").Affecting(artifact.RestartKubelet),
+		artifact.File(compiler.KubeletConfPath, 0o600, []byte(kubeconfig("system:node:"+name, name)), "hosts").
+			Affecting(artifact.RestartKubelet),
 		artifact.Dir(compiler.KubeletDir, 0o700),
-		artifact.File(compiler.KubeletConfigPath, 0o644, []byte(kubeletConfig), "kubelet"),
-		artifact.File(compiler.KubeletEnvPath, 0o644, []byte("KUBELET_KUBEADM_ARGS=\"--node-ip="+ip+"\"\n"), "hosts"),
-		artifact.File(compiler.KubeletUnitPath, 0o644, []byte(kubeletUnit)),
+		artifact.File(compiler.KubeletConfigPath, 0o644, []byte(kubeletConfig), "kubelet").Affecting(artifact.RestartKubelet),
+		artifact.File(compiler.KubeletEnvPath, 0o644, []byte("KUBELET_KUBEADM_ARGS=\"--node-ip="+ip+"\"\n"), "hosts").
+			Affecting(artifact.RestartKubelet),
+		artifact.File(compiler.KubeletUnitPath, 0o644, []byte(kubeletUnit)).OfUnit(kubelet).Affecting(artifact.RestartKubelet),
 		artifact.Dir(compiler.KubeletDropInDir, 0o755),
-		artifact.File(compiler.KubeletDropInDir+"/10-kubeadm.conf", 0o644, []byte(kubeletDropIn)),
-		artifact.File(compiler.SysctlPath, 0o644, []byte(sysctls), "sysctls"),
-		artifact.File(compiler.ModulesLoadPath, 0o644, []byte(modules)),
-		artifact.File(compiler.FirewalldDir+"/zones/kubernetes.xml", 0o644, []byte(zone), "firewall.zone"),
+		artifact.File(compiler.KubeletDropInDir+"/10-kubeadm.conf", 0o644, []byte(kubeletDropIn)).
+			OfUnit(kubelet).Affecting(artifact.RestartKubelet),
+		artifact.File(compiler.SysctlPath, 0o644, []byte(sysctls), "sysctls").Affecting(artifact.ApplySysctls),
+		artifact.File(compiler.ModulesLoadPath, 0o644, []byte(modules)).Affecting(artifact.LoadModules),
+		artifact.File(compiler.FirewalldDir+"/zones/kubernetes.xml", 0o644, []byte(zone), "firewall.zone").
+			Affecting(artifact.ReloadFirewalld),
 	}
 }
 

@@ -64,7 +64,7 @@ func Config(b artifact.Bundle) ([]byte, error) {
 		// A unit's contents are a JSON string, which holds UTF-8 only (encoding/json would turn
 		// other bytes into U+FFFD): such a unit goes as a file, whose base64 keeps every byte.
 		asUnit := f.Mode == unitMode && f.UID == 0 && f.GID == 0 && utf8.Valid(f.Data)
-		if name, ok := install.UnitFile(f.Path); ok && asUnit {
+		if name, ok := install.UnitFile(f); ok && asUnit {
 			u := unit(name)
 			u.Contents = strPtr(string(f.Data))
 			if enabled[name] {
@@ -72,12 +72,12 @@ func Config(b artifact.Bundle) ([]byte, error) {
 			}
 			continue
 		}
-		if name, ok := install.DropInUnit(f.Path); ok && asUnit {
+		if name, ok := install.DropInUnit(f); ok && asUnit {
 			u := unit(name)
 			u.Dropins = append(u.Dropins, types.Dropin{Name: path.Base(f.Path), Contents: strPtr(string(f.Data))})
 			continue
 		}
-		if name, ok := install.UnitFile(f.Path); ok && enabled[name] {
+		if name, ok := install.UnitFile(f); ok && enabled[name] {
 			// The unit file is written as a file with its own mode; the unit entry only
 			// enables it.
 			unit(name).Enabled = boolPtr(true)

@@ -144,7 +144,8 @@ func TestCompression(t *testing.T) {
 func TestOddUnits(t *testing.T) {
 	b := artifact.Bundle{Name: "h"}
 	b.Add(
-		artifact.File("/etc/systemd/system/private.service", 0o600, []byte("[Service]\nExecStart=/opt/bin/x\n[Install]\nWantedBy=multi-user.target\n")),
+		artifact.File("/etc/systemd/system/private.service", 0o600, []byte("[Service]\nExecStart=/opt/bin/x\n[Install]\nWantedBy=multi-user.target\n")).
+			OfUnit("private.service"),
 		artifact.Artifact{Path: "/var/lib/app/data", Mode: 0o640, UID: 1000, GID: 1001, Data: []byte("d")},
 	)
 	cfg := parse(t, b)
@@ -166,7 +167,7 @@ func TestOddUnits(t *testing.T) {
 func TestNonUTF8Unit(t *testing.T) {
 	data := []byte("[Service]\nExecStart=/opt/bin/x caf\xe9 \"{{ x }}\"\n[Install]\nWantedBy=multi-user.target\n")
 	b := artifact.Bundle{Name: "h"}
-	b.Add(artifact.File("/etc/systemd/system/latin1.service", 0o644, data))
+	b.Add(artifact.File("/etc/systemd/system/latin1.service", 0o644, data).OfUnit("latin1.service"))
 	cfg := parse(t, b)
 	if len(cfg.Systemd.Units) != 1 || cfg.Systemd.Units[0].Contents != nil || !*cfg.Systemd.Units[0].Enabled {
 		t.Errorf("units %+v, want latin1.service enabled without contents", cfg.Systemd.Units)

@@ -7,8 +7,8 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"sync"
 
+	"kubeforge.dev/kubeforge/compiler/parallel"
 	"kubeforge.dev/kubeforge/emit/internal/atomicdir"
 	"kubeforge.dev/kubeforge/render/pki"
 )
@@ -136,7 +136,7 @@ func (u *Update) writeTree(root string) error {
 		}
 	}
 	errs := make([]error, len(rels))
-	parallel(syncWriters, len(rels), func(i int) {
+	parallel.ForWorkers(syncWriters, len(rels), func(i int) {
 		f := u.next.Files[rels[i]]
 		dst := filepath.Join(root, filepath.FromSlash(rels[i]))
 		if cur, ok := u.h.content.Files[rels[i]]; ok && cur.Mode == f.Mode && bytes.Equal(cur.Data, f.Data) &&
@@ -153,7 +153,7 @@ func (u *Update) writeTree(root string) error {
 	for d := range dirs {
 		dirList = append(dirList, d)
 	}
-	parallel(syncWriters, len(dirList), func(i int) { syncDir(dirList[i]) })
+	parallel.ForWorkers(syncWriters, len(dirList), func(i int) { syncDir(dirList[i]) })
 	return nil
 }
 
@@ -185,24 +185,6 @@ func syncDir(d string) {
 		f.Sync()
 		f.Close()
 	}
-}
-
-// parallel runs f(0), ..., f(n-1) on the given number of goroutines.
-func parallel(workers, n int, f func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(workers, n) {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // Commit writes next as the store's content on its own, outside an output's transaction

@@ -18,6 +18,7 @@ import (
 	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/emit/internal/install"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // longPath needs more than USTAR's 100+155 characters, forcing a PAX header.
@@ -106,10 +107,10 @@ func TestHeaders(t *testing.T) {
 func extract(t *testing.T, b artifact.Bundle, root string) {
 	t.Helper()
 	if _, err := exec.LookPath("tar"); err != nil {
-		t.Skip("tar not installed: run scripts/install-test-deps.sh")
+		testenv.Missing(t, "tar not installed: run scripts/install-test-deps.sh")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("extracting with owners needs root, as `tar -xpf host.tar -C /` does")
+		testenv.Missing(t, "extracting with owners needs root, as `tar -xpf host.tar -C /` does")
 	}
 	archive := filepath.Join(t.TempDir(), b.Name+".tar")
 	if err := os.WriteFile(archive, write(t, b), 0o600); err != nil {

@@ -1,5 +1,7 @@
 // Package artifact defines what renderers produce and emitters consume: files (and
-// directories) at their paths on a node, with mode, owner, content and provenance.
+// directories) at their paths on a node, with mode, owner, content, provenance, and what the
+// node must do for a change to take effect (Effect, and the systemd unit a file belongs to).
+// Emitters read these fields; none infers them from a path.
 package artifact
 
 import (
@@ -30,6 +32,12 @@ type Artifact struct {
 	Unknown bool
 	// Sources are the description fields the artifact was derived from, for provenance.
 	Sources []string
+	// Effects are what the node must do once the file changed, set by the renderer that
+	// knows what reads it.
+	Effects Effect
+	// Unit is the systemd unit the file defines (its unit file) or extends (a drop-in), as
+	// systemd names it: kubelet.service. Empty for every other file.
+	Unit string
 }
 
 // IsDir reports whether the artifact is a directory.
@@ -39,6 +47,19 @@ func (a Artifact) IsDir() bool { return a.Mode.IsDir() }
 func (a Artifact) SHA256() string {
 	sum := sha256.Sum256(a.Data)
 	return hex.EncodeToString(sum[:])
+}
+
+// Affecting returns a with effects e added: artifact.File(...).Affecting(artifact.RestartKubelet).
+func (a Artifact) Affecting(e Effect) Artifact {
+	a.Effects |= e
+	return a
+}
+
+// OfUnit returns a as (a unit file or drop-in of) the systemd unit named unit, whose change
+// systemd reads on daemon-reload.
+func (a Artifact) OfUnit(unit string) Artifact {
+	a.Unit = unit
+	return a.Affecting(ReloadSystemd)
 }
 
 // File returns a root-owned file artifact.

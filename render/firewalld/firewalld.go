@@ -50,14 +50,15 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 			return nil, err
 		}
 		sources = append([]string{srcEnabled, rolesSrc}, sources...)
-		out = append(out, artifact.File(path.Join(compiler.FirewalldDir, "services", name+".xml"), 0o644, data, sources...))
+		out = append(out, artifact.File(path.Join(compiler.FirewalldDir, "services", name+".xml"), 0o644, data, sources...).Affecting(artifact.ReloadFirewalld))
 		services = append(services, name)
 	}
 	data, err := marshal(zoneFor(c, services))
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, artifact.File(path.Join(compiler.FirewalldDir, "zones", c.Firewall.Zone+".xml"), 0o644, data, srcEnabled, srcZone, rolesSrc))
+	out = append(out, artifact.File(path.Join(compiler.FirewalldDir, "zones", c.Firewall.Zone+".xml"), 0o644, data, srcEnabled, srcZone, rolesSrc).
+		Affecting(artifact.ReloadFirewalld))
 	return out, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // These tests load the rendered files with firewalld's own parser and checker:
@@ -26,13 +27,13 @@ import (
 func offlineCmd(t *testing.T) []string {
 	t.Helper()
 	if _, err := exec.LookPath("firewall-offline-cmd"); err != nil {
-		t.Skipf("firewall-offline-cmd not installed (scripts/install-test-deps.sh installs firewalld): %v", err)
+		testenv.Missing(t, "firewall-offline-cmd not installed (scripts/install-test-deps.sh installs firewalld): %v", err)
 	}
 	if os.Geteuid() == 0 {
 		return []string{"firewall-offline-cmd"}
 	}
 	if err := exec.Command("unshare", "-r", "true").Run(); err != nil {
-		t.Skipf("firewall-offline-cmd needs root or unshare -r: %v", err)
+		testenv.Missing(t, "firewall-offline-cmd needs root or unshare -r: %v", err)
 	}
 	return []string{"unshare", "-r", "firewall-offline-cmd"}
 }
@@ -141,7 +142,7 @@ func TestFirewalldHarnessDetectsErrors(t *testing.T) {
 func TestStockZonesMatchInstalledFirewalld(t *testing.T) {
 	dir := "/usr/lib/firewalld/zones"
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("firewalld's shipped zones not installed: %v", err)
+		testenv.Missing(t, "firewalld's shipped zones not installed: %v", err)
 	}
 	for name, want := range stockZones {
 		data, err := os.ReadFile(filepath.Join(dir, name+".xml"))

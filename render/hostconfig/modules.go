@@ -26,5 +26,5 @@ func modulesFile(modules []string) (artifact.Artifact, error) {
 		}
 		data += m + "\n"
 	}
-	return artifact.File(compiler.ModulesLoadPath, 0o644, []byte(data)), nil
+	return artifact.File(compiler.ModulesLoadPath, 0o644, []byte(data)).Affecting(artifact.LoadModules), nil
 }

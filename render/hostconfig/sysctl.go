@@ -48,7 +48,7 @@ func sysctlFile(c *compiler.Cluster) (artifact.Artifact, error) {
 		}
 		b.WriteString(line)
 	}
-	return artifact.File(compiler.SysctlPath, 0o644, b.Bytes(), sources...), nil
+	return artifact.File(compiler.SysctlPath, 0o644, b.Bytes(), sources...).Affecting(artifact.ApplySysctls), nil
 }
 
 // sysctlLine returns "key = value\n", or an error when sysctl.d could not read the pair back

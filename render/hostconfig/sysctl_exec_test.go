@@ -9,6 +9,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // These tests hand the rendered file to the real sysctl. Only net.* keys are ever written,
@@ -19,7 +20,7 @@ func lookPath(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (scripts/install-test-deps.sh installs it): %v", tool, err)
+			testenv.Missing(t, "%s not installed (scripts/install-test-deps.sh installs it): %v", tool, err)
 		}
 	}
 }
@@ -75,7 +76,7 @@ func netKeysInFreshNetns(t *testing.T, keys []string) map[string]bool {
 	script := `for k; do [ -e "/proc/sys/$(printf %s "$k" | tr . /)" ] && echo "$k"; done; true`
 	out, err := run("unshare", append([]string{"-n", "sh", "-c", script, "sh"}, keys...)...)
 	if err != nil {
-		t.Skipf("cannot create a network namespace here: %v", err)
+		testenv.Missing(t, "cannot create a network namespace here: %v", err)
 	}
 	exist := map[string]bool{}
 	for _, k := range strings.Fields(out) {

@@ -57,5 +57,5 @@ func flagsArtifact(h *compiler.Host) (artifact.Artifact, error) {
 	if err != nil {
 		return artifact.Artifact{}, fmt.Errorf("host %s: %s: %w", h.Name, compiler.KubeletEnvPath, err)
 	}
-	return artifact.File(compiler.KubeletEnvPath, 0o644, data, src.list()...), nil
+	return artifact.File(compiler.KubeletEnvPath, 0o644, data, src.list()...).Affecting(artifact.RestartKubelet), nil
 }

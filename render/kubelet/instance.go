@@ -16,5 +16,5 @@ func instanceConfig(c *compiler.Cluster) (artifact.Artifact, error) {
 	if err != nil {
 		return artifact.Artifact{}, err
 	}
-	return artifact.File(compiler.KubeletInstanceConfigPath, 0o644, data, "containerRuntime.criSocket"), nil
+	return artifact.File(compiler.KubeletInstanceConfigPath, 0o644, data, "containerRuntime.criSocket").Affecting(artifact.RestartKubelet), nil
 }

@@ -24,7 +24,7 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, artifact.File(compiler.KubeletConfigPath, 0o644, data, src...))
+	out = append(out, artifact.File(compiler.KubeletConfigPath, 0o644, data, src...).Affecting(artifact.RestartKubelet))
 
 	units, err := unitArtifacts(c, h)
 	if err != nil {

@@ -46,12 +46,14 @@ func proxyArtifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
 	if c.Endpoint.Explicit {
 		src.add("controlPlaneEndpoint")
 	}
-	out := []artifact.Artifact{artifact.File(path.Join(compiler.KubeletDropInDir, proxyDropIn), 0o644, data, src.list()...)}
+	out := []artifact.Artifact{kubeletUnitFile(artifact.File(path.Join(compiler.KubeletDropInDir, proxyDropIn), 0o644, data, src.list()...))}
 	for _, svc := range runtimeServices(c.Runtime.Kind) {
 		rs := sources{}
 		rs.add(src.list()...)
 		rs.add("containerRuntime.kind")
-		out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, svc+".d", proxyDropIn), 0o644, data, rs.list()...))
+		// The runtime reads its environment when it starts: only systemd is reloaded, so the
+		// proxy applies from the runtime's next start (restarting it is the operator's call).
+		out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, svc+".d", proxyDropIn), 0o644, data, rs.list()...).OfUnit(svc))
 	}
 	return out, nil
 }

@@ -119,7 +119,7 @@ func sliceArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact,
 			if err != nil {
 				return nil, fmt.Errorf("host %s: %s: %w", h.Name, u, err)
 			}
-			out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, u), 0o644, data, k.Origin[r.field]))
+			out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, u), 0o644, data, k.Origin[r.field]).OfUnit(u))
 		}
 	}
 
@@ -140,7 +140,7 @@ func sliceArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact,
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %s: %w", h.Name, reservedCgroupsDropIn, err)
 	}
-	out = append(out, artifact.File(path.Join(compiler.KubeletDropInDir, reservedCgroupsDropIn), 0o644, data, src.list()...))
+	out = append(out, kubeletUnitFile(artifact.File(path.Join(compiler.KubeletDropInDir, reservedCgroupsDropIn), 0o644, data, src.list()...)))
 	return out, nil
 }
 

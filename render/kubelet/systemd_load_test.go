@@ -10,6 +10,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // How systemd itself reads the units, without systemd running: `systemd --test --system`
@@ -33,12 +34,12 @@ const systemdBinary = "/lib/systemd/systemd"
 func systemdLoad(t *testing.T, arts []artifact.Artifact, services ...string) map[string]loadedUnit {
 	t.Helper()
 	if _, err := os.Stat(systemdBinary); err != nil {
-		t.Skipf("systemd not installed: %v", err)
+		testenv.Missing(t, "systemd not installed: %v", err)
 	}
 	var asNobody []string
 	if os.Geteuid() == 0 {
 		if _, err := exec.LookPath("setpriv"); err != nil {
-			t.Skip("setpriv not installed: systemd --test refuses to run as root")
+			testenv.Missing(t, "setpriv not installed: systemd --test refuses to run as root")
 		}
 		asNobody = []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}
 	}

@@ -14,6 +14,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // execLine matches Exec*= settings; the first word, after systemd's prefixes, is the program.
@@ -28,7 +29,7 @@ func systemdVerify(t *testing.T, arts []artifact.Artifact, units ...string) (str
 	t.Helper()
 	tool, err := exec.LookPath("systemd-analyze")
 	if err != nil {
-		t.Skip("systemd-analyze not installed (make test-deps installs it)")
+		testenv.Missing(t, "systemd-analyze not installed (make test-deps installs it)")
 	}
 	root := t.TempDir()
 	vendor := filepath.Join(root, "usr/lib/systemd/system")

@@ -34,9 +34,18 @@ func unitArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", u.path, err)
 		}
-		out = append(out, artifact.File(u.path, 0o644, data))
+		out = append(out, kubeletUnitFile(artifact.File(u.path, 0o644, data)))
 	}
 	return out, nil
+}
+
+// kubeletUnit is the kubelet's systemd unit, named by its unit file.
+var kubeletUnit = path.Base(compiler.KubeletUnitPath)
+
+// kubeletUnitFile returns a as kubelet.service's unit file or one of its drop-ins: systemd
+// reloads it, and the kubelet only runs the new command line once restarted.
+func kubeletUnitFile(a artifact.Artifact) artifact.Artifact {
+	return a.OfUnit(kubeletUnit).Affecting(artifact.RestartKubelet)
 }
 
 // unitSource is a unit file that depends on no description field, and how to write it.
@@ -122,5 +131,5 @@ func etcdServiceManagerArtifact(c *compiler.Cluster, h *compiler.Host) (artifact
 	}
 	src := sources{}
 	src.add("etcd.topology", hostField(h, "roles"), h.Kubelet.Origin["extraArgs"])
-	return artifact.File(p, 0o644, data, src.list()...), nil
+	return kubeletUnitFile(artifact.File(p, 0o644, data, src.list()...)), nil
 }

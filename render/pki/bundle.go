@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/parallel"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -25,6 +26,10 @@ const (
 // the bundles that use it.
 var pkiDirs = []string{compiler.PKIDir, compiler.EtcdPKIDir, compiler.KubeletPKIDir}
 
+// kubeletReads are the PKI files the kubelet reads only when it starts: kubelet.conf, the
+// client CA its configuration names, and its serving pair. A change to them restarts it.
+var kubeletReads = []string{compiler.KubeletConfPath, compiler.CACertPath, compiler.KubeletServingCert, compiler.KubeletServingKey}
+
 // HostArtifacts returns what host h's bundle holds of the PKI, sorted by path: its CA
 // certificates, the CA and service-account keys it is entitled to, its own certificates and
 // keys, its kubeconfigs, and their directories. It is nil for a host Issue did not select.
@@ -36,7 +41,7 @@ func (r *Result) HostArtifacts(h *compiler.Host) []artifact.Artifact {
 func (r *Result) buildBundles() error {
 	out := make([][]artifact.Artifact, len(r.opts.Hosts))
 	errs := make([]error, len(r.opts.Hosts))
-	parallel(len(r.opts.Hosts), func(i int) { out[i], errs[i] = r.hostFiles(r.opts.Hosts[i]) })
+	parallel.For(len(r.opts.Hosts), func(i int) { out[i], errs[i] = r.hostFiles(r.opts.Hosts[i]) })
 	if err := summarize(errs); err != nil {
 		return err
 	}
@@ -132,6 +137,11 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 	}
 	for _, d := range dirs {
 		out = append(out, artifact.Dir(d, pkiDirMode))
+	}
+	for i := range out {
+		if slices.Contains(kubeletReads, out[i].Path) {
+			out[i].Effects |= artifact.RestartKubelet
+		}
 	}
 	slices.SortFunc(out, func(a, b artifact.Artifact) int {
 		switch {

@@ -6,6 +6,7 @@ import (
 	"math/big"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/parallel"
 )
 
 // keyJob creates one key and, unless req is nil, its certificate.
@@ -49,13 +50,10 @@ func (j *keyJob) run(rnd io.Reader) {
 	j.out = p
 }
 
-// runJobs runs the jobs on all cores and returns the first error.
+// runJobs runs the jobs on all cores and returns the first error, in job order.
 func (r *Result) runJobs(jobs []*keyJob) error {
-	parallel(len(jobs), func(i int) { jobs[i].run(r.opts.Rand) })
-	for _, j := range jobs {
-		if j.err != nil {
-			return j.err
-		}
-	}
-	return nil
+	return parallel.ForErr(len(jobs), func(i int) error {
+		jobs[i].run(r.opts.Rand)
+		return jobs[i].err
+	})
 }

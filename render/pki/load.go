@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"kubeforge.dev/kubeforge/compiler/parallel"
 )
 
 // keyPair is a certificate with its private key, parsed and encoded.
@@ -65,7 +67,7 @@ func (s *Store) load(only map[string]bool, keysUnknown bool) (*loaded, error) {
 	}
 	pairs := make([]*keyPair, len(jobs))
 	errs := make([]error, len(jobs))
-	parallel(len(jobs), func(i int) {
+	parallel.For(len(jobs), func(i int) {
 		j := jobs[i]
 		base := leafPath(j.host, j.spec.Name, "")
 		p, err := s.pair(base, keysUnknown)

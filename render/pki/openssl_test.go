@@ -13,13 +13,14 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 func needOpenSSL(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("openssl")
 	if err != nil {
-		t.Skip("openssl not installed (make test-deps installs it)")
+		testenv.Missing(t, "openssl not installed (make test-deps installs it)")
 	}
 	return p
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/testenv"
 )
 
 // The files are checked by what reads them: containerd's own configuration loader
@@ -18,16 +19,13 @@ import (
 // version 3, which that containerd cannot load, and for hosts.toml, go-toml v2 (the parser
 // containerd itself uses) decoding strictly into the fields containerd reads.
 
-// containerdBinary returns the path of containerd, skipping the test when it is missing and CI
-// is unset (CI installs it: apt-get install containerd).
+// containerdBinary returns the path of containerd, ending the test as testenv.Missing does
+// without it (CI installs it: apt-get install containerd).
 func containerdBinary(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("containerd")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("containerd is not installed (apt-get install -y containerd)")
-		}
-		t.Skip("containerd is not installed")
+		testenv.Missing(t, "containerd is not installed (apt-get install -y containerd)")
 	}
 	return p
 }

@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"fmt"
+	"path"
 	"regexp"
+	"strings"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
@@ -11,6 +13,9 @@ import (
 // criDockerdCommand is the stock unit's command line (Mirantis' packages), which the drop-in
 // replaces with the same plus the sandbox image.
 const criDockerdCommand = "/usr/bin/cri-dockerd --container-runtime-endpoint fd://"
+
+// criDockerdUnit is the unit the drop-in extends, named by its drop-in directory.
+var criDockerdUnit = strings.TrimSuffix(path.Base(path.Dir(compiler.CRIDockerdDropInPath)), ".d")
 
 // imageRefRE is what an image reference may hold on a systemd command line: no whitespace,
 // quotes, backslashes or '%' (a specifier to systemd), nothing the schema let through.
@@ -28,5 +33,5 @@ func criDockerdArtifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
 		"[Service]\n" +
 		"ExecStart=\n" +
 		"ExecStart=" + criDockerdCommand + " --pod-infra-container-image=" + img + "\n"
-	return []artifact.Artifact{artifact.File(compiler.CRIDockerdDropInPath, 0o644, []byte(text), sandboxSources...)}, nil
+	return []artifact.Artifact{artifact.File(compiler.CRIDockerdDropInPath, 0o644, []byte(text), sandboxSources...).OfUnit(criDockerdUnit)}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/testenv"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -31,10 +32,10 @@ func TestMatchesKubeadm(t *testing.T) {
 	dir := binDir(t)
 	kubeadm := filepath.Join(dir, "kubeadm")
 	if _, err := os.Stat(kubeadm); err != nil {
-		t.Skipf("no kubeadm binary in %s", dir)
+		testenv.Missing(t, "no kubeadm binary in %s", dir)
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("kubeadm --rootfs chroots: needs root")
+		testenv.Missing(t, "kubeadm --rootfs chroots: needs root")
 	}
 	v, rel, err := compiler.ParseVersion("1.37.1")
 	if err != nil {

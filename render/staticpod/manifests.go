@@ -44,7 +44,8 @@ func Manifests(c *compiler.Cluster, h *compiler.Host, opts Options) ([]artifact.
 		if err != nil {
 			return nil, fmt.Errorf("static pod %s of host %s: %w", p.pod.Name, h.Name, err)
 		}
-		out = append(out, artifact.File(path.Join(compiler.ManifestsDir, p.pod.Name+".yaml"), fileMode, data, p.sources...))
+		out = append(out, artifact.File(path.Join(compiler.ManifestsDir, p.pod.Name+".yaml"), fileMode, data, p.sources...).
+			Affecting(artifact.KubeletWatches))
 	}
 	return out, nil
 }
@@ -89,8 +90,9 @@ func staticPods(c *compiler.Cluster, h *compiler.Host, opts Options) ([]staticPo
 	}
 	if h.Has(compiler.RoleControlPlane) {
 		add(apiServerPod(c, h))
-		add(controllerManagerPod(c, facts, opts.ExternalCA))
-		add(schedulerPod(c))
+		for _, lc := range loopbackComponents {
+			add(lc.pod(c, facts, opts))
+		}
 	}
 	return out, nil
 }

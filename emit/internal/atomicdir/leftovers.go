@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
 
 	"golang.org/x/sys/unix"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/parallel"
 )
 
 // The names kubeforge gives, beside a directory D it replaces, to what exists only during a
@@ -68,20 +67,9 @@ func removeTree(dir string) error {
 	if err != nil {
 		return os.RemoveAll(dir)
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(entries))
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(entries); i += workers {
-				if err := os.RemoveAll(filepath.Join(dir, entries[i].Name())); err != nil && errs[w] == nil {
-					errs[w] = err
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := parallel.ForErr(len(entries), func(i int) error {
+		return os.RemoveAll(filepath.Join(dir, entries[i].Name()))
+	}); err != nil {
 		return err
 	}
 	return os.RemoveAll(dir)

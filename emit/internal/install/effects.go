@@ -5,69 +5,18 @@ import (
 	"bytes"
 	"path"
 	"regexp"
-	"slices"
 	"strings"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
 )
 
-// Effect is what the node must do after a file changed, so the change takes effect.
-type Effect int
-
-// Effects in the order they must run: kernel modules before the sysctls that need them (the
-// net.bridge keys exist only once br_netfilter is loaded), unit files reloaded before the
-// kubelet restarts.
-const (
-	LoadModules Effect = iota
-	ApplySysctls
-	ReloadSystemd
-	ReloadFirewalld
-	RestartKubelet
-)
-
-// KubeletUnit is the kubelet's systemd unit, which RestartKubelet restarts.
-var KubeletUnit = path.Base(compiler.KubeletUnitPath)
-
-var (
-	modulesLoadDir = path.Dir(compiler.ModulesLoadPath)
-	sysctlDir      = path.Dir(compiler.SysctlPath)
-	systemdDir     = path.Dir(compiler.KubeletUnitPath)
-)
-
-// kubeletInputs are the files the kubelet reads only when it starts.
-var kubeletInputs = []string{compiler.KubeletUnitPath, compiler.KubeletConfPath, compiler.CACertPath}
-
-// EffectsOf returns what a change to the file at p requires, in running order. Static pod
-// manifests need nothing: the kubelet watches its manifest directory.
-func EffectsOf(p string) []Effect {
-	var out []Effect
-	switch {
-	case under(p, modulesLoadDir):
-		out = append(out, LoadModules)
-	case under(p, sysctlDir):
-		out = append(out, ApplySysctls)
-	case under(p, systemdDir):
-		out = append(out, ReloadSystemd)
-	case under(p, compiler.FirewalldDir):
-		out = append(out, ReloadFirewalld)
-	}
-	if slices.Contains(kubeletInputs, p) || under(p, compiler.KubeletDropInDir) || under(p, compiler.KubeletDir) {
-		out = append(out, RestartKubelet)
-	}
-	return out
-}
-
-// Effects returns the union of the files' effects, in running order.
-func (p Plan) Effects() []Effect {
-	var out []Effect
+// Effects returns the union of the files' effects (artifact.Effect, set by the renderers).
+func (p Plan) Effects() artifact.Effect {
+	var out artifact.Effect
 	for _, f := range p.Files {
-		for _, e := range EffectsOf(f.Path) {
-			if !slices.Contains(out, e) {
-				out = append(out, e)
-			}
-		}
+		out |= f.Effects
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -75,16 +24,18 @@ func (p Plan) Effects() []Effect {
 // '-' as an option.
 var moduleName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
 
-// Modules returns the kernel modules the plan's modules-load.d files name, in file order,
-// each once. New has checked each is a module name.
+// Modules returns the kernel modules the plan's modules-load.d files (those whose effect is
+// artifact.LoadModules) name, in file order, each once. New has checked each is a module name.
 func (p Plan) Modules() []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, f := range p.Files {
-		if !under(f.Path, modulesLoadDir) {
+		if !f.Effects.Has(artifact.LoadModules) {
 			continue
 		}
 		for _, m := range moduleLines(f.Data) {
-			if !slices.Contains(out, m) {
+			if !seen[m] {
+				seen[m] = true
 				out = append(out, m)
 			}
 		}
@@ -106,5 +57,5 @@ func moduleLines(data []byte) []string {
 	return out
 }
 
-// under reports whether p lies strictly inside dir.
-func under(p, dir string) bool { return strings.HasPrefix(p, dir+"/") }
+// KubeletUnit is the kubelet's systemd unit, which artifact.RestartKubelet restarts.
+var KubeletUnit = path.Base(compiler.KubeletUnitPath)

@@ -68,9 +68,18 @@ func TestPlanRejects(t *testing.T) {
 		"YAML 1.1 line break": {artifact.File("/etc/x\u2028y", 0o644, nil)},
 		"next line (NEL)":     {artifact.File("/etc/x\u0085y", 0o644, nil)},
 		"bidi override":       {artifact.File("/etc/x\u202ey", 0o644, nil)},
-		"module as option":    {artifact.File("/etc/modules-load.d/k.conf", 0o644, []byte("overlay\n-r\n"))},
-		"module with space":   {artifact.File("/etc/modules-load.d/k.conf", 0o644, []byte("overlay br_netfilter\n"))},
-		"module template":     {artifact.File("/etc/modules-load.d/k.conf", 0o644, []byte("{{ x }}\n"))},
+		"module as option":    {modulesFile("/etc/modules-load.d/k.conf", "overlay\n-r\n")},
+		"module with space":   {modulesFile("/etc/modules-load.d/k.conf", "overlay br_netfilter\n")},
+		"module template":     {modulesFile("/etc/modules-load.d/k.conf", "{{ x }}\n")},
+		// Units are named in systemctl commands and belong where systemd reads them.
+		"unit name option":    {unitFile("/etc/systemd/system/--now.service", "--now.service")},
+		"unit name space":     {unitFile("/etc/systemd/system/a b.service", "a b.service")},
+		"unit name hidden":    {unitFile("/etc/systemd/system/.service", ".service")},
+		"unit elsewhere":      {unitFile("/usr/lib/systemd/system/kubelet.service", "kubelet.service")},
+		"unit other name":     {unitFile("/etc/systemd/system/kubelet.service", "containerd.service")},
+		"drop-in not .conf":   {unitFile("/etc/systemd/system/kubelet.service.d/README", "kubelet.service")},
+		"drop-in nested":      {unitFile("/etc/systemd/system/kubelet.service.d/x/a.conf", "kubelet.service")},
+		"unit on a directory": {artifact.Dir("/etc/systemd/system/kubelet.service.d", 0o755).OfUnit("kubelet.service")},
 	} {
 		if _, err := New(artifact.Bundle{Name: "h", Artifacts: arts}); err == nil {
 			t.Errorf("%s: no error", name)
@@ -111,42 +120,54 @@ func TestEffectsModulesUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]Effect{LoadModules, ApplySysctls, ReloadSystemd, ReloadFirewalld, RestartKubelet}, p.Effects()); diff != "" {
+	want := artifact.LoadModules | artifact.ApplySysctls | artifact.ReloadSystemd | artifact.ReloadFirewalld | artifact.RestartKubelet |
+		artifact.KubeletWatches
+	if diff := cmp.Diff(want.Each(), p.Effects().Each()); diff != "" {
 		t.Errorf("effects (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"overlay", "br_netfilter"}, p.Modules()); diff != "" {
 		t.Errorf("modules (-want +got):\n%s", diff)
 	}
-	want := []Unit{{
+	units := []Unit{{
 		Name:    "kubelet.service",
 		File:    "/etc/systemd/system/kubelet.service",
 		DropIns: []string{"/etc/systemd/system/kubelet.service.d/10-kubeadm.conf"},
 		Enable:  true,
 	}}
-	if diff := cmp.Diff(want, p.Units()); diff != "" {
+	if diff := cmp.Diff(units, p.Units()); diff != "" {
 		t.Errorf("units (-want +got):\n%s", diff)
 	}
-	for path, want := range map[string][]Effect{
-		"/etc/kubernetes/manifests/etcd.yaml":                   nil,
-		"/etc/kubernetes/kubelet.conf":                          {RestartKubelet},
-		"/var/lib/kubelet/config.yaml":                          {RestartKubelet},
-		"/etc/systemd/system/kubelet.service.d/10-kubeadm.conf": {ReloadSystemd, RestartKubelet},
-		"/etc/systemd/system/containerd.service":                {ReloadSystemd},
-		"/etc/firewalld/zones/kubernetes.xml":                   {ReloadFirewalld},
-		"/etc/sysctl.d/99-kubernetes.conf":                      {ApplySysctls},
-		"/etc/modules-load.d/kubernetes.conf":                   {LoadModules},
-		"/etc/sysctl.d.bak":                                     nil,
-	} {
-		if diff := cmp.Diff(want, EffectsOf(path)); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", path, diff)
-		}
+}
+
+// A modules-load.d file is known by its effect, not its directory: one without LoadModules
+// names no module to load.
+func TestModulesFollowTheEffect(t *testing.T) {
+	b := artifact.Bundle{Name: "h", Artifacts: []artifact.Artifact{
+		modulesFile("/etc/modules-load.d/a.conf", "overlay\n"),
+		artifact.File("/etc/modules-load.d/b.conf", 0o644, []byte("ip_vs\n")),
+		modulesFile("/etc/kubeforge/modules", "br_netfilter\n"),
+	}}
+	p, err := New(b)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if diff := cmp.Diff([]string{"br_netfilter", "overlay"}, p.Modules()); diff != "" {
+		t.Errorf("modules (-want +got):\n%s", diff)
+	}
+}
+
+func modulesFile(p, data string) artifact.Artifact {
+	return artifact.File(p, 0o644, []byte(data)).Affecting(artifact.LoadModules)
+}
+
+func unitFile(p, unit string) artifact.Artifact {
+	return artifact.File(p, 0o644, nil).OfUnit(unit)
 }
 
 func TestModulesSyntax(t *testing.T) {
 	b := artifact.Bundle{Name: "h", Artifacts: []artifact.Artifact{
-		artifact.File("/etc/modules-load.d/a.conf", 0o644, []byte("# comment\n; also a comment\n\n  overlay  \nbr_netfilter\n")),
-		artifact.File("/etc/modules-load.d/b.conf", 0o644, []byte("overlay\nip_vs\n")),
+		modulesFile("/etc/modules-load.d/a.conf", "# comment\n; also a comment\n\n  overlay  \nbr_netfilter\n"),
+		modulesFile("/etc/modules-load.d/b.conf", "overlay\nip_vs\n"),
 	}}
 	p, err := New(b)
 	if err != nil {
@@ -157,31 +178,27 @@ func TestModulesSyntax(t *testing.T) {
 	}
 }
 
+// A file's unit comes from its artifact; only the installed unit types count as units.
 func TestUnitNames(t *testing.T) {
-	for path, want := range map[string]string{
-		"/etc/systemd/system/kubelet.service":                   "kubelet.service",
-		"/etc/systemd/system/kubelet.service.d/10-kubeadm.conf": "kubelet.service",
+	for _, tc := range []struct {
+		a            artifact.Artifact
+		file, dropIn bool
+	}{
+		{unitFile("/etc/systemd/system/kubelet.service", "kubelet.service"), true, false},
+		{unitFile("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "kubelet.service"), false, true},
+		{unitFile("/etc/systemd/system/kubelet-reserved.slice", "kubelet-reserved.slice"), false, false},
+		{artifact.File("/etc/systemd/system/kubelet.service", 0o644, nil), false, false},
 	} {
-		name, ok := UnitFile(path)
-		if !ok {
-			name, ok = DropInUnit(path)
+		if _, err := New(artifact.Bundle{Name: "h", Artifacts: []artifact.Artifact{tc.a}}); err != nil {
+			t.Errorf("%s: %v", tc.a.Path, err)
 		}
-		if !ok || name != want {
-			t.Errorf("%s: %q %v, want %q", path, name, ok, want)
+		name, file := UnitFile(tc.a)
+		if file != tc.file || (file && name != tc.a.Unit) {
+			t.Errorf("%s (unit %q): unit file %q %v, want %v", tc.a.Path, tc.a.Unit, name, file, tc.file)
 		}
-	}
-	for _, path := range []string{
-		"/etc/systemd/system/.service",
-		"/etc/systemd/system/kubelet.service.d/README",
-		"/etc/systemd/system/multi-user.target.wants/kubelet.service",
-		"/usr/lib/systemd/system/kubelet.service",
-		"/etc/systemd/system/x.conf",
-	} {
-		if _, ok := UnitFile(path); ok {
-			t.Errorf("%s taken for a unit file", path)
-		}
-		if _, ok := DropInUnit(path); ok {
-			t.Errorf("%s taken for a drop-in", path)
+		name, dropIn := DropInUnit(tc.a)
+		if dropIn != tc.dropIn || (dropIn && name != tc.a.Unit) {
+			t.Errorf("%s (unit %q): drop-in of %q %v, want %v", tc.a.Path, tc.a.Unit, name, dropIn, tc.dropIn)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 // Package install derives what installing a bundle on a node takes, for every emitter alike:
 // the directories (with the parents a bundle leaves implicit), the files, the octal modes, and
-// which services must react to which files.
+// which steps and units must react to the files. What a file's change requires and which unit
+// it belongs to come from the artifacts (artifact.Effect, Artifact.Unit), set by the renderers;
+// this package only collects them and checks they are coherent.
 package install
 
 import (
@@ -39,7 +41,8 @@ type Plan struct {
 // New checks the bundle and returns its plan: a host name safe as a file name and in every
 // emitter's format, paths absolute, clean and on one line, no duplicates, no file where a
 // directory is needed, only regular files and directories, owners not negative, kernel
-// module names that modprobe cannot read as options.
+// module names that modprobe cannot read as options, unit names that are unit names and
+// belong to the unit's file or drop-in directory.
 func New(b artifact.Bundle) (Plan, error) {
 	if err := CheckHostName(b.Name); err != nil {
 		return Plan{}, fmt.Errorf("bundle: %w", err)
@@ -109,14 +112,14 @@ func check(a artifact.Artifact) error {
 		return fmt.Errorf("%s: a directory has no content", a.Path)
 	case a.UID < 0 || a.GID < 0:
 		return fmt.Errorf("%s: negative owner %d:%d", a.Path, a.UID, a.GID)
-	case under(a.Path, modulesLoadDir):
+	case a.Effects.Has(artifact.LoadModules):
 		for _, m := range moduleLines(a.Data) {
 			if !moduleName.MatchString(m) {
 				return fmt.Errorf("%s: %q is not a kernel module name", a.Path, m)
 			}
 		}
 	}
-	return nil
+	return checkUnit(a)
 }
 
 // Bits returns the Unix permission bits of a mode, as chmod takes them (setuid, setgid and

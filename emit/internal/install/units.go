@@ -4,13 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/artifact"
 )
 
-// unitSuffixes are the systemd unit types a bundle may install and enable.
+// unitSuffixes are the systemd unit types emitters install as units (Ignition's units, the
+// ones enabled): a unit of another type (a slice) is written as an ordinary file.
 var unitSuffixes = []string{".service", ".socket", ".timer", ".path", ".mount", ".target"}
+
+// unitName is what an artifact's Unit may hold: systemd's unit name characters, not starting
+// with '-' (systemctl would take it for an option), and a type suffix.
+// Emitters pass it to systemctl and write it into YAML and JSON.
+var unitName = regexp.MustCompile(`^[A-Za-z0-9:_.\\@][A-Za-z0-9:_.\\@-]*\.[a-z]+$`)
 
 // Unit is a systemd unit of the bundle: its unit file, its drop-ins, or both.
 type Unit struct {
@@ -24,7 +35,8 @@ type Unit struct {
 	Enable bool
 }
 
-// Units returns the systemd units the plan installs or extends, sorted by name.
+// Units returns the systemd units of an installed type the plan's files define or extend
+// (their artifact's Unit), sorted by name.
 func (p Plan) Units() []Unit {
 	byName := map[string]*Unit{}
 	get := func(name string) *Unit {
@@ -34,11 +46,11 @@ func (p Plan) Units() []Unit {
 		return byName[name]
 	}
 	for _, f := range p.Files {
-		if name, ok := UnitFile(f.Path); ok {
+		if name, ok := UnitFile(f); ok {
 			u := get(name)
 			u.File = f.Path
 			u.Enable = hasInstallSection(f.Data)
-		} else if name, ok := DropInUnit(f.Path); ok {
+		} else if name, ok := DropInUnit(f); ok {
 			u := get(name)
 			u.DropIns = append(u.DropIns, f.Path)
 		}
@@ -51,28 +63,45 @@ func (p Plan) Units() []Unit {
 	return out
 }
 
-// UnitFile returns the unit's name and true when p is a unit file in /etc/systemd/system.
-func UnitFile(p string) (string, bool) {
-	name := path.Base(p)
-	return name, path.Dir(p) == systemdDir && isUnitName(name)
+// UnitFile returns the name of the unit whose unit file a is, and true, for a unit of an
+// installed type.
+func UnitFile(a artifact.Artifact) (string, bool) {
+	return a.Unit, installedType(a.Unit) && a.Path == unitFilePath(a.Unit)
 }
 
-// DropInUnit returns the name of the unit a drop-in at p extends
-// (/etc/systemd/system/kubelet.service.d/10-kubeadm.conf → kubelet.service) and true.
-func DropInUnit(p string) (string, bool) {
-	dir := path.Dir(p)
-	unit, isDropInDir := strings.CutSuffix(path.Base(dir), ".d")
-	ok := path.Dir(dir) == systemdDir && isDropInDir && strings.HasSuffix(p, ".conf") && isUnitName(unit)
-	return unit, ok
+// DropInUnit returns the name of the unit a extends as a drop-in
+// (/etc/systemd/system/kubelet.service.d/10-kubeadm.conf → kubelet.service), and true, for a
+// unit of an installed type.
+func DropInUnit(a artifact.Artifact) (string, bool) {
+	return a.Unit, installedType(a.Unit) && a.Path != unitFilePath(a.Unit)
 }
 
-func isUnitName(name string) bool {
+func unitFilePath(unit string) string { return path.Join(compiler.SystemdUnitDir, unit) }
+
+func installedType(unit string) bool {
 	for _, s := range unitSuffixes {
-		if len(name) > len(s) && strings.HasSuffix(name, s) {
+		if len(unit) > len(s) && strings.HasSuffix(unit, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// checkUnit returns an error unless a file naming a unit is that unit's file or a drop-in of
+// it, where systemd reads them: a renderer's mistake would otherwise enable or reload a unit
+// the file does not belong to.
+func checkUnit(a artifact.Artifact) error {
+	if a.Unit == "" {
+		return nil
+	}
+	if !unitName.MatchString(a.Unit) {
+		return fmt.Errorf("%s: %q is not a systemd unit name", a.Path, a.Unit)
+	}
+	dropIns := unitFilePath(a.Unit) + ".d"
+	if a.IsDir() || a.Path != unitFilePath(a.Unit) && (path.Dir(a.Path) != dropIns || !strings.HasSuffix(a.Path, ".conf")) {
+		return fmt.Errorf("%s: neither the unit file of %s nor a drop-in %s/*.conf", a.Path, a.Unit, dropIns)
+	}
+	return nil
 }
 
 func hasInstallSection(unit []byte) bool {
