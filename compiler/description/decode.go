@@ -12,6 +12,7 @@ import (
 	"cuelang.org/go/cue"
 
 	"kubeforge.dev/kubeforge/compiler/diag"
+	"kubeforge.dev/kubeforge/compiler/parallel"
 	"kubeforge.dev/kubeforge/schema"
 )
 
@@ -194,30 +195,25 @@ func decodeHosts(src *Source, sch schemas, values []cue.Value) ([]Host, diag.Lis
 	fastHost, fullHost := sch.def("#Host")
 	hosts := make([]Host, len(values))
 	perHost := make([]diag.List, len(values))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(values)/64))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(values); i += workers {
-				if values[i].Unify(fastHost).Validate(cue.Concrete(true)) != nil {
-					perHost[i] = src.hostDiagnostics(values[i], fullHost, i)
-					continue
-				}
-				b, err := values[i].MarshalJSON()
-				if err == nil {
-					err = strictUnmarshal(b, &hosts[i])
-				}
-				path := Path{Field("hosts"), Index(i)}
-				if err != nil {
-					perHost[i] = diag.List{{Code: diag.CodeSchemaMismatch, Severity: diag.Error, Pos: src.valuePos(path),
-						Path: path.String(), Summary: "decoding: " + err.Error()}}
-					continue
-				}
-				perHost[i] = src.stringDiagnostics(&hosts[i], path)
-			}
-		})
-	}
-	wg.Wait()
+	// At least 64 hosts a goroutine: a smaller share costs more to start than it saves.
+	workers := min(runtime.GOMAXPROCS(0), len(values)/64)
+	parallel.ForWorkers(workers, len(values), func(i int) {
+		if values[i].Unify(fastHost).Validate(cue.Concrete(true)) != nil {
+			perHost[i] = src.hostDiagnostics(values[i], fullHost, i)
+			return
+		}
+		b, err := values[i].MarshalJSON()
+		if err == nil {
+			err = strictUnmarshal(b, &hosts[i])
+		}
+		path := Path{Field("hosts"), Index(i)}
+		if err != nil {
+			perHost[i] = diag.List{{Code: diag.CodeSchemaMismatch, Severity: diag.Error, Pos: src.valuePos(path),
+				Path: path.String(), Summary: "decoding: " + err.Error()}}
+			return
+		}
+		perHost[i] = src.stringDiagnostics(&hosts[i], path)
+	})
 	var diags diag.List
 	for _, d := range perHost {
 		diags = append(diags, d...)
