@@ -29,8 +29,9 @@ type Options struct {
 type Progress struct {
 	Stage Stage
 	// Done of Total items of the stage. For StageCertificates, Total is 0 while the PKI step
-	// runs (it says nothing until it ends) and then Done = Total = certificates and keys
-	// issued or re-issued.
+	// runs and Done counts the keys made so far (reports come from several goroutines, so a
+	// smaller count may arrive after a larger one); at its end Done = Total = certificates and
+	// keys issued or re-issued.
 	Done, Total int
 }
 
@@ -67,6 +68,7 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 	if opts.PKI != nil {
 		po := *opts.PKI
 		po.Hosts = hosts
+		po.Progress = func(keys int) { report(Progress{Stage: StageCertificates, Done: keys}) }
 		report(Progress{Stage: StageCertificates})
 		if res.PKI, err = pki.Issue(c, po); err != nil {
 			return nil, err

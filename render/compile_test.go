@@ -2,7 +2,9 @@ package render
 
 import (
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
@@ -42,5 +44,50 @@ func TestExternalCACompile(t *testing.T) {
 				t.Errorf("%s: the controller-manager still signs with a key it does not have:\n%s", b.Name, m.Data)
 			}
 		}
+	}
+}
+
+// TestCertificateProgress: while the PKI step runs, the progress callback counts the keys
+// made, one report a key, up to every key of a fresh store; at the end it reports the total.
+func TestCertificateProgress(t *testing.T) {
+	c, _, ds := compiler.Load("../examples/ha.yaml")
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	var mu sync.Mutex
+	var running []int
+	var final *Progress
+	res, err := Compile(c, Options{PKI: &pki.Options{}, Progress: func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case p.Stage != StageCertificates:
+		case p.Total > 0:
+			final = &p
+		case p.Done > 0:
+			running = append(running, p.Done)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := 0
+	for name := range res.PKI.Store().Files {
+		if strings.HasSuffix(name, ".key") {
+			keys++
+		}
+	}
+	slices.Sort(running)
+	want := make([]int, len(running))
+	for i := range want {
+		want[i] = i + 1
+	}
+	// Every key made is counted once: CAs and the service-account key of the store, and the
+	// keys of every host's certificates (not kept in the store).
+	if len(running) < keys || !slices.Equal(running, want) {
+		t.Errorf("key counts reported %v; want 1..n with n >= the store's %d keys", running, keys)
+	}
+	if final == nil || final.Done == 0 || final.Done != final.Total {
+		t.Errorf("final report %+v", final)
 	}
 }

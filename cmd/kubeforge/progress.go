@@ -77,7 +77,10 @@ func (p *progressLine) compile(pr render.Progress) {
 	defer p.mu.Unlock()
 	switch pr.Stage {
 	case render.StageCertificates:
-		p.certs = &pr
+		// Key counts come from several goroutines: keep the furthest.
+		if p.certs == nil || pr.Total > 0 || pr.Done >= p.certs.Done {
+			p.certs = &pr
+		}
 	case render.StageHosts:
 		// Reports come from several goroutines: keep the furthest.
 		if pr.Done >= p.hosts.Done {
@@ -136,8 +139,10 @@ func (p *progressLine) text() string {
 	var parts []string
 	switch {
 	case p.certs == nil:
-	case p.certs.Total == 0:
+	case p.certs.Total == 0 && p.certs.Done == 0:
 		parts = append(parts, "issuing certificates and keys")
+	case p.certs.Total == 0:
+		parts = append(parts, fmt.Sprintf("issuing certificates: %d keys made", p.certs.Done))
 	default:
 		parts = append(parts, fmt.Sprintf("%d certificates issued", p.certs.Done))
 	}

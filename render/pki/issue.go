@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"kubeforge.dev/kubeforge/compiler"
@@ -43,13 +44,18 @@ type Options struct {
 	// compile with the real store would issue or re-issue is signed by a stand-in key instead,
 	// so that it differs, with the reason in the report (Result.WouldChange).
 	KeysUnknown bool
+	// Progress, when set, is told the number of keys made so far, after each (from several
+	// goroutines; the numbers only grow, but calls may arrive out of order).
+	Progress func(keys int)
 }
 
 // Result is the PKI of a cluster: what the store will hold and what each host receives.
 type Result struct {
 	cluster *compiler.Cluster
 	opts    Options
-	now     time.Time
+	// keysMade counts the keys made so far, for Options.Progress.
+	keysMade atomic.Int64
+	now      time.Time
 	// store is the next store content, a copy of Options.Store with what Issue added.
 	store *Store
 	cas   map[caID]*keyPair

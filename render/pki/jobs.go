@@ -54,6 +54,9 @@ func (j *keyJob) run(rnd io.Reader) {
 func (r *Result) runJobs(jobs []*keyJob) error {
 	return parallel.ForErr(len(jobs), func(i int) error {
 		jobs[i].run(r.opts.Rand)
+		if n := r.keysMade.Add(1); r.opts.Progress != nil {
+			r.opts.Progress(int(n))
+		}
 		return jobs[i].err
 	})
 }
