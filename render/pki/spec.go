@@ -147,6 +147,16 @@ func localServer(c *compiler.Cluster, h *compiler.Host) string {
 	return fmt.Sprintf("https://%s:%d", compiler.URLHost(h.AdvertiseAddress()), c.APIServer.BindPort)
 }
 
+// kubeletServer is where a node's kubelet dials: on a control-plane host its own apiserver, as
+// kubeadm writes kubelet.conf there, so the kubelet neither depends on the load balancer nor
+// meets an apiserver of another version during an upgrade; elsewhere the endpoint.
+func kubeletServer(c *compiler.Cluster, h *compiler.Host) string {
+	if h.Has(compiler.RoleControlPlane) {
+		return localServer(c, h)
+	}
+	return endpointServer(c, h)
+}
+
 // leaves lists every per-host certificate, in the order they are issued and reported.
 var leaves = []leafSpec{
 	{
@@ -206,8 +216,11 @@ var leaves = []leafSpec{
 	},
 	{
 		Name: "kubelet-client", CA: clusterCA, Usages: clientAuth, For: registersNode,
-		Kubeconfig: &kubeconfigTarget{Path: compiler.KubeletConfPath, Server: endpointServer},
+		Kubeconfig: &kubeconfigTarget{Path: compiler.KubeletConfPath, Server: kubeletServer},
 		Sources: func(c *compiler.Cluster, h *compiler.Host) []string {
+			if h.Has(compiler.RoleControlPlane) {
+				return append(nodeNameSources(h), "name", hostField(h, "addresses"), "apiServer.bindPort")
+			}
 			return append(nodeNameSources(h), "name", "controlPlaneEndpoint")
 		},
 	},
