@@ -139,6 +139,8 @@ func init() {
 	// A dedicated etcd host's kubelet runs standalone: it has a serving certificate but no
 	// kubelet.conf.
 	delete(expectedBundles["dedicated-etcd.yaml"]["etcd2"], compiler.KubeletConfPath)
+	// super-admin.conf is on the first control-plane host only.
+	delete(expectedBundles["ha.yaml"]["cp2"], compiler.SuperAdminConfPath)
 }
 
 // TestExpectedCertificates checks every certificate of the listed hosts' bundles against the

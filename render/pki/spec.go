@@ -23,6 +23,13 @@ func controlPlane(_ *compiler.Cluster, h *compiler.Host) bool {
 	return h.Has(compiler.RoleControlPlane)
 }
 
+// firstControlPlane holds for the description's first control-plane host only: the one that
+// plays kubeadm init's part.
+func firstControlPlane(c *compiler.Cluster, h *compiler.Host) bool {
+	cps := c.HostsWith(compiler.RoleControlPlane)
+	return len(cps) > 0 && cps[0] == h
+}
+
 func etcdMember(c *compiler.Cluster, h *compiler.Host) bool { return c.RunsEtcd(h) }
 
 // etcdClient holds for the hosts talking to a kubeforge-managed etcd: members and apiservers.
@@ -200,7 +207,10 @@ var leaves = []leafSpec{
 		Sources:    endpointSources,
 	},
 	{
-		Name: "super-admin", CA: clusterCA, Usages: clientAuth, For: controlPlane,
+		// system:masters, which no RBAC change can revoke: a break-glass credential, needed
+		// once to apply the cluster bundle (admin.conf's rights come from it). kubeadm writes
+		// it only on the node that ran kubeadm init; kubeforge on the first control-plane host.
+		Name: "super-admin", CA: clusterCA, Usages: clientAuth, For: firstControlPlane,
 		Kubeconfig: &kubeconfigTarget{Path: compiler.SuperAdminConfPath, Server: endpointServer},
 		Sources:    endpointSources,
 	},
