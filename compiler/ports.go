@@ -96,7 +96,10 @@ func (c *Cluster) Ports() []Port {
 	nodes := []Role{RoleControlPlane, RoleWorker}
 	ports := []Port{
 		{Name: PortNameAPIServer, From: c.APIServer.BindPort, To: c.APIServer.BindPort, Protocol: "tcp", Roles: cp, Source: "apiServer.bindPort"},
-		{Name: PortNameKubelet, From: PortKubelet, To: PortKubelet, Protocol: "tcp", Roles: every},
+		// The kubelet API answers the apiservers (logs, exec, metrics) on every node. A dedicated
+		// etcd host's kubelet runs standalone with address 127.0.0.1 (kubeadm's HA etcd guide):
+		// it takes the port there but nothing may reach it.
+		{Name: PortNameKubelet, From: PortKubelet, To: PortKubelet, Protocol: "tcp", Roles: nodes, AlsoOn: []Role{RoleEtcd}},
 		// The kubelet's healthz is on loopback (healthzBindAddress 127.0.0.1, as kubeadm has it).
 		{Name: PortNameKubeletHealthz, From: PortKubeletHealthz, To: PortKubeletHealthz, Protocol: "tcp", Roles: every, Listen: ListenLoopback},
 		// kubeadm binds the controller-manager and scheduler to 127.0.0.1: no firewall rule.

@@ -1,7 +1,6 @@
 package clusterbundle
 
 import (
-	"fmt"
 	"maps"
 
 	corev1 "k8s.io/api/core/v1"
@@ -43,8 +42,7 @@ func nodeManifests(c *compiler.Cluster) []manifest {
 
 // nodeSources names where a host's labels and taints can come from.
 func nodeSources(h *compiler.Host) []string {
-	src := []string{fmt.Sprintf("hosts[%d].roles", h.Index), fmt.Sprintf("hosts[%d].labels", h.Index),
-		fmt.Sprintf("hosts[%d].taints", h.Index)}
+	src := []string{h.Field("roles"), h.Field("labels"), h.Field("taints")}
 	if h.Group != "" {
 		src = append(src, "groups."+h.Group+".labels", "groups."+h.Group+".taints")
 	}

@@ -10,11 +10,15 @@ const notes = `## The cluster bundle (cluster/)
 kubeadm init creates part of a cluster through the API once the control plane runs. kubeforge
 compiles those objects instead, one object per file, in directories and files whose names sort
 into a safe order. Apply them once the apiservers answer, with the super-admin credential
-(admin.conf has no rights until 00-rbac is applied):
+(admin.conf has no rights until 00-rbac is applied). super-admin.conf is in system:masters,
+which no RBAC change can revoke, so only the description's first control-plane host receives
+it, as only the node that ran kubeadm init holds it; apply from there:
 
     kubectl --kubeconfig /etc/kubernetes/super-admin.conf apply -f cluster/ --recursive
 
-Applying it again after a compile is how the cluster follows the description. Two limits:
+Afterwards admin.conf (on every control-plane host, in kubeadm:cluster-admins, which 00-rbac
+binds to cluster-admin) is enough, for this and for every later apply; keep super-admin.conf
+for emergencies. Applying it again after a compile is how the cluster follows the description. Two limits:
 kubectl apply never deletes, so an object that left the bundle (an addon switched off, a host
 removed) stays until deleted by hand; and fields Kubernetes keeps immutable (the kube-dns
 Service's address, the workloads' selectors) cannot change this way.

@@ -5,7 +5,6 @@
 package firewalld
 
 import (
-	"fmt"
 	"path"
 
 	"kubeforge.dev/kubeforge/compiler"
@@ -30,7 +29,7 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	if err := checkZoneName(c.Firewall.Zone); err != nil {
 		return nil, err
 	}
-	rolesSrc := fmt.Sprintf("hosts[%d].roles", h.Index)
+	rolesSrc := h.Field("roles")
 	var out []artifact.Artifact
 	var services []string
 	for _, r := range roleOrder {

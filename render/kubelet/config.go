@@ -195,7 +195,7 @@ func etcdServiceManagerConfig(c *compiler.Cluster, h *compiler.Host) (*kubeletco
 }
 
 func hostField(h *compiler.Host, field string) string {
-	return fmt.Sprintf("hosts[%d].%s", h.Index, field)
+	return h.Field(field)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -12,6 +12,9 @@ import (
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
+// kubeletDirMode is the mode kubeadm creates /var/lib/kubelet with.
+const kubeletDirMode = 0o700
+
 // Artifacts returns every kubelet file of the host's bundle, sorted by path.
 func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
 	var out []artifact.Artifact
@@ -24,7 +27,11 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, artifact.File(compiler.KubeletConfigPath, 0o644, data, src...).Affecting(artifact.RestartKubelet))
+	out = append(out,
+		// kubeadm creates the kubelet's directory 0700: it holds the kubelet's keys and the
+		// pods' volumes, Secrets included.
+		artifact.Dir(compiler.KubeletDir, kubeletDirMode, hostField(h, "roles")),
+		artifact.File(compiler.KubeletConfigPath, 0o644, data, src...).Affecting(artifact.RestartKubelet))
 
 	units, err := unitArtifacts(c, h)
 	if err != nil {

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"bytes"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -33,8 +34,16 @@ func TestArtifactsPerRole(t *testing.T) {
 		if strings.HasPrefix(h.Name, "etcd") {
 			want = etcd
 		}
-		var got []string
+		var got, dirs []string
 		for _, a := range render(t, c, h).Artifacts {
+			if a.IsDir() {
+				dirs = append(dirs, a.Path)
+				// kubeadm's mode: the kubelet's keys and the pods' volumes are inside.
+				if a.Mode != fs.ModeDir|0o700 || a.UID != 0 || a.GID != 0 {
+					t.Errorf("%s: %s mode %v owner %d:%d, want a directory 0700 owned by 0:0", h.Name, a.Path, a.Mode, a.UID, a.GID)
+				}
+				continue
+			}
 			got = append(got, a.Path)
 			if a.Mode != 0o644 || a.Secret || a.UID != 0 || a.GID != 0 {
 				t.Errorf("%s: %s mode %o secret %v owner %d:%d", h.Name, a.Path, a.Mode, a.Secret, a.UID, a.GID)
@@ -42,6 +51,9 @@ func TestArtifactsPerRole(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: artifacts\n%v\nwant (sorted)\n%v", h.Name, got, want)
+		}
+		if wantDirs := []string{compiler.KubeletDir}; !slices.Equal(dirs, wantDirs) {
+			t.Errorf("%s: directories %v, want %v", h.Name, dirs, wantDirs)
 		}
 	}
 }

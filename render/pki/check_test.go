@@ -26,8 +26,9 @@ func TestCheckStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st) != 3+3*13+3*2 {
-		t.Fatalf("%d certificates, want 48", len(st))
+	// 3 CAs; 12 certificates per control-plane host and super-admin's on cp1; 2 per worker.
+	if len(st) != 3+3*12+1+3*2 {
+		t.Fatalf("%d certificates, want 46", len(st))
 	}
 	if AnyFailed(st) {
 		t.Fatalf("a fresh store fails its check:\n%s", table(t, st))

@@ -52,7 +52,8 @@ func controlPlaneFiles(node, endpointURL, localURL string) map[string]want {
 		compiler.SuperAdminConfPath:         {CN: "kubernetes-super-admin", O: []string{"system:masters"}, Issuer: "kubernetes", EKU: cli, Server: endpointURL},
 		compiler.ControllerManagerConfPath:  {CN: "system:kube-controller-manager", Issuer: "kubernetes", EKU: cli, Server: localURL},
 		compiler.SchedulerConfPath:          {CN: "system:kube-scheduler", Issuer: "kubernetes", EKU: cli, Server: localURL},
-		compiler.KubeletConfPath:            {CN: "system:node:" + node, O: []string{"system:nodes"}, Issuer: "kubernetes", EKU: cli, Server: endpointURL},
+		// kubeadm points a control-plane host's kubelet at its own apiserver.
+		compiler.KubeletConfPath: {CN: "system:node:" + node, O: []string{"system:nodes"}, Issuer: "kubernetes", EKU: cli, Server: localURL},
 	}
 }
 
@@ -66,10 +67,10 @@ func etcdMemberFiles(node string, ips ...string) map[string]want {
 	}
 }
 
-func kubeletFiles(node, endpointURL string, ips ...string) map[string]want {
+func kubeletFiles(node, serverURL string, ips ...string) map[string]want {
 	return map[string]want{
 		compiler.CACertPath:         caCert,
-		compiler.KubeletConfPath:    {CN: "system:node:" + node, O: []string{"system:nodes"}, Issuer: "kubernetes", EKU: cli, Server: endpointURL},
+		compiler.KubeletConfPath:    {CN: "system:node:" + node, O: []string{"system:nodes"}, Issuer: "kubernetes", EKU: cli, Server: serverURL},
 		compiler.KubeletServingCert: {CN: "system:node:" + node, O: []string{"system:nodes"}, Issuer: "kubernetes", EKU: srv, DNS: []string{node}, IPs: ips},
 	}
 }
@@ -90,7 +91,7 @@ var expectedBundles = map[string]map[string]map[string]want{
 		"cp2": merge(
 			controlPlaneFiles("cp2", "https://api.prod.example.com:6443", "https://192.168.10.12:6443"),
 			etcdMemberFiles("cp2", "192.168.10.12"),
-			kubeletFiles("cp2", "https://api.prod.example.com:6443", "192.168.10.12"),
+			kubeletFiles("cp2", "https://192.168.10.12:6443", "192.168.10.12"),
 			map[string]want{compiler.APIServerCertPath: {CN: "kube-apiserver", Issuer: "kubernetes", EKU: srv,
 				DNS: []string{"api.prod.example.com", "cp2", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
 				IPs: []string{"10.96.0.1", "192.168.10.12"}}},
@@ -104,7 +105,7 @@ var expectedBundles = map[string]map[string]map[string]want{
 		),
 		"cp1": merge(
 			controlPlaneFiles("cp1", "https://192.168.20.10:6443", "https://192.168.20.11:6443"),
-			kubeletFiles("cp1", "https://192.168.20.10:6443", "192.168.20.11"),
+			kubeletFiles("cp1", "https://192.168.20.11:6443", "192.168.20.11"),
 			map[string]want{compiler.APIServerCertPath: {CN: "kube-apiserver", Issuer: "kubernetes", EKU: srv,
 				DNS: []string{"api.edge.example.com", "cp1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.edge.local"},
 				IPs: []string{"10.33.0.1", "192.168.20.11", "192.168.20.10"}}},
@@ -115,7 +116,7 @@ var expectedBundles = map[string]map[string]map[string]want{
 		"cp1": merge(
 			controlPlaneFiles("cp1", "https://[fd00:10::10]:6443", "https://10.10.0.11:6443"),
 			etcdMemberFiles("cp1", "10.10.0.11", "fd00:10::11"),
-			kubeletFiles("cp1", "https://[fd00:10::10]:6443", "10.10.0.11", "fd00:10::11"),
+			kubeletFiles("cp1", "https://10.10.0.11:6443", "10.10.0.11", "fd00:10::11"),
 			map[string]want{compiler.APIServerCertPath: {CN: "kube-apiserver", Issuer: "kubernetes", EKU: srv,
 				DNS: []string{"cp1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
 				IPs: []string{"10.96.0.1", "fd00:96::1", "10.10.0.11", "fd00:10::11", "fd00:10::10"}}},
@@ -138,6 +139,8 @@ func init() {
 	// A dedicated etcd host's kubelet runs standalone: it has a serving certificate but no
 	// kubelet.conf.
 	delete(expectedBundles["dedicated-etcd.yaml"]["etcd2"], compiler.KubeletConfPath)
+	// super-admin.conf is on the first control-plane host only.
+	delete(expectedBundles["ha.yaml"]["cp2"], compiler.SuperAdminConfPath)
 }
 
 // TestExpectedCertificates checks every certificate of the listed hosts' bundles against the

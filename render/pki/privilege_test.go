@@ -63,6 +63,11 @@ func privilegeViolations(t *testing.T, c *compiler.Cluster, bundles map[string][
 				report("%s: mode %v, want 0644 for a certificate", where, a.Mode)
 			}
 			switch a.Path {
+			case compiler.SuperAdminConfPath:
+				// system:masters cannot be revoked: one copy, on the first control-plane host.
+				if h != c.HostsWith(compiler.RoleControlPlane)[0] {
+					report("%s: only the first control-plane host may hold super-admin.conf", where)
+				}
 			case compiler.FrontProxyCAKeyPath, compiler.EtcdCAKeyPath:
 				report("%s: this CA key must stay in the store", where)
 			case compiler.CAKeyPath, compiler.ServiceAccountKeyPath:
@@ -126,7 +131,7 @@ func TestLeastPrivilege(t *testing.T) {
 }
 
 // TestLeastPrivilegeCatchesLeaks makes sure the rules see leaks: the cluster CA key, another
-// host's key or the etcd CA key slipped into a bundle.
+// host's key, the etcd CA key or a second super-admin.conf slipped into a bundle.
 func TestLeastPrivilegeCatchesLeaks(t *testing.T) {
 	c, r := issuedExample(t, "ha.yaml")
 	cp1 := r.HostArtifacts(compilertest.Host(t, c, "cp1"))
@@ -134,14 +139,16 @@ func TestLeastPrivilegeCatchesLeaks(t *testing.T) {
 	w2Key, _ := lookup(r.HostArtifacts(compilertest.Host(t, c, "w2")), compiler.KubeletServingKey)
 	etcdKey := caKey
 	etcdKey.Path = compiler.EtcdCAKeyPath
+	superAdmin, _ := lookup(cp1, compiler.SuperAdminConfPath)
 	for name, leak := range map[string]struct {
 		host string
 		a    artifact.Artifact
 	}{
-		"ca key on a worker":       {"w1", caKey},
-		"another host's key":       {"w1", func() artifact.Artifact { a := w2Key; a.Path = "/root/stolen.key"; return a }()},
-		"etcd CA key anywhere":     {"cp2", etcdKey},
-		"key readable by everyone": {"w3", func() artifact.Artifact { a := w2Key; a.Mode = 0o644; return a }()},
+		"ca key on a worker":        {"w1", caKey},
+		"another host's key":        {"w1", func() artifact.Artifact { a := w2Key; a.Path = "/root/stolen.key"; return a }()},
+		"etcd CA key anywhere":      {"cp2", etcdKey},
+		"key readable by everyone":  {"w3", func() artifact.Artifact { a := w2Key; a.Mode = 0o644; return a }()},
+		"a second super-admin.conf": {"cp2", superAdmin},
 	} {
 		bundles := bundlesOf(c, r)
 		bundles[leak.host] = append(bundles[leak.host], leak.a)

@@ -23,6 +23,13 @@ func controlPlane(_ *compiler.Cluster, h *compiler.Host) bool {
 	return h.Has(compiler.RoleControlPlane)
 }
 
+// firstControlPlane holds for the description's first control-plane host only: the one that
+// plays kubeadm init's part.
+func firstControlPlane(c *compiler.Cluster, h *compiler.Host) bool {
+	cps := c.HostsWith(compiler.RoleControlPlane)
+	return len(cps) > 0 && cps[0] == h
+}
+
 func etcdMember(c *compiler.Cluster, h *compiler.Host) bool { return c.RunsEtcd(h) }
 
 // etcdClient holds for the hosts talking to a kubeforge-managed etcd: members and apiservers.
@@ -147,6 +154,16 @@ func localServer(c *compiler.Cluster, h *compiler.Host) string {
 	return fmt.Sprintf("https://%s:%d", compiler.URLHost(h.AdvertiseAddress()), c.APIServer.BindPort)
 }
 
+// kubeletServer is where a node's kubelet dials: on a control-plane host its own apiserver, as
+// kubeadm writes kubelet.conf there, so the kubelet neither depends on the load balancer nor
+// meets an apiserver of another version during an upgrade; elsewhere the endpoint.
+func kubeletServer(c *compiler.Cluster, h *compiler.Host) string {
+	if h.Has(compiler.RoleControlPlane) {
+		return localServer(c, h)
+	}
+	return endpointServer(c, h)
+}
+
 // leaves lists every per-host certificate, in the order they are issued and reported.
 var leaves = []leafSpec{
 	{
@@ -190,7 +207,10 @@ var leaves = []leafSpec{
 		Sources:    endpointSources,
 	},
 	{
-		Name: "super-admin", CA: clusterCA, Usages: clientAuth, For: controlPlane,
+		// system:masters, which no RBAC change can revoke: a break-glass credential, needed
+		// once to apply the cluster bundle (admin.conf's rights come from it). kubeadm writes
+		// it only on the node that ran kubeadm init; kubeforge on the first control-plane host.
+		Name: "super-admin", CA: clusterCA, Usages: clientAuth, For: firstControlPlane,
 		Kubeconfig: &kubeconfigTarget{Path: compiler.SuperAdminConfPath, Server: endpointServer},
 		Sources:    endpointSources,
 	},
@@ -206,8 +226,11 @@ var leaves = []leafSpec{
 	},
 	{
 		Name: "kubelet-client", CA: clusterCA, Usages: clientAuth, For: registersNode,
-		Kubeconfig: &kubeconfigTarget{Path: compiler.KubeletConfPath, Server: endpointServer},
+		Kubeconfig: &kubeconfigTarget{Path: compiler.KubeletConfPath, Server: kubeletServer},
 		Sources: func(c *compiler.Cluster, h *compiler.Host) []string {
+			if h.Has(compiler.RoleControlPlane) {
+				return append(nodeNameSources(h), "name", hostField(h, "addresses"), "apiServer.bindPort")
+			}
 			return append(nodeNameSources(h), "name", "controlPlaneEndpoint")
 		},
 	},
@@ -231,7 +254,7 @@ func leafByName(name string) *leafSpec {
 }
 
 func hostField(h *compiler.Host, field string) string {
-	return fmt.Sprintf("hosts[%d].%s", h.Index, field)
+	return h.Field(field)
 }
 
 func nodeNameSources(h *compiler.Host) []string {

@@ -109,7 +109,7 @@ func etcdProbes(metricsURLs, local string) (probes, error) {
 
 // hostField returns the description path of a field of h.
 func hostField(h *compiler.Host, field string) string {
-	return fmt.Sprintf("hosts[%d].%s", h.Index, field)
+	return h.Field(field)
 }
 
 // nodeNameField returns the description path h's node name came from.

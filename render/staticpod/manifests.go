@@ -16,6 +16,10 @@ import (
 const (
 	dirMode  = 0o700
 	fileMode = 0o600
+	// etcdDataDirMode is what kubeadm creates etcd's data directory with (CIS 1.1.11): the
+	// whole keyspace, Secrets included, is in it. Listed in the bundle, it exists with that
+	// mode before the kubelet's DirectoryOrCreate would make it 0755.
+	etcdDataDirMode = 0o700
 )
 
 // staticPod is one rendered pod and the description fields it came from.
@@ -32,7 +36,8 @@ type Options struct {
 }
 
 // Manifests returns the manifests directory and one file per static pod h runs (etcd.yaml,
-// kube-apiserver.yaml, ...), or nothing for a host without static pods.
+// kube-apiserver.yaml, ...), and an etcd member's data directory; nothing for a host without
+// static pods.
 func Manifests(c *compiler.Cluster, h *compiler.Host, opts Options) ([]artifact.Artifact, error) {
 	pods, err := staticPods(c, h, opts)
 	if err != nil || len(pods) == 0 {
@@ -46,6 +51,9 @@ func Manifests(c *compiler.Cluster, h *compiler.Host, opts Options) ([]artifact.
 		}
 		out = append(out, artifact.File(path.Join(compiler.ManifestsDir, p.pod.Name+".yaml"), fileMode, data, p.sources...).
 			Affecting(artifact.KubeletWatches))
+	}
+	if c.RunsEtcd(h) {
+		out = append(out, artifact.Dir(path.Clean(c.Etcd.DataDir), etcdDataDirMode, "etcd.dataDir", "etcd.topology", hostField(h, "roles")))
 	}
 	return out, nil
 }
