@@ -171,9 +171,9 @@ func parseRange(s string) (int, int, error) {
 	if !ok {
 		bs = a
 	}
-	from, err1 := strconv.Atoi(a)
-	to, err2 := strconv.Atoi(bs)
-	if err1 != nil || err2 != nil || from < 1 || to > 65535 {
+	from, ok1 := parsePort(a)
+	to, ok2 := parsePort(bs)
+	if !ok1 || !ok2 {
 		return 0, 0, fmt.Errorf("invalid range %q", s)
 	}
 	return from, to, nil

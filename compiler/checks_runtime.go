@@ -31,9 +31,7 @@ func (k *checker) runtimeConfig() {
 				continue
 			}
 			seen[r.Origin] = true
-			// The list is the registry's path without its key (hosts[2]... has brackets too).
-			layer := r.Origin[:strings.LastIndex(r.Origin, "[")]
-			lists[layer] = append(lists[layer], r)
+			lists[r.List] = append(lists[r.List], r)
 			k.registry(r)
 		}
 	}
@@ -140,6 +138,12 @@ func cutPort(s string) (host, port string, ok bool) {
 }
 
 func validPort(p string) bool {
-	n, err := strconv.Atoi(p)
-	return err == nil && n >= 1 && n <= 65535
+	_, ok := parsePort(p)
+	return ok
+}
+
+// parsePort returns the TCP or UDP port s names, and false unless it is 1 to 65535.
+func parsePort(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 1 && n <= 65535
 }

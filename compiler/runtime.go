@@ -81,6 +81,9 @@ type Registry struct {
 	// Origin is the description path of the mirror list (cluster, hostDefaults, group or
 	// host level), for provenance and diagnostics.
 	Origin string
+	// List is the path of the registryMirrors map Origin is a key of: names repeat only within
+	// one list.
+	List string
 }
 
 // Mirror is one mirror of a registry.
@@ -150,7 +153,7 @@ func mergeRegistries(base []Registry, m map[string][]any, path []any) []Registry
 	}
 	for _, name := range slices.Sorted(maps.Keys(m)) {
 		p := slices.Concat(path, []any{Key(name)})
-		r := Registry{Name: name, Origin: FieldPath(p...)}
+		r := Registry{Name: name, Origin: FieldPath(p...), List: FieldPath(path...)}
 		for i, e := range m[name] {
 			r.Mirrors = append(r.Mirrors, mirrorOf(e, FieldPath(slices.Concat(p, []any{i})...)))
 		}

@@ -9,25 +9,8 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
-	"kubeforge.dev/kubeforge/render"
-	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/testenv"
 )
-
-// compiledExample compiles an example without PKI (as `compile --no-pki` does for golden
-// trees) and returns its host bundles and cluster bundle.
-func compiledExample(t *testing.T, name string) ([]artifact.Bundle, *artifact.Bundle) {
-	t.Helper()
-	c, _, ds := compiler.Load("../examples/" + name)
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
-	res, err := render.Compile(c, render.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Hosts, res.Cluster
-}
 
 func git(t *testing.T, dir string, args ...string) {
 	t.Helper()
@@ -45,10 +28,9 @@ func git(t *testing.T, dir string, args ...string) {
 // since modes come from the manifests. A real mode change of the compile is still reported;
 // with StrictModes the checkout's own modes are compared too.
 func TestDiffGoldenTreeThroughGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		testenv.Missing(t, "git not installed")
-	}
-	hosts, cluster := compiledExample(t, "ha.yaml")
+	testenv.Tool(t, "git")
+	_, res := compiledExample(t, "ha.yaml")
+	hosts, cluster := res.Hosts, res.Cluster
 	bundles := append(slices.Clone(hosts), *cluster)
 	repo := filepath.Join(t.TempDir(), "repo")
 	if err := Write(filepath.Join(repo, "golden"), Output{Hosts: hosts, Cluster: cluster}); err != nil {

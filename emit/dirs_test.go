@@ -17,7 +17,6 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/emit/internal/install"
-	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -36,25 +35,8 @@ func (d dirEntry) String() string { return fmt.Sprintf("%04o %d:%d", d.Mode, d.U
 // storage.directories and the bundle's manifest. A directory missing from one of them would be
 // created 0755 by the kubelet's DirectoryOrCreate on the node.
 func TestDirectoriesInEveryFormat(t *testing.T) {
-	for _, ex := range []string{"../examples/dedicated-etcd.yaml", "../examples/single-node.yaml"} {
-		c, _, ds := compiler.Load(ex)
-		if ds.HasErrors() {
-			t.Fatal(ds)
-		}
-		res, err := render.Compile(c, render.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var inv []HostInfo
-		for _, h := range c.Hosts {
-			inv = append(inv, HostInfo{Name: h.Name, Address: h.AdvertiseAddress().String(), Roles: []string{string(h.Roles[0])}})
-		}
-		dir := filepath.Join(t.TempDir(), "out")
-		err = Write(dir, Output{Hosts: res.Hosts, Cluster: res.Cluster, Inventory: inv, Notes: func(string) {},
-			Formats: []Format{FormatDir, FormatTar, FormatCloudInit, FormatAnsible, FormatIgnition}})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, ex := range []string{"dedicated-etcd.yaml", "single-node.yaml"} {
+		c, res, dir := writtenInEveryFormat(t, ex, func(string) {})
 		for _, b := range res.Hosts {
 			h, _ := c.Host(b.Name)
 			restricted := []string{compiler.KubeletDir}

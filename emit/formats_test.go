@@ -13,7 +13,6 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/emit/emittest"
-	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -21,25 +20,8 @@ import (
 // that each host got each format's file, and that every tarball holds exactly the host's tree.
 // (Each format's own package checks it against its real consumer.)
 func TestAllFormatsFromACompiledExample(t *testing.T) {
-	c, _, ds := compiler.Load("../examples/ha.yaml")
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
-	res, err := render.Compile(c, render.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var inv []HostInfo
-	for _, h := range c.Hosts {
-		inv = append(inv, HostInfo{Name: h.Name, Address: h.AdvertiseAddress().String(), Roles: []string{string(h.Roles[0])}})
-	}
 	var notes []string
-	dir := filepath.Join(t.TempDir(), "out")
-	err = Write(dir, Output{Hosts: res.Hosts, Cluster: res.Cluster, Inventory: inv, Notes: func(s string) { notes = append(notes, s) },
-		Formats: []Format{FormatDir, FormatTar, FormatCloudInit, FormatAnsible, FormatIgnition}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res, dir := writtenInEveryFormat(t, "ha.yaml", func(s string) { notes = append(notes, s) })
 	if len(notes) != len(res.Hosts) {
 		t.Errorf("expected one user-data size note per host, got %v", notes)
 	}

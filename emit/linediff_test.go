@@ -47,10 +47,7 @@ func numbered(n, at int, with string) string {
 
 // TestUnifiedDiffIsGNUDiffs compares every edge case with what GNU diff -u prints.
 func TestUnifiedDiffIsGNUDiffs(t *testing.T) {
-	diffBin, err := exec.LookPath("diff")
-	if err != nil {
-		testenv.Missing(t, "GNU diff not installed")
-	}
+	diffBin := testenv.Tool(t, "diff")
 	for name, c := range diffCases {
 		dir := t.TempDir()
 		oldPath, newPath := filepath.Join(dir, "old"), filepath.Join(dir, "new")

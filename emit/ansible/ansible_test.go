@@ -51,11 +51,7 @@ func writeProject(t *testing.T, bundles []artifact.Bundle) string {
 
 func need(t *testing.T, tools ...string) {
 	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			testenv.Missing(t, "%s not installed: run scripts/install-test-deps.sh", tool)
-		}
-	}
+	testenv.Tools(t, tools...)
 }
 
 func TestDeterministic(t *testing.T) {

@@ -259,10 +259,7 @@ func TestSizeReport(t *testing.T) {
 
 // TestSchema checks every user-data with cloud-init's own schema validator.
 func TestSchema(t *testing.T) {
-	bin, err := exec.LookPath("cloud-init")
-	if err != nil {
-		testenv.Missing(t, "cloud-init not installed: run scripts/install-test-deps.sh")
-	}
+	bin := testenv.Tool(t, "cloud-init")
 	for _, b := range append(testBundles(), compiledHostile(t)) {
 		ud, _ := userData(t, b)
 		f := filepath.Join(t.TempDir(), "user-data")
@@ -279,11 +276,7 @@ func TestSchema(t *testing.T) {
 // TestApply runs the real cloud-init on each user-data against a throwaway overlay of / (see
 // testdata/apply.sh) and compares what it wrote with the bundle.
 func TestApply(t *testing.T) {
-	for _, tool := range []string{"cloud-init", "unshare", "chroot"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			testenv.Missing(t, "%s not installed: run scripts/install-test-deps.sh", tool)
-		}
-	}
+	testenv.Tools(t, "cloud-init", "unshare", "chroot")
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "applying cloud-init to an overlay root needs root (mount namespaces, overlayfs, chroot)")
 	}

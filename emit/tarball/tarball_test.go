@@ -106,9 +106,7 @@ func TestHeaders(t *testing.T) {
 // (`tar -xpf HOST.tar -C /`), under the usual umask 022.
 func extract(t *testing.T, b artifact.Bundle, root string) {
 	t.Helper()
-	if _, err := exec.LookPath("tar"); err != nil {
-		testenv.Missing(t, "tar not installed: run scripts/install-test-deps.sh")
-	}
+	testenv.Tool(t, "tar")
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "extracting with owners needs root, as `tar -xpf host.tar -C /` does")
 	}

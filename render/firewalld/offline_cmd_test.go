@@ -26,9 +26,7 @@ import (
 // for root, else inside a user namespace (unshare -r); it skips the test when neither works.
 func offlineCmd(t *testing.T) []string {
 	t.Helper()
-	if _, err := exec.LookPath("firewall-offline-cmd"); err != nil {
-		testenv.Missing(t, "firewall-offline-cmd not installed (scripts/install-test-deps.sh installs firewalld): %v", err)
-	}
+	testenv.Tool(t, "firewall-offline-cmd")
 	if os.Geteuid() == 0 {
 		return []string{"firewall-offline-cmd"}
 	}

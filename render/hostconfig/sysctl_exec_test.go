@@ -18,11 +18,7 @@ import (
 
 func lookPath(t *testing.T, tools ...string) {
 	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			testenv.Missing(t, "%s not installed (scripts/install-test-deps.sh installs it): %v", tool, err)
-		}
-	}
+	testenv.Tools(t, tools...)
 }
 
 // run returns the command's stdout and an error carrying stderr when it fails or writes

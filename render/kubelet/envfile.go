@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"kubeforge.dev/kubeforge/render/internal/unit"
 	"strings"
 )
 
@@ -18,11 +19,11 @@ const kubeadmFlagsVar = "KUBELET_KUBEADM_ARGS"
 // word, so a word holding any of those, or nothing at all, could not come out as itself, and is
 // refused, as are control characters.
 func envFileWords(name string, words []string) ([]byte, error) {
-	if !envName.MatchString(name) {
+	if !unit.EnvName.MatchString(name) {
 		return nil, fmt.Errorf("environment variable name %q", name)
 	}
 	for _, w := range words {
-		if err := oneLine(name, w); err != nil {
+		if err := unit.OneLine(name, w); err != nil {
 			return nil, err
 		}
 		if w == "" || strings.ContainsAny(w, " \t\"'\\") {

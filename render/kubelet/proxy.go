@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"kubeforge.dev/kubeforge/render/internal/unit"
 	"path"
 	"strings"
 
@@ -61,11 +62,11 @@ func proxyArtifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
 // proxyConf returns a drop-in setting the proxy variables in both cases: Go programs read the
 // upper-case ones, curl and others the lower-case ones.
 func proxyConf(p *compiler.Proxy) ([]byte, error) {
-	var u unitFile
-	u.section("Service")
+	var u unit.File
+	u.Section("Service")
 	env := func(name, value string) {
-		u.setEnv(strings.ToUpper(name), value)
-		u.setEnv(name, value)
+		u.SetEnv(strings.ToUpper(name), value)
+		u.SetEnv(name, value)
 	}
 	if p.HTTP != "" {
 		env("http_proxy", p.HTTP)
@@ -74,5 +75,5 @@ func proxyConf(p *compiler.Proxy) ([]byte, error) {
 		env("https_proxy", p.HTTPS)
 	}
 	env("no_proxy", strings.Join(p.NoProxy, ","))
-	return u.bytes()
+	return u.Bytes()
 }

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"kubeforge.dev/kubeforge/render/internal/unit"
 	"path"
 	"slices"
 	"strings"
@@ -123,20 +124,20 @@ func sliceArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact,
 		}
 	}
 
-	var d unitFile
+	var d unit.File
 	if system != "" && system != kube && !slices.Contains(systemdSlices, system) {
 		// Nothing else starts a custom system-reserved slice; starting it with the kubelet
 		// makes systemd create its cgroup before the kubelet checks for it.
-		d.section("Unit")
-		d.set("Wants", system)
-		d.set("After", system)
+		d.Section("Unit")
+		d.Set("Wants", system)
+		d.Set("After", system)
 	}
 	if kube != "" {
 		// Slice= also makes the kubelet require and start after the slice.
-		d.section("Service")
-		d.set("Slice", kube)
+		d.Section("Service")
+		d.Set("Slice", kube)
 	}
-	data, err := d.bytes()
+	data, err := d.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %s: %w", h.Name, reservedCgroupsDropIn, err)
 	}
@@ -146,12 +147,12 @@ func sliceArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact,
 
 // sliceUnit returns a slice unit; the kubelet, not the unit, sets its limits.
 func sliceUnit(field string) ([]byte, error) {
-	var u unitFile
-	u.comment("Holds the cgroup of the kubelet's " + field + "; the kubelet enforces its limits.")
-	u.section("Unit")
-	u.set("Description", "Kubernetes reserved resources ("+field+")")
-	u.set("Documentation", "https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/")
-	u.set("Before", "slices.target")
-	u.section("Slice")
-	return u.bytes()
+	var u unit.File
+	u.Comment("Holds the cgroup of the kubelet's " + field + "; the kubelet enforces its limits.")
+	u.Section("Unit")
+	u.Set("Description", "Kubernetes reserved resources ("+field+")")
+	u.Set("Documentation", "https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/")
+	u.Set("Before", "slices.target")
+	u.Section("Slice")
+	return u.Bytes()
 }

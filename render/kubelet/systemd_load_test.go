@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"bytes"
+	"kubeforge.dev/kubeforge/render/internal/unit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,9 +39,7 @@ func systemdLoad(t *testing.T, arts []artifact.Artifact, services ...string) map
 	}
 	var asNobody []string
 	if os.Geteuid() == 0 {
-		if _, err := exec.LookPath("setpriv"); err != nil {
-			testenv.Missing(t, "setpriv not installed: systemd --test refuses to run as root")
-		}
+		testenv.Tool(t, "setpriv") // systemd --test refuses to run as root
 		asNobody = []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}
 	}
 	dir, err := os.MkdirTemp("", "kubeforge-units-")
@@ -163,7 +162,7 @@ func dumpWords(t *testing.T, s string) []string {
 func execArgv(words []string, env map[string]string) []string {
 	var argv []string
 	for _, w := range words {
-		if name, ok := strings.CutPrefix(w, "$"); ok && envName.MatchString(name) {
+		if name, ok := strings.CutPrefix(w, "$"); ok && unit.EnvName.MatchString(name) {
 			argv = append(argv, splitUnquote(env[name])...)
 			continue
 		}

@@ -27,10 +27,7 @@ var execLine = regexp.MustCompile(`(?m)^Exec[A-Za-z]*=[-@:+!]*(\S+)`)
 // exist inside the root.
 func systemdVerify(t *testing.T, arts []artifact.Artifact, units ...string) (string, error) {
 	t.Helper()
-	tool, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		testenv.Missing(t, "systemd-analyze not installed (make test-deps installs it)")
-	}
+	tool := testenv.Tool(t, "systemd-analyze")
 	root := t.TempDir()
 	vendor := filepath.Join(root, "usr/lib/systemd/system")
 	if err := os.MkdirAll(filepath.Dir(vendor), 0o755); err != nil {

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"kubeforge.dev/kubeforge/render/internal/unit"
 	"path"
 
 	"kubeforge.dev/kubeforge/compiler"
@@ -58,50 +59,50 @@ type unitSource struct {
 // once its config.yaml exists, and retries forever: the kubelet exits while its configuration
 // or the apiserver is not there yet.
 func kubeletService() ([]byte, error) {
-	var u unitFile
-	u.section("Unit")
-	u.set("Description", "kubelet: The Kubernetes Node Agent")
-	u.set("Documentation", "https://kubernetes.io/docs/")
-	u.set("Wants", "network-online.target")
-	u.set("After", "network-online.target")
-	u.set("ConditionPathExists", compiler.KubeletConfigPath)
-	u.section("Service")
-	u.setExec("ExecStart", literal(compiler.KubeletBinary))
-	u.set("Restart", "always")
-	u.set("StartLimitInterval", "0")
-	u.set("RestartSec", "10")
-	u.section("Install")
-	u.set("WantedBy", "multi-user.target")
-	return u.bytes()
+	var u unit.File
+	u.Section("Unit")
+	u.Set("Description", "kubelet: The Kubernetes Node Agent")
+	u.Set("Documentation", "https://kubernetes.io/docs/")
+	u.Set("Wants", "network-online.target")
+	u.Set("After", "network-online.target")
+	u.Set("ConditionPathExists", compiler.KubeletConfigPath)
+	u.Section("Service")
+	u.SetExec("ExecStart", unit.Literal(compiler.KubeletBinary))
+	u.Set("Restart", "always")
+	u.Set("StartLimitInterval", "0")
+	u.Set("RestartSec", "10")
+	u.Section("Install")
+	u.Set("WantedBy", "multi-user.target")
+	return u.Bytes()
 }
 
 // kubeadmConf returns the kubeadm package's drop-in without the bootstrap kubeconfig:
 // kubeforge issues kubelet.conf, so the kubelet never bootstraps.
 func kubeadmConf() ([]byte, error) {
-	var u unitFile
-	u.comment("The kubelet's command line, as kubeadm's package sets it. Per-node flags come")
-	u.comment("from kubeadm-flags.env; KUBELET_EXTRA_ARGS from the distribution's defaults file.")
-	u.section("Service")
-	u.setEnv("KUBELET_KUBECONFIG_ARGS", "--kubeconfig="+compiler.KubeletConfPath)
-	u.setEnv("KUBELET_CONFIG_ARGS", "--config="+compiler.KubeletConfigPath)
-	u.set("EnvironmentFile", "-"+compiler.KubeletEnvPath)
+	var u unit.File
+	u.Comment("The kubelet's command line, as kubeadm's package sets it. Per-node flags come")
+	u.Comment("from kubeadm-flags.env; KUBELET_EXTRA_ARGS from the distribution's defaults file.")
+	u.Section("Service")
+	u.SetEnv("KUBELET_KUBECONFIG_ARGS", "--kubeconfig="+compiler.KubeletConfPath)
+	u.SetEnv("KUBELET_CONFIG_ARGS", "--config="+compiler.KubeletConfigPath)
+	u.Set("EnvironmentFile", "-"+compiler.KubeletEnvPath)
 	// Debian's and Red Hat's packages each read one of these; '-' ignores the absent one.
-	u.set("EnvironmentFile", "-"+compiler.KubeletDefaultsDebPath)
-	u.set("EnvironmentFile", "-"+compiler.KubeletDefaultsRPMPath)
-	u.set("ExecStart", "")
-	u.setExec("ExecStart", literal(compiler.KubeletBinary), splitVar("KUBELET_KUBECONFIG_ARGS"), splitVar("KUBELET_CONFIG_ARGS"),
-		splitVar(kubeadmFlagsVar), splitVar("KUBELET_EXTRA_ARGS"))
-	return u.bytes()
+	u.Set("EnvironmentFile", "-"+compiler.KubeletDefaultsDebPath)
+	u.Set("EnvironmentFile", "-"+compiler.KubeletDefaultsRPMPath)
+	u.Set("ExecStart", "")
+	u.SetExec("ExecStart", unit.Literal(compiler.KubeletBinary), unit.Var("KUBELET_KUBECONFIG_ARGS"), unit.Var("KUBELET_CONFIG_ARGS"),
+		unit.Var(kubeadmFlagsVar), unit.Var("KUBELET_EXTRA_ARGS"))
+	return u.Bytes()
 }
 
 // accountingConf returns a drop-in turning on CPU and memory accounting, so the kubelet's
 // cgroup statistics for system daemons are complete.
 func accountingConf() ([]byte, error) {
-	var u unitFile
-	u.section("Service")
-	u.set("CPUAccounting", "true")
-	u.set("MemoryAccounting", "true")
-	return u.bytes()
+	var u unit.File
+	u.Section("Service")
+	u.Set("CPUAccounting", "true")
+	u.Set("MemoryAccounting", "true")
+	return u.Bytes()
 }
 
 // etcdServiceManagerArtifact returns the drop-in of a dedicated etcd host, after kubeadm's HA
@@ -118,14 +119,14 @@ func etcdServiceManagerArtifact(c *compiler.Cluster, h *compiler.Host) (artifact
 		words = append(words, "--config="+compiler.KubeletConfigPath)
 	}
 	words = append(words, flagArgs(sortedKeys(extra), extra)...)
-	var u unitFile
-	u.comment("This host only runs an etcd member: the kubelet manages its static pod, standalone.")
-	u.section("Service")
-	u.set("ExecStart", "")
-	u.setExec("ExecStart", literals(words...)...)
-	u.set("Restart", "always")
+	var u unit.File
+	u.Comment("This host only runs an etcd member: the kubelet manages its static pod, standalone.")
+	u.Section("Service")
+	u.Set("ExecStart", "")
+	u.SetExec("ExecStart", unit.Literals(words...)...)
+	u.Set("Restart", "always")
 	p := path.Join(compiler.KubeletDropInDir, etcdServiceManagerDropIn)
-	data, err := u.bytes()
+	data, err := u.Bytes()
 	if err != nil {
 		return artifact.Artifact{}, fmt.Errorf("host %s: %s: %w", h.Name, p, err)
 	}

@@ -18,11 +18,7 @@ import (
 
 func needOpenSSL(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("openssl")
-	if err != nil {
-		testenv.Missing(t, "openssl not installed (make test-deps installs it)")
-	}
-	return p
+	return testenv.Tool(t, "openssl")
 }
 
 // opensslRun runs openssl and returns its output; failure is reported to the caller.

@@ -23,11 +23,7 @@ import (
 // without it (CI installs it: apt-get install containerd).
 func containerdBinary(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("containerd")
-	if err != nil {
-		testenv.Missing(t, "containerd is not installed (apt-get install -y containerd)")
-	}
-	return p
+	return testenv.Tool(t, "containerd")
 }
 
 // debianStock is Debian 12's /etc/containerd/config.toml, with the imports line an

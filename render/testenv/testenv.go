@@ -11,6 +11,7 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -34,5 +35,24 @@ func Root(t testing.TB, why string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		Missing(t, "%s: needs root", why)
+	}
+}
+
+// Tool returns the path of the program name, ending the test as Missing does when it is not
+// installed: scripts/install-test-deps.sh installs every program the tests run.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, "%s not installed: run scripts/install-test-deps.sh (make test-deps)", name)
+	}
+	return p
+}
+
+// Tools ends the test as Missing does unless every program named is installed.
+func Tools(t testing.TB, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		Tool(t, n)
 	}
 }

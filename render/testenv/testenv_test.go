@@ -29,3 +29,16 @@ func TestMissingFailsUnderCI(t *testing.T) {
 		}
 	}
 }
+
+func TestToolFindsInstalledAndEndsOnMissing(t *testing.T) {
+	t.Setenv("CI", "1")
+	r := &recorder{}
+	if p := Tool(r, "sh"); p == "" || r.failed {
+		t.Errorf("sh: %q, failed %v", p, r.failed)
+	}
+	r = &recorder{}
+	Tools(r, "sh", "kubeforge-no-such-program")
+	if !r.failed {
+		t.Error("a missing program did not fail the test under CI")
+	}
+}
