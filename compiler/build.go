@@ -256,7 +256,7 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 	layers = append(layers, struct {
 		path string
 		s    description.HostSettings
-	}{path, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, Kubelet: dh.Kubelet}})
+	}{path, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, OS: dh.OS, Kubelet: dh.Kubelet}})
 
 	h.Kubelet = c.Kubelet.clone()
 	h.Labels = map[string]string{}
@@ -274,6 +274,10 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 			}
 		}
 		h.Kubelet = mergeKubelet(h.Kubelet, l.s.Kubelet, l.path+".kubelet")
+		// The schema defaults hostDefaults.os; a group or the host may say otherwise.
+		if l.s.OS != "" {
+			h.OS, h.OSOrigin = OSFamily(l.s.OS), l.path+".os"
+		}
 	}
 	if !taintsWritten && h.Has(RoleControlPlane) && !h.Has(RoleWorker) {
 		h.Taints = []Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}

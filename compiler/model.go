@@ -160,6 +160,10 @@ type Host struct {
 	Taints    []Taint
 	// Kubelet is the host's effective kubelet settings: cluster, hostDefaults, group, host.
 	Kubelet Kubelet
+	// OS is the host's operating system family, and OSOrigin the description path that set
+	// it (hostDefaults.os, groups.NAME.os or hosts[i].os).
+	OS       OSFamily
+	OSOrigin string
 }
 
 // Has reports whether the host has role r.

@@ -10,10 +10,10 @@ import (
 
 const controllerManagerName = "kube-controller-manager"
 
-// controllerManagerPod returns the kube-controller-manager, which allocates node CIDRs from
+// controllerManagerPod returns h's kube-controller-manager, which allocates node CIDRs from
 // the pod subnets when there are any.
-func controllerManagerPod(c *compiler.Cluster, facts minorFacts, externalCA bool) (*corev1.Pod, []string) {
-	sources := []string{"name", "kubernetesVersion", "imageRepository"}
+func controllerManagerPod(c *compiler.Cluster, h *compiler.Host, facts minorFacts, externalCA bool) (*corev1.Pod, []string) {
+	sources := []string{"name", "kubernetesVersion", "imageRepository", h.OSOrigin}
 	defaults := map[string]string{
 		"authentication-kubeconfig":        compiler.ControllerManagerConfPath,
 		"authorization-kubeconfig":         compiler.ControllerManagerConfPath,
@@ -62,7 +62,7 @@ func controllerManagerPod(c *compiler.Cluster, facts minorFacts, externalCA bool
 
 	ms := &mounts{}
 	ms.add("k8s-certs", compiler.PKIDir, corev1.HostPathDirectoryOrCreate, true)
-	ms.addCACertDirs()
+	ms.addCACertDirs(h)
 	ms.add("kubeconfig", compiler.ControllerManagerConfPath, corev1.HostPathFileOrCreate, true)
 	if facts.flexVolumeMount {
 		dir := compiler.FlexVolumePluginDir

@@ -97,7 +97,7 @@ func staticPods(c *compiler.Cluster, h *compiler.Host, opts Options) ([]staticPo
 	}
 	if h.Has(compiler.RoleControlPlane) {
 		add(apiServerPod(c, h))
-		add(controllerManagerPod(c, facts, opts.ExternalCA))
+		add(controllerManagerPod(c, h, facts, opts.ExternalCA))
 		add(schedulerPod(c))
 	}
 	return out, nil
