@@ -253,7 +253,7 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 		}
 		layers = append(layers, layer{[]any{"groups", dh.Group}, g})
 	}
-	layers = append(layers, layer{[]any{"hosts", i}, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, Kubelet: dh.Kubelet, ContainerRuntime: dh.ContainerRuntime}})
+	layers = append(layers, layer{[]any{"hosts", i}, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, OS: dh.OS, Kubelet: dh.Kubelet, ContainerRuntime: dh.ContainerRuntime}})
 
 	h.Kubelet = c.Kubelet.clone()
 	h.Registries = c.Runtime.Registries
@@ -273,6 +273,10 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 		}
 		h.Kubelet = mergeKubelet(h.Kubelet, l.s.Kubelet, slices.Concat(l.path, []any{"kubelet"}))
 		h.Registries = hostRegistries(h.Registries, l.s.ContainerRuntime, l.path)
+		// The schema defaults hostDefaults.os; a group or the host may say otherwise.
+		if l.s.OS != "" {
+			h.OS, h.OSOrigin = OSFamily(l.s.OS), FieldPath(slices.Concat(l.path, []any{"os"})...)
+		}
 	}
 	if !taintsWritten && h.Has(RoleControlPlane) && !h.Has(RoleWorker) {
 		h.Taints = []Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}

@@ -179,6 +179,10 @@ type Host struct {
 	Kubelet Kubelet
 	// Registries are the host's effective registry mirrors, sorted by name.
 	Registries []Registry
+	// OS is the host's operating system family, and OSOrigin the description path that set
+	// it (hostDefaults.os, groups.NAME.os or hosts[i].os).
+	OS       OSFamily
+	OSOrigin string
 }
 
 // Has reports whether the host has role r.

@@ -55,7 +55,8 @@ const (
 const (
 	// The host's CA bundles, mounted read-only into the apiserver and controller-manager so
 	// they trust what the host trusts (webhooks, OIDC issuers, cloud APIs). kubeadm mounts the
-	// ones present on the machine running it; kubeforge cannot look, so it mounts them all.
+	// ones present on the machine running it; kubeforge cannot look, so the host's OS family
+	// says which exist (osfamily.go).
 	SSLCertsDir            = "/etc/ssl/certs"
 	PKICATrustDir          = "/etc/pki/ca-trust"
 	PKITLSCertsDir         = "/etc/pki/tls/certs"

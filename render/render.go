@@ -5,6 +5,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/parallel"
@@ -93,14 +94,21 @@ func hostBundles(c *compiler.Cluster, hosts []*compiler.Host, f hostInputs) ([]a
 	return out, nil
 }
 
-// mergeDuplicates drops repeated identical directory entries of a sorted bundle and fails when
-// two renderers claim the same file: one of them would silently lose.
+// mergeDuplicates merges repeated identical directory entries of a sorted bundle, keeping the
+// sources of each, and fails when two renderers claim the same file, or one directory with
+// different modes or owners: one of them would silently lose.
 func mergeDuplicates(b *artifact.Bundle) error {
 	kept := b.Artifacts[:0]
 	for i, cur := range b.Artifacts {
 		if i > 0 && cur.Path == b.Artifacts[i-1].Path {
 			prev := b.Artifacts[i-1]
-			if prev.IsDir() && cur.IsDir() && prev.Mode == cur.Mode {
+			if prev.IsDir() && cur.IsDir() && prev.Mode == cur.Mode && prev.UID == cur.UID && prev.GID == cur.GID {
+				last := &kept[len(kept)-1]
+				for _, s := range cur.Sources {
+					if !slices.Contains(last.Sources, s) {
+						last.Sources = append(slices.Clone(last.Sources), s)
+					}
+				}
 				continue
 			}
 			return fmt.Errorf("bundle %s: two artifacts for %s", b.Name, cur.Path)

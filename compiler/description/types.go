@@ -151,6 +151,7 @@ type CoreDNSAddon struct {
 type HostSettings struct {
 	Labels  map[string]string `json:"labels"`
 	Taints  []Taint           `json:"taints,omitempty"`
+	OS      string            `json:"os,omitempty"`
 	Kubelet Kubelet           `json:"kubelet"`
 
 	ContainerRuntime *RuntimeOverrides `json:"containerRuntime,omitempty"`
@@ -164,6 +165,7 @@ type Host struct {
 	Group     string            `json:"group,omitempty"`
 	Labels    map[string]string `json:"labels"`
 	Taints    []Taint           `json:"taints,omitempty"`
+	OS        string            `json:"os,omitempty"`
 	Kubelet   Kubelet           `json:"kubelet"`
 
 	ContainerRuntime *RuntimeOverrides `json:"containerRuntime,omitempty"`

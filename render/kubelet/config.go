@@ -45,10 +45,11 @@ func hostConfig(c *compiler.Cluster, h *compiler.Host) (*kubeletconfigv1beta1.Ku
 	if err != nil {
 		return nil, nil, fmt.Errorf("host %s: %w", h.Name, err)
 	}
-	if c.RunsStaticPods(h) {
-		cfg.StaticPodPath = compiler.ManifestsDir
-		src.add(hostField(h, "roles"))
-	}
+	// Every node names the manifests directory, workers included, as kubeadm's config.yaml
+	// does: it comes from the kubelet-config ConfigMap, from which `kubeadm upgrade node`
+	// rewrites config.yaml, so leaving it out on workers would only last until then. Not a
+	// privilege: the directory is root's 0700, and root on a node runs what it likes anyway.
+	cfg.StaticPodPath = compiler.ManifestsDir
 	// kubeadm 1.35 (NodeLocalCRISocket, beta and on by default), 1.36 (GA) and 1.37 (gate
 	// removed) all put the runtime endpoint in config.yaml, through instance-config.yaml, and
 	// no longer pass --container-runtime-endpoint.
@@ -57,6 +58,8 @@ func hostConfig(c *compiler.Cluster, h *compiler.Host) (*kubeletconfigv1beta1.Ku
 	for _, t := range h.Taints {
 		cfg.RegisterWithTaints = append(cfg.RegisterWithTaints, corev1.Taint{Key: t.Key, Value: t.Value, Effect: corev1.TaintEffect(t.Effect)})
 	}
+	// The taints are the host's own when it writes them, else its roles' defaults.
+	src.add(hostField(h, "roles"))
 	if len(h.Taints) > 0 {
 		src.add(hostField(h, "taints"))
 	}

@@ -41,9 +41,9 @@ func TestConfigEveryExample(t *testing.T) {
 				checkNoNoise(t, h.Name, a.Data)
 				checkSameAsConfig(t, c, h, cfg)
 
-				static := has(h, compiler.RoleControlPlane) || has(h, compiler.RoleEtcd)
-				if static != (cfg.StaticPodPath == compiler.ManifestsDir) || !static && cfg.StaticPodPath != "" {
-					t.Errorf("%s (roles %v): staticPodPath %q", h.Name, h.Roles, cfg.StaticPodPath)
+				// Every node, workers included, as kubeadm's config.yaml (README: staticPodPath).
+				if cfg.StaticPodPath != compiler.ManifestsDir {
+					t.Errorf("%s (roles %v): staticPodPath %q, want %s", h.Name, h.Roles, cfg.StaticPodPath, compiler.ManifestsDir)
 				}
 				if cfg.CgroupDriver != "systemd" {
 					t.Errorf("%s: cgroupDriver %q", h.Name, cfg.CgroupDriver)

@@ -12,8 +12,11 @@ import (
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
-// kubeletDirMode is the mode kubeadm creates /var/lib/kubelet with.
-const kubeletDirMode = 0o700
+// Modes kubeadm creates the kubelet's directory and the manifests directory with.
+const (
+	kubeletDirMode   = 0o700
+	manifestsDirMode = 0o700
+)
 
 // Artifacts returns every kubelet file of the host's bundle, sorted by path.
 func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
@@ -32,6 +35,11 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 		// pods' volumes, Secrets included.
 		artifact.Dir(compiler.KubeletDir, kubeletDirMode, hostField(h, "roles")),
 		artifact.File(compiler.KubeletConfigPath, 0o644, data, src...).Affecting(artifact.RestartKubelet))
+	if cfg.StaticPodPath != "" {
+		// What staticPodPath names exists, with kubeadm's mode, on hosts without static pods
+		// too (the control plane's renderer lists the same directory where it has pods).
+		out = append(out, artifact.Dir(cfg.StaticPodPath, manifestsDirMode, hostField(h, "roles")))
+	}
 
 	units, err := unitArtifacts(c, h)
 	if err != nil {

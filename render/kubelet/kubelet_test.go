@@ -38,7 +38,7 @@ func TestArtifactsPerRole(t *testing.T) {
 		for _, a := range render(t, c, h).Artifacts {
 			if a.IsDir() {
 				dirs = append(dirs, a.Path)
-				// kubeadm's mode: the kubelet's keys and the pods' volumes are inside.
+				// kubeadm creates both 0700: keys, manifests and the pods' volumes are inside.
 				if a.Mode != fs.ModeDir|0o700 || a.UID != 0 || a.GID != 0 {
 					t.Errorf("%s: %s mode %v owner %d:%d, want a directory 0700 owned by 0:0", h.Name, a.Path, a.Mode, a.UID, a.GID)
 				}
@@ -52,7 +52,8 @@ func TestArtifactsPerRole(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: artifacts\n%v\nwant (sorted)\n%v", h.Name, got, want)
 		}
-		if wantDirs := []string{compiler.KubeletDir}; !slices.Equal(dirs, wantDirs) {
+		// staticPodPath's directory exists on every host, workers included.
+		if wantDirs := []string{compiler.ManifestsDir, compiler.KubeletDir}; !slices.Equal(dirs, wantDirs) {
 			t.Errorf("%s: directories %v, want %v", h.Name, dirs, wantDirs)
 		}
 	}

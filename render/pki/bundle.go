@@ -107,11 +107,15 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 		}
 		if k := spec.Kubeconfig; k != nil {
 			// The client certificate is embedded, as kubeadm init writes kubelet.conf before
-			// its kubelet-finalize phase. With rotateCertificates the kubelet copies it into
-			// its own store (/var/lib/kubelet/pki/kubelet-client-current.pem, a symlink it
-			// manages) on first start and rotates it through CSRs from then on; pointing
-			// kubelet.conf at that path instead would need a symlink bundles cannot carry, and
-			// a plain file there makes the kubelet's rotation fail.
+			// its kubelet-finalize phase. With rotateCertificates the kubelet takes it as a
+			// bootstrap pair: on first start it copies it into its own store
+			// (/var/lib/kubelet/pki/kubelet-client-current.pem, a symlink it manages) and
+			// replaces it at once through a CSR; later starts use the store's pair while it is
+			// valid, so a re-applied kubelet.conf never undoes a rotation. Pointing kubelet.conf
+			// at that path instead (kubeadm's kubelet-finalize) would need a symlink bundles
+			// cannot carry, and a plain file there makes the kubelet's rotation fail. The one
+			// cost: the kubelet sends its renewal CSRs with kubelet.conf's credential, which
+			// therefore must stay valid (README: kubelet client certificates).
 			data, err := buildKubeconfig(c.Name, k.Server(c, h), p.Cert.Subject.CommonName,
 				r.cas[spec.CA].CertPEM, p.CertPEM, p.KeyPEM)
 			if err != nil {

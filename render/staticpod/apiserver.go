@@ -19,7 +19,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 	addr := h.AdvertiseAddress()
 	port := c.PortNamed(compiler.PortNameAPIServer).From
 	sources := []string{hostField(h, "addresses"), "apiServer.bindPort", "networking.serviceSubnets", "networking.dnsDomain",
-		"etcd.topology", "kubernetesVersion", "imageRepository"}
+		"etcd.topology", "kubernetesVersion", "imageRepository", h.OSOrigin}
 	if len(c.APIServer.ExtraArgs) > 0 {
 		sources = append(sources, "apiServer.extraArgs")
 	}
@@ -62,7 +62,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 
 	ms := &mounts{}
 	ms.add("k8s-certs", compiler.PKIDir, corev1.HostPathDirectoryOrCreate, true)
-	ms.addCACertDirs()
+	ms.addCACertDirs(h)
 	ms.addFlagPaths(apiServerPathFlags, f)
 
 	return component{

@@ -27,7 +27,8 @@ var intendedAdditions = map[string][]string{
 }
 
 // TestMatchesKubeadm has the real kubeadm (v1.37.1) write the manifests of the same
-// single-control-plane clusters and compares them with ours, pod by pod.
+// single-control-plane clusters, on a root holding the CA directories of the host's OS family,
+// and compares them with ours, pod by pod.
 func TestMatchesKubeadm(t *testing.T) {
 	dir := binDir(t)
 	kubeadm := filepath.Join(dir, "kubeadm")
@@ -52,6 +53,21 @@ networking: {serviceSubnets: ["fd00:96::/112"], dnsDomain: six.internal}
 etcd: {dataDir: /srv/etcd}
 hosts:
   - {name: cp1, nodeName: node-one, addresses: ["fd00:10::11"], roles: [control-plane]}
+`),
+		// kubeadm on a RHEL or Flatcar root finds only that family's CA directories.
+		"rhel": compilertest.LoadYAML(t, `apiVersion: kubeforge.dev/v1alpha1
+kind: Cluster
+name: red
+hostDefaults: {os: debian}
+groups: {el: {os: rhel}}
+hosts:
+  - {name: cp1, group: el, addresses: [10.0.0.11], roles: [control-plane]}
+`),
+		"flatcar": compilertest.LoadYAML(t, `apiVersion: kubeforge.dev/v1alpha1
+kind: Cluster
+name: car
+hosts:
+  - {name: cp1, os: flatcar, addresses: [10.0.0.11], roles: [control-plane]}
 `),
 	}
 	dec := strictDecoder(t)
@@ -87,13 +103,14 @@ hosts:
 	}
 }
 
-// runKubeadm has kubeadm write h's control-plane and etcd manifests into a throwaway root,
-// with every CA directory kubeadm looks for present, and returns them by file name.
+// runKubeadm has kubeadm write h's control-plane and etcd manifests into a throwaway root
+// holding the CA directories of h's OS family, which kubeadm mounts where it finds them, and
+// returns them by file name.
 func runKubeadm(t *testing.T, kubeadm string, c *compiler.Cluster, h *compiler.Host) map[string][]byte {
 	t.Helper()
 	root := t.TempDir()
-	for _, d := range caCertDirs {
-		if err := os.MkdirAll(filepath.Join(root, d.path), 0o755); err != nil {
+	for _, d := range h.CATrustDirs() {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}

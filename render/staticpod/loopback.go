@@ -33,7 +33,7 @@ type loopbackComponent struct {
 	readiness      string // empty: no readiness probe
 	startup        string
 	// more adds the component's own flags, mounts and sources; nil when it has none.
-	more func(c *compiler.Cluster, facts minorFacts, opts Options, p *podParts)
+	more func(c *compiler.Cluster, h *compiler.Host, facts minorFacts, opts Options, p *podParts)
 }
 
 // podParts are what a component's row adds to: the flags (the user's extra args already in
@@ -75,8 +75,8 @@ var loopbackComponents = []loopbackComponent{
 	},
 }
 
-// pod returns the component's static pod and the description fields it came from.
-func (lc loopbackComponent) pod(c *compiler.Cluster, facts minorFacts, opts Options) (*corev1.Pod, []string) {
+// pod returns h's instance of the component and the description fields it came from.
+func (lc loopbackComponent) pod(c *compiler.Cluster, h *compiler.Host, facts minorFacts, opts Options) (*corev1.Pod, []string) {
 	p := podParts{
 		flags: flags{
 			defaults: map[string]string{
@@ -93,7 +93,7 @@ func (lc loopbackComponent) pod(c *compiler.Cluster, facts minorFacts, opts Opti
 	}
 	p.mounts.add("kubeconfig", lc.kubeconfig, corev1.HostPathFileOrCreate, true)
 	if lc.more != nil {
-		lc.more(c, facts, opts, &p)
+		lc.more(c, h, facts, opts, &p)
 	}
 	if len(p.flags.extra) > 0 {
 		p.sources = append(p.sources, lc.extraArgsField)
@@ -121,7 +121,7 @@ func (lc loopbackComponent) pod(c *compiler.Cluster, facts minorFacts, opts Opti
 // controllerManagerParts adds what the controller-manager has beyond the shared shape: it
 // signs CSRs with the cluster CA, issues service-account tokens, and allocates node CIDRs from
 // the pod subnets when there are any.
-func controllerManagerParts(c *compiler.Cluster, facts minorFacts, opts Options, p *podParts) {
+func controllerManagerParts(c *compiler.Cluster, h *compiler.Host, facts minorFacts, opts Options, p *podParts) {
 	d := p.flags.defaults
 	d["client-ca-file"] = compiler.CACertPath
 	d["cluster-name"] = c.Name
@@ -158,7 +158,8 @@ func controllerManagerParts(c *compiler.Cluster, facts minorFacts, opts Options,
 		}
 	}
 	p.mounts.add("k8s-certs", compiler.PKIDir, corev1.HostPathDirectoryOrCreate, true)
-	p.mounts.addCACertDirs()
+	p.mounts.addCACertDirs(h)
+	p.sources = append(p.sources, h.OSOrigin)
 	if facts.flexVolumeMount {
 		dir := compiler.FlexVolumePluginDir
 		if v, ok := p.flags.get("flex-volume-plugin-dir"); ok {

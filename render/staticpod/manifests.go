@@ -99,7 +99,7 @@ func staticPods(c *compiler.Cluster, h *compiler.Host, opts Options) ([]staticPo
 	if h.Has(compiler.RoleControlPlane) {
 		add(apiServerPod(c, h))
 		for _, lc := range loopbackComponents {
-			add(lc.pod(c, facts, opts))
+			add(lc.pod(c, h, facts, opts))
 		}
 	}
 	return out, nil

@@ -81,7 +81,7 @@ func (ms *mounts) sorted() []mount {
 	return slices.SortedFunc(slices.Values(ms.list), func(a, b mount) int { return cmp.Compare(a.name, b.name) })
 }
 
-// caCertDirs are the host's CA bundle directories, with kubeadm's volume names.
+// caCertDirs are the CA bundle directories kubeadm may mount, with its volume names.
 var caCertDirs = []struct{ name, path string }{
 	{"ca-certs", compiler.SSLCertsDir},
 	{"etc-ca-certificates", compiler.CACertificatesDir},
@@ -91,10 +91,14 @@ var caCertDirs = []struct{ name, path string }{
 	{"usr-share-ca-certificates", compiler.ShareCACertificatesDir},
 }
 
-// addCACertDirs mounts the host's CA bundles read-only.
-func (ms *mounts) addCACertDirs() {
+// addCACertDirs mounts read-only the CA bundle directories h's OS family has, as kubeadm
+// mounts those it finds; DirectoryOrCreate would create the others.
+func (ms *mounts) addCACertDirs(h *compiler.Host) {
+	have := h.CATrustDirs()
 	for _, d := range caCertDirs {
-		ms.add(d.name, d.path, corev1.HostPathDirectoryOrCreate, true)
+		if slices.Contains(have, d.path) {
+			ms.add(d.name, d.path, corev1.HostPathDirectoryOrCreate, true)
+		}
 	}
 }
 
