@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,24 +42,38 @@ const recipeVersion = "r1"
 
 // builder holds what the recipes build from.
 type builder struct {
-	binDir     string // the real Kubernetes binaries
-	k8sVersion string // their release
-	workDir    string // scratch and built programs, kept as a cache
+	binDir         string // the real Kubernetes binaries
+	conformanceDir string // e2e.test and agnhost of the same release, for the test images
+	k8sVersion     string // their release
+	workDir        string // scratch and built programs, kept as a cache
 }
 
 func main() {
 	binDir := flag.String("bin", "", "directory of the real Kubernetes binaries (from e2e/tools/build-binaries.sh)")
+	conformanceDir := flag.String("conformance-bin", "", "directory of e2e.test and agnhost (from e2e/tools/build-binaries.sh conformance), for the conformance suite's images")
 	cache := flag.String("cache", defaultCache(), "cache directory")
+	known := flag.Bool("known", false, "only print the REFs a recipe exists for, building nothing")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: images -bin DIR [-cache DIR] REF...\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: images -bin DIR [-conformance-bin DIR] [-cache DIR] [-known] REF...\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *known {
+		for _, ref := range flag.Args() {
+			if tag, err := name.NewTag(ref, name.StrictValidation); err == nil {
+				if _, ok := recipeFor(tag.RepositoryStr()); ok {
+					fmt.Println(ref)
+				}
+			}
+		}
+		return
+	}
 	if *binDir == "" || flag.NArg() == 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*binDir, *cache, flag.Args(), os.Stdout); err != nil {
+	b := &builder{binDir: *binDir, conformanceDir: *conformanceDir, workDir: filepath.Join(*cache, "images", "build")}
+	if err := run(b, *cache, flag.Args(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "images:", err)
 		os.Exit(1)
 	}
@@ -74,7 +89,7 @@ func defaultCache() string {
 }
 
 // run builds the images missing from the cache and prints every reference with its archive.
-func run(binDir, cache string, refs []string, out io.Writer) error {
+func run(b *builder, cache string, refs []string, out io.Writer) error {
 	dir := filepath.Join(cache, "images", recipeVersion)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -88,7 +103,6 @@ func run(binDir, cache string, refs []string, out io.Writer) error {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return err
 	}
-	b := &builder{binDir: binDir, workDir: filepath.Join(cache, "images", "build")}
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	for _, ref := range refs {
@@ -133,11 +147,15 @@ func (b *builder) build(r recipe, tag name.Tag, archive string) error {
 	if err := img.files.writeTarFile(layerFile); err != nil {
 		return err
 	}
-	layer, err := tarball.LayerFromFile(layerFile, tarball.WithCompressedCaching)
-	if err != nil {
-		return err
+	var layers []v1.Layer
+	for _, f := range append(slices.Clone(img.baseLayers), layerFile) {
+		layer, err := tarball.LayerFromFile(f, tarball.WithCompressedCaching)
+		if err != nil {
+			return err
+		}
+		layers = append(layers, layer)
 	}
-	v1img, err := mutate.AppendLayers(empty.Image, layer)
+	v1img, err := mutate.AppendLayers(empty.Image, layers...)
 	if err != nil {
 		return err
 	}
@@ -147,7 +165,7 @@ func (b *builder) build(r recipe, tag name.Tag, archive string) error {
 	}
 	cf = cf.DeepCopy()
 	cf.Architecture, cf.OS = runtime.GOARCH, "linux"
-	cf.Config = v1.Config{Entrypoint: img.entrypoint, Cmd: img.cmd, User: img.user, Env: []string{imagePath}}
+	cf.Config = v1.Config{Entrypoint: img.entrypoint, Cmd: img.cmd, User: img.user, Env: []string{imagePath}, Labels: img.labels}
 	if v1img, err = mutate.ConfigFile(v1img, cf); err != nil {
 		return err
 	}
