@@ -119,7 +119,7 @@ build_conformance() {
     cd "$work"
     GOFLAGS=-mod=mod go get "k8s.io/kubernetes@$K8S_VERSION" "k8s.io/kubernetes/test/e2e@$K8S_VERSION" \
       "k8s.io/kubernetes/test/images/agnhost@$K8S_VERSION" >/dev/null
-    [ -x "$OUT/e2e.test" ] || GOFLAGS=-mod=mod go test -c -trimpath -ldflags "$(version_ldflags)" \
+    [ -x "$OUT/e2e.test" ] || GOFLAGS=-mod=mod go test -c -vet=off -trimpath -ldflags "$(version_ldflags)" \
       -o "$OUT/e2e.test" k8s.io/kubernetes/test/e2e
     [ -x "$OUT/agnhost" ] || CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
       -ldflags "-s -w -X main.Version=$agnhost_version" -o "$OUT/agnhost" k8s.io/kubernetes/test/images/agnhost

@@ -52,28 +52,18 @@ func main() {
 	binDir := flag.String("bin", "", "directory of the real Kubernetes binaries (from e2e/tools/build-binaries.sh)")
 	conformanceDir := flag.String("conformance-bin", "", "directory of e2e.test and agnhost (from e2e/tools/build-binaries.sh conformance), for the conformance suite's images")
 	cache := flag.String("cache", defaultCache(), "cache directory")
-	known := flag.Bool("known", false, "only print the REFs a recipe exists for, building nothing")
+	keepGoing := flag.Bool("keep-going", false, "build what can be built: a reference no recipe honours is reported on stderr and left out, not an error")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: images -bin DIR [-conformance-bin DIR] [-cache DIR] [-known] REF...\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: images -bin DIR [-conformance-bin DIR] [-cache DIR] [-keep-going] REF...\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if *known {
-		for _, ref := range flag.Args() {
-			if tag, err := name.NewTag(ref, name.StrictValidation); err == nil {
-				if _, ok := recipeFor(tag.RepositoryStr()); ok {
-					fmt.Println(ref)
-				}
-			}
-		}
-		return
-	}
 	if *binDir == "" || flag.NArg() == 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
 	b := &builder{binDir: *binDir, conformanceDir: *conformanceDir, workDir: filepath.Join(*cache, "images", "build")}
-	if err := run(b, *cache, flag.Args(), os.Stdout); err != nil {
+	if err := run(b, *cache, flag.Args(), *keepGoing, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "images:", err)
 		os.Exit(1)
 	}
@@ -89,7 +79,8 @@ func defaultCache() string {
 }
 
 // run builds the images missing from the cache and prints every reference with its archive.
-func run(b *builder, cache string, refs []string, out io.Writer) error {
+// With keepGoing, a reference that cannot be built is reported on stderr and left out.
+func run(b *builder, cache string, refs []string, keepGoing bool, out io.Writer) error {
 	dir := filepath.Join(cache, "images", recipeVersion)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -108,26 +99,40 @@ func run(b *builder, cache string, refs []string, out io.Writer) error {
 	for _, ref := range refs {
 		tag, err := name.NewTag(ref, name.StrictValidation)
 		if err != nil {
-			return fmt.Errorf("%s: want REGISTRY/REPOSITORY:TAG: %w", ref, err)
+			err = fmt.Errorf("%s: want REGISTRY/REPOSITORY:TAG: %w", ref, err)
+			if !keepGoing {
+				return err
+			}
+			fmt.Fprintln(os.Stderr, "images:", err)
+			continue
 		}
 		archive := filepath.Join(dir, archiveName(tag))
 		if _, err := os.Stat(archive); err == nil {
 			fmt.Fprintln(w, ref, archive)
 			continue
 		}
-		r, ok := recipeFor(tag.RepositoryStr())
-		if !ok {
-			return fmt.Errorf("%s: no recipe for repository %s", ref, tag.RepositoryStr())
-		}
 		began := time.Now()
-		if err := b.build(r, tag, archive); err != nil {
-			return fmt.Errorf("%s: %w", ref, err)
+		if err := buildArchive(b, tag, archive); err != nil {
+			if !keepGoing {
+				return fmt.Errorf("%s: %w", ref, err)
+			}
+			fmt.Fprintf(os.Stderr, "images: cannot build %s: %v\n", ref, err)
+			continue
 		}
 		fi, _ := os.Stat(archive)
 		fmt.Fprintf(os.Stderr, "images: built %s in %s (%d MiB)\n", ref, time.Since(began).Round(time.Second), fi.Size()>>20)
 		fmt.Fprintln(w, ref, archive)
 	}
 	return nil
+}
+
+// buildArchive builds the image of tag with its repository's recipe.
+func buildArchive(b *builder, tag name.Tag, archive string) error {
+	r, ok := recipeFor(tag.RepositoryStr())
+	if !ok {
+		return fmt.Errorf("no recipe for repository %s", tag.RepositoryStr())
+	}
+	return b.build(r, tag, archive)
 }
 
 // archiveName is a file name for a reference.
