@@ -31,6 +31,12 @@ var selections = []selection{
 		`\[sig-network\] (DNS|Services) .*\[Conformance\]`,
 		`\[sig-node\] Pods .*\[Conformance\]`,
 	}},
+	// Every conformance spec of the two SIGs whose subject is what the bundles configure (the
+	// kubelet, the runtime, the pod network, kube-proxy, DNS), less those that must run alone
+	// or disrupt the cluster: they cannot share it with parallel specs.
+	{name: "node-network", procs: 3, timeout: 75 * time.Minute,
+		focus:   []string{`\[sig-(node|network)\] .*\[Conformance\]`},
+		exclude: []string{`\[Serial\]`, `\[Disruptive\]`}},
 }
 
 // chosenSelection returns the selection $KUBEFORGE_CONFORMANCE names, or the default.
