@@ -106,6 +106,8 @@ type conformancePlan struct {
 	total    int
 	selected []string
 	skipped  map[string]string // spec -> reason
+	// exclude are the run's --skip expressions: the selection's and one per skipped spec.
+	exclude []string
 }
 
 // specFilter is the ginkgo flags of a dry run or a run: focus and skip regular expressions,
@@ -121,21 +123,27 @@ func specFilter(prefix string, focus, skip []string) []string {
 	return args
 }
 
-// dryRun lists, without a cluster, the names of the specs the filters select.
-func (s *suite) dryRun(t *testing.T, k *conformanceKit, name string, focus, skip []string) []string {
+// dryRun lists, without a cluster, the specs the filters select (as passed).
+func (s *suite) dryRun(t *testing.T, k *conformanceKit, name string, focus, skip []string) *runReport {
 	t.Helper()
-	report := filepath.Join(s.run, "dry-run-"+name+".xml")
-	args := append([]string{"--ginkgo.dry-run", "--ginkgo.no-color", "--ginkgo.junit-report=" + report}, specFilter("--ginkgo.", focus, skip)...)
+	report := filepath.Join(s.run, "dry-run-"+name+".json")
+	args := append([]string{"--ginkgo.dry-run", "--ginkgo.no-color", "--ginkgo.json-report=" + report}, specFilter("--ginkgo.", focus, skip)...)
 	cmd := exec.CommandContext(s.ctx, k.e2eTest(), args...)
 	cmd.Dir = s.run
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("e2e.test %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 30))
 	}
-	r, err := readJUnit(report)
+	r, err := readGinkgoReport(report)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r.ran()
+	return r
+}
+
+// skipPattern returns the ginkgo --skip expression that matches one spec by its whole name:
+// ginkgo matches the suite's description, a space and the spec's full text.
+func skipPattern(suite, spec string) string {
+	return "^" + regexp.QuoteMeta(suite+" "+spec) + "$"
 }
 
 // planConformance lists the specs of the release's conformance suite and of the selection,
@@ -144,16 +152,25 @@ func (s *suite) dryRun(t *testing.T, k *conformanceKit, name string, focus, skip
 func (s *suite) planConformance(t *testing.T, k *conformanceKit, sel selection, skips map[string]string) *conformancePlan {
 	t.Helper()
 	all := s.dryRun(t, k, "all", []string{conformanceFocus}, nil)
-	p := &conformancePlan{sel: sel, total: len(all), skipped: map[string]string{}}
+	p := &conformancePlan{sel: sel, total: len(all.passed), skipped: map[string]string{}, exclude: slices.Clone(sel.exclude)}
 	for name := range skips {
-		if !slices.Contains(all, name) {
+		if !slices.Contains(all.passed, name) {
 			t.Errorf("%s names %q, which is no [Conformance] spec of e2e.test %s", skipListFile, name, s.cluster.Version)
 		}
 	}
-	p.selected = s.dryRun(t, k, sel.name, sel.focus, sel.exclude)
+	p.selected = s.dryRun(t, k, sel.name, sel.focus, sel.exclude).passed
 	for _, name := range p.selected {
 		if reason, ok := skips[name]; ok {
 			p.skipped[name] = reason
+			p.exclude = append(p.exclude, skipPattern(all.suite, name))
+		}
+	}
+	// What the run will select: exactly the selection less the skip list.
+	toRun := s.dryRun(t, k, sel.name+"-less-skips", sel.focus, p.exclude).passed
+	for _, name := range p.selected {
+		_, skipped := p.skipped[name]
+		if runs := slices.Contains(toRun, name); runs == skipped {
+			t.Errorf("%q: in the skip list %v, but selected by the run's filters %v", name, skipped, runs)
 		}
 	}
 	if t.Failed() {
@@ -165,22 +182,19 @@ func (s *suite) planConformance(t *testing.T, k *conformanceKit, sel selection, 
 
 // runConformance runs the selected specs, less the skip list, against the cluster with the
 // ginkgo runner on the selection's number of processes, e2e.test and the real kubectl, as an
-// operator with admin.conf, and returns the JUnit results.
-func (s *suite) runConformance(t *testing.T, k *conformanceKit, p *conformancePlan) *junitReport {
+// operator with admin.conf, and returns the results. The JSON and JUnit reports are kept
+// with the logs.
+func (s *suite) runConformance(t *testing.T, k *conformanceKit, p *conformancePlan) *runReport {
 	t.Helper()
 	kc := s.kubeletConfig(t, s.hosts[0])
 	reportDir := filepath.Join(s.run, "conformance-report")
 	if err := os.MkdirAll(reportDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	skip := slices.Clone(p.sel.exclude)
-	for name := range p.skipped {
-		skip = append(skip, "^"+regexp.QuoteMeta(name)+"$")
-	}
 	budget := min(p.sel.timeout, time.Until(deadlineOf(s.ctx))-5*time.Minute)
 	args := append([]string{"--procs=" + fmt.Sprint(p.sel.procs), "--no-color", "--timeout=" + budget.Round(time.Minute).String(),
-		"--junit-report=junit.xml", "--output-dir=" + reportDir},
-		specFilter("--", p.sel.focus, skip)...)
+		"--json-report=report.json", "--junit-report=junit.xml", "--output-dir=" + reportDir},
+		specFilter("--", p.sel.focus, p.exclude)...)
 	args = append(args, k.e2eTest(), "--",
 		"--kubeconfig="+s.controlPlanes()[0].path("/etc/kubernetes/admin.conf"),
 		"--kubectl-path="+filepath.Join(s.binDir, "kubectl"),
@@ -206,12 +220,17 @@ func (s *suite) runConformance(t *testing.T, k *conformanceKit, p *conformancePl
 		t.Errorf("the conformance run did not end in time (%s)", budget)
 	}
 	t.Logf("conformance run ended after %s: %v", time.Since(began).Round(time.Second), p1.err)
-	r, err := readJUnit(filepath.Join(reportDir, "junit.xml"))
+	for _, f := range []string{"report.json", "junit.xml"} {
+		if data, err := os.ReadFile(filepath.Join(reportDir, f)); err == nil {
+			if err := os.WriteFile(filepath.Join(s.logs, "conformance-"+f), data, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	r, err := readGinkgoReport(filepath.Join(reportDir, "report.json"))
 	if err != nil {
 		t.Fatalf("%v (ginkgo: %v; see %s)", err, p1.err, logFile)
 	}
-	data, _ := os.ReadFile(filepath.Join(reportDir, "junit.xml"))
-	os.WriteFile(filepath.Join(s.logs, "conformance-junit.xml"), data, 0o644)
 	return r
 }
 
