@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build install binaries test test-deps e2e bench golden fmt vet clean
+.PHONY: all build install binaries test test-deps e2e conformance bench golden fmt vet clean
 
 all: build
 
@@ -47,6 +47,12 @@ golden:
 # kube-controller-manager, kube-scheduler and kubelet (see e2e/README.md). Needs root.
 e2e:
 	e2e/run.sh
+
+# Boots the same cluster and runs the Kubernetes conformance specs of its release against it
+# with the real e2e.test and kubectl (see e2e/README.md); CONFORMANCE=NAME picks a selection.
+# Needs root; not part of make e2e.
+conformance:
+	KUBEFORGE_CONFORMANCE=$(CONFORMANCE) e2e/run.sh conformance
 
 # Measures validate/compile against cluster size and against kubeadm's per-node loop; writes
 # bench/results/report.md and chart.png (~15 min on 2 cores; BENCH_QUICK=1 for a 1-min smoke

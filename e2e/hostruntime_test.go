@@ -131,7 +131,8 @@ func (s *suite) nodeBinds(n *node, hostPaths []hostPathUse) ([]bind, error) {
 // hostPathBinds returns a bind of a directory (or file) of n's own for every hostPath its
 // pods use that is neither in a directory already bound nor one this machine may lend: a
 // path this machine lacks (what a real node's operating system has, such as /lib/modules, or
-// what the kubelet creates, such as /var/lib/etcd), or one a container may write.
+// what the kubelet creates), or one a container may write. A directory the bundle installs
+// (/var/lib/etcd, 0700) is bound from the node's tree.
 func (n *node) hostPathBinds(uses []hostPathUse, bound []bind) ([]bind, error) {
 	var binds []bind
 	for _, u := range uses {
@@ -141,6 +142,11 @@ func (n *node) hostPathBinds(uses []hostPathUse, bound []bind) ([]bind, error) {
 		}
 		if _, err := os.Stat(u.path); err == nil && u.readOnly {
 			continue // the machine's own operating-system files, read only
+		}
+		// A directory the bundle lists (/var/lib/etcd 0700) is the node's, with its mode.
+		if fi, err := os.Stat(n.host.path(u.path)); err == nil && fi.IsDir() && !u.file {
+			binds = append(binds, bind{src: n.host.path(u.path), dst: u.path})
+			continue
 		}
 		src := filepath.Join(n.dir, "hostpaths", u.path)
 		if u.file {

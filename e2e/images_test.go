@@ -130,7 +130,11 @@ func (s *suite) buildImages(t *testing.T, refs []string) map[string]string {
 	slices.Sort(refs)
 	refs = slices.Compact(refs)
 	began := time.Now()
-	cmd := exec.CommandContext(s.ctx, "go", append([]string{"run", ".", "-bin", s.binDir}, refs...)...)
+	args := []string{"run", ".", "-bin", s.binDir}
+	if s.conformanceBin != "" {
+		args = append(args, "-conformance-bin", s.conformanceBin)
+	}
+	cmd := exec.CommandContext(s.ctx, "go", append(args, refs...)...)
 	cmd.Dir = imageTool
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -15,8 +15,9 @@ import (
 
 // startNodes builds the images, then starts every host's containerd and kubelet from its
 // bundle (in parallel) and registers their shutdown; the kernel settings the kubelets change
-// are restored after the last one stops. Workers also get the test pod's image.
-func (s *suite) startNodes(t *testing.T) []*node {
+// are restored after the last one stops. Every node gets the images the bundles name and
+// extraImages (the tests' own).
+func (s *suite) startNodes(t *testing.T, extraImages []string) []*node {
 	t.Helper()
 	for _, tool := range append(slices.Clone(runtimeTools), "sysctl", "iptables-save") {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -52,14 +53,14 @@ func (s *suite) startNodes(t *testing.T) []*node {
 		shared = append(shared, podImages(w.spec)...)
 		sharedPaths = append(sharedPaths, hostPathUses(w.spec)...)
 	}
-	shared = append(shared, s.cluster.PauseImage())
+	shared = append(append(shared, s.cluster.PauseImage()), extraImages...)
 	type plan struct {
 		n      *node
 		images []string
 		paths  []hostPathUse
 	}
 	var plans []plan
-	all := []string{toolboxImage}
+	var all []string
 	for _, h := range s.hosts {
 		pods, err := staticPods(h)
 		if err != nil {
@@ -69,9 +70,6 @@ func (s *suite) startNodes(t *testing.T) []*node {
 		for _, sp := range pods {
 			p.images = append(p.images, podImages(sp.pod.Spec)...)
 			p.paths = append(p.paths, hostPathUses(sp.pod.Spec)...)
-		}
-		if h.worker && !h.controlPlane {
-			p.images = append(p.images, toolboxImage)
 		}
 		slices.Sort(p.images)
 		p.images = slices.Compact(p.images)

@@ -3,12 +3,20 @@
 # builds or finds the cached real binaries, and runs the Go suite, which compiles
 # examples/e2e.yaml with the CLI and boots it on this machine. Needs root.
 #
-#   e2e/run.sh                 # everything
-#   e2e/run.sh -run 'X'        # extra arguments go to `go test`
+#   e2e/run.sh                      # TestControlPlane and TestWorkloads
+#   e2e/run.sh -run 'X'             # extra arguments go to `go test`
+#   e2e/run.sh conformance          # TestConformance (`make conformance`): the Kubernetes
+#                                   # conformance specs against the booted cluster
 #
 # Process logs end up in e2e/logs/ (or $KUBEFORGE_E2E_LOGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=e2e
+if [ "${1:-}" = conformance ]; then
+  mode=conformance
+  shift
+fi
 
 if [ "$(id -u)" != 0 ]; then
   echo "e2e: needs root (network and mount namespaces, the kubelet's cgroups)" >&2
@@ -25,6 +33,8 @@ declare -A tools=(
   [iptables]=iptables [iptables-save]=iptables [nft]=nftables
   [busybox]=busybox-static [curl]=curl [gcc]=gcc
 )
+# The conformance suite's test images hold a Debian userland.
+[ $mode = conformance ] && tools[mmdebstrap]=mmdebstrap
 missing=()
 for cmd in "${!tools[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${tools[$cmd]}")
@@ -44,6 +54,13 @@ echo "e2e: real binaries in $bin"
 
 start=$(date +%s)
 status=0
-KUBEFORGE_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 30m -v ./e2e/ "$@" || status=$?
+if [ $mode = conformance ]; then
+  conformance_bin=$(e2e/tools/build-binaries.sh conformance)
+  echo "e2e: e2e.test, agnhost and ginkgo in $conformance_bin"
+  KUBEFORGE_E2E_BIN=$bin KUBEFORGE_E2E_CONFORMANCE_BIN=$conformance_bin \
+    go test -tags 'e2e conformance' -count=1 -timeout 4h -v -run '^TestConformance$' ./e2e/ "$@" || status=$?
+else
+  KUBEFORGE_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 30m -v ./e2e/ "$@" || status=$?
+fi
 echo "e2e: go test finished in $(( $(date +%s) - start ))s (exit $status); process logs in ${KUBEFORGE_E2E_LOGS:-e2e/logs}"
 exit $status

@@ -21,15 +21,17 @@ const runDirName = "kubeforge-e2e"
 
 // suite is one boot of the compiled cluster on this machine.
 type suite struct {
-	ctx     context.Context
-	binDir  string // the real binaries
-	run     string // this run's scratch directory
-	logs    string // process logs, under run
-	out     string // `kubeforge compile` output
-	cluster *compiler.Cluster
-	hosts   []*simHost
-	mounts  *mountpoints
-	procs   *processes
+	ctx    context.Context
+	binDir string // the real binaries
+	// conformanceBin holds e2e.test and agnhost, for the conformance run's images.
+	conformanceBin string
+	run            string // this run's scratch directory
+	logs           string // process logs, under run
+	out            string // `kubeforge compile` output
+	cluster        *compiler.Cluster
+	hosts          []*simHost
+	mounts         *mountpoints
+	procs          *processes
 	// started maps "host/pod" to the process running that static pod.
 	started map[string]*process
 }

@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,16 +42,19 @@ const recipeVersion = "r1"
 
 // builder holds what the recipes build from.
 type builder struct {
-	binDir     string // the real Kubernetes binaries
-	k8sVersion string // their release
-	workDir    string // scratch and built programs, kept as a cache
+	binDir         string // the real Kubernetes binaries
+	conformanceDir string // e2e.test and agnhost of the same release, for the test images
+	k8sVersion     string // their release
+	workDir        string // scratch and built programs, kept as a cache
 }
 
 func main() {
 	binDir := flag.String("bin", "", "directory of the real Kubernetes binaries (from e2e/tools/build-binaries.sh)")
+	conformanceDir := flag.String("conformance-bin", "", "directory of e2e.test and agnhost (from e2e/tools/build-binaries.sh conformance), for the conformance suite's images")
 	cache := flag.String("cache", defaultCache(), "cache directory")
+	keepGoing := flag.Bool("keep-going", false, "build what can be built: a reference no recipe honours is reported on stderr and left out, not an error")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: images -bin DIR [-cache DIR] REF...\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: images -bin DIR [-conformance-bin DIR] [-cache DIR] [-keep-going] REF...\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -58,7 +62,8 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*binDir, *cache, flag.Args(), os.Stdout); err != nil {
+	b := &builder{binDir: *binDir, conformanceDir: *conformanceDir, workDir: filepath.Join(*cache, "images", "build")}
+	if err := run(b, *cache, flag.Args(), *keepGoing, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "images:", err)
 		os.Exit(1)
 	}
@@ -74,7 +79,8 @@ func defaultCache() string {
 }
 
 // run builds the images missing from the cache and prints every reference with its archive.
-func run(binDir, cache string, refs []string, out io.Writer) error {
+// With keepGoing, a reference that cannot be built is reported on stderr and left out.
+func run(b *builder, cache string, refs []string, keepGoing bool, out io.Writer) error {
 	dir := filepath.Join(cache, "images", recipeVersion)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -88,32 +94,45 @@ func run(binDir, cache string, refs []string, out io.Writer) error {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return err
 	}
-	b := &builder{binDir: binDir, workDir: filepath.Join(cache, "images", "build")}
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	for _, ref := range refs {
 		tag, err := name.NewTag(ref, name.StrictValidation)
 		if err != nil {
-			return fmt.Errorf("%s: want REGISTRY/REPOSITORY:TAG: %w", ref, err)
+			err = fmt.Errorf("%s: want REGISTRY/REPOSITORY:TAG: %w", ref, err)
+			if !keepGoing {
+				return err
+			}
+			fmt.Fprintln(os.Stderr, "images:", err)
+			continue
 		}
 		archive := filepath.Join(dir, archiveName(tag))
 		if _, err := os.Stat(archive); err == nil {
 			fmt.Fprintln(w, ref, archive)
 			continue
 		}
-		r, ok := recipeFor(tag.RepositoryStr())
-		if !ok {
-			return fmt.Errorf("%s: no recipe for repository %s", ref, tag.RepositoryStr())
-		}
 		began := time.Now()
-		if err := b.build(r, tag, archive); err != nil {
-			return fmt.Errorf("%s: %w", ref, err)
+		if err := buildArchive(b, tag, archive); err != nil {
+			if !keepGoing {
+				return fmt.Errorf("%s: %w", ref, err)
+			}
+			fmt.Fprintf(os.Stderr, "images: cannot build %s: %v\n", ref, err)
+			continue
 		}
 		fi, _ := os.Stat(archive)
 		fmt.Fprintf(os.Stderr, "images: built %s in %s (%d MiB)\n", ref, time.Since(began).Round(time.Second), fi.Size()>>20)
 		fmt.Fprintln(w, ref, archive)
 	}
 	return nil
+}
+
+// buildArchive builds the image of tag with its repository's recipe.
+func buildArchive(b *builder, tag name.Tag, archive string) error {
+	r, ok := recipeFor(tag.RepositoryStr())
+	if !ok {
+		return fmt.Errorf("no recipe for repository %s", tag.RepositoryStr())
+	}
+	return b.build(r, tag, archive)
 }
 
 // archiveName is a file name for a reference.
@@ -133,11 +152,15 @@ func (b *builder) build(r recipe, tag name.Tag, archive string) error {
 	if err := img.files.writeTarFile(layerFile); err != nil {
 		return err
 	}
-	layer, err := tarball.LayerFromFile(layerFile, tarball.WithCompressedCaching)
-	if err != nil {
-		return err
+	var layers []v1.Layer
+	for _, f := range append(slices.Clone(img.baseLayers), layerFile) {
+		layer, err := tarball.LayerFromFile(f, tarball.WithCompressedCaching)
+		if err != nil {
+			return err
+		}
+		layers = append(layers, layer)
 	}
-	v1img, err := mutate.AppendLayers(empty.Image, layer)
+	v1img, err := mutate.AppendLayers(empty.Image, layers...)
 	if err != nil {
 		return err
 	}
@@ -147,7 +170,7 @@ func (b *builder) build(r recipe, tag name.Tag, archive string) error {
 	}
 	cf = cf.DeepCopy()
 	cf.Architecture, cf.OS = runtime.GOARCH, "linux"
-	cf.Config = v1.Config{Entrypoint: img.entrypoint, Cmd: img.cmd, User: img.user, Env: []string{imagePath}}
+	cf.Config = v1.Config{Entrypoint: img.entrypoint, Cmd: img.cmd, User: img.user, Env: []string{imagePath}, Labels: img.labels}
 	if v1img, err = mutate.ConfigFile(v1img, cf); err != nil {
 		return err
 	}

@@ -9,12 +9,15 @@ import (
 	"strings"
 )
 
-// image is what a recipe makes: one layer's files and the image configuration.
+// image is what a recipe makes: layers (tar files) of a base system, if any, then one
+// layer's files, and the image configuration.
 type image struct {
+	baseLayers []string
 	files      *tree
 	entrypoint []string
 	cmd        []string
 	user       string
+	labels     map[string]string
 }
 
 // recipe builds the image of a repository at a tag.
@@ -31,6 +34,10 @@ var recipes = map[string]recipe{
 	"coredns/coredns":         coreDNS,
 	"pause":                   pause,
 	"kubeforge-e2e/toolbox":   toolbox,
+	// The conformance suite's (testimages.go).
+	"e2e-test-images/agnhost":           agnhost,
+	"e2e-test-images/glibc-dns-testing": glibcDNSTesting,
+	"e2e-test-images/busybox":           busybox,
 }
 
 // recipeFor returns the recipe of a repository name ("coredns/coredns",
