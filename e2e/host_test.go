@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -39,7 +40,9 @@ var baseEnv = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 // reads on a real node).
 func nodeDirBinds(h *simHost) []bind {
 	var bs []bind
-	for _, d := range []string{compiler.KubernetesDir, compiler.KubeletDir} {
+	// /etc/containerd: the node's containerd reads the registry hosts (config_path) and any
+	// mirror CA files the bundle installs there.
+	for _, d := range []string{compiler.KubernetesDir, compiler.KubeletDir, path.Dir(compiler.ContainerdConfigPath)} {
 		if fi, err := os.Stat(h.path(d)); err == nil && fi.IsDir() {
 			bs = append(bs, bind{src: h.path(d), dst: d})
 		}

@@ -183,32 +183,6 @@ func machinePath(p string) (string, error) {
 	}
 }
 
-// containerdConfig is the suite's containerd configuration of a node: state and socket at the
-// node paths (the node's own directories), the pause image the cluster's release uses,
-// cgroupfs, Debian's CNI plugins. restrict_oom_score_adj: this machine drops
-// CAP_SYS_RESOURCE, and runc fails to lower a score without it.
-func containerdConfig(socket, pauseImage string) string {
-	return fmt.Sprintf(`version = 2
-root = "/var/lib/containerd"
-state = "/run/containerd"
-disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
-[grpc]
-  address = %q
-[plugins."io.containerd.internal.v1.opt"]
-  path = "/var/lib/containerd/opt"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = %q
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = %q
-    conf_dir = "/etc/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-    runtime_type = "io.containerd.runc.v2"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-      SystemdCgroup = false
-`, socket, pauseImage, cniBinDir)
-}
-
 // nodeInitScript sets up a node's mount namespace and then execs its arguments (containerd):
 // a sysfs of the node's network namespace (its own /sys/class/net), under which the cgroup
 // hierarchies are mounted again (the new sysfs hides this machine's), then the binds, with
@@ -252,8 +226,16 @@ func (s *suite) startNode(t *testing.T, n *node, hs []cgroupHierarchy, hostPaths
 	if err := os.MkdirAll(filepath.Dir(n.path(n.socket)), 0o755); err != nil {
 		return err
 	}
+	bundleCfg, err := n.bundleContainerdConfig()
+	if err != nil {
+		return err
+	}
+	cfgData, err := containerdConfig(bundleCfg, n.socket)
+	if err != nil {
+		return fmt.Errorf("%s: %w", h.name, err)
+	}
 	cfg := filepath.Join(n.dir, "containerd.toml")
-	if err := os.WriteFile(cfg, []byte(containerdConfig(n.socket, s.cluster.PauseImage())), 0o644); err != nil {
+	if err := os.WriteFile(cfg, cfgData, 0o644); err != nil {
 		return err
 	}
 	// nsenter rather than `ip netns exec`, which mounts a sysfs of its own and a bind of
