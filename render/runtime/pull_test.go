@@ -42,7 +42,7 @@ const mirrorRepo = "some/image"
 func TestContainerdPullsThroughMirror(t *testing.T) {
 	testenv.Root(t, "running containerd")
 	testenv.Tools(t, "ctr")
-	sock := startContainerd(t, containerdBinary(t))
+	sock := startContainerd(t, containerdBinary(t), "")
 	cases := []struct {
 		name string
 		tls  bool
@@ -119,6 +119,67 @@ func TestContainerdPullsThroughMirror(t *testing.T) {
 	}
 }
 
+// TestContainerdCRIPullsThroughMirror pulls as the kubelet does, through the CRI plugin of a
+// containerd 1.6 that reads the bundle's drop-in (so its config_path) and the hosts.toml it
+// points at, from a mirror over plain HTTP. The negative control is the same node compiled
+// without the mirror.
+func TestContainerdCRIPullsThroughMirror(t *testing.T) {
+	testenv.Root(t, "running containerd")
+	testenv.Tools(t, "ctr", "unshare")
+	bin := containerdBinary(t)
+	for _, tc := range []struct {
+		name     string
+		mirrored bool
+	}{{"mirrored", true}, {"no-mirror", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := &testRegistry{repo: mirrorRepo, tag: "cri-" + tc.name, image: newImage(t, "served to the CRI for "+tc.name+"\n")}
+			srv := httptest.NewServer(reg)
+			t.Cleanup(srv.Close)
+			desc := "containerRuntime:\n  containerd: {version: \"1.6\"}\n"
+			if tc.mirrored {
+				desc += fmt.Sprintf("  registryMirrors:\n    %q: [%s]\n", missingRegistry, plainHTTPMirror(srv.URL, ""))
+			}
+			c := compile(t, desc)
+			arts, err := Artifacts(c, c.Hosts[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			etc := t.TempDir()
+			if n := writeNodeFiles(t, arts, etc, "/etc"); n == 0 {
+				t.Fatal("no file below /etc rendered")
+			}
+			sock := startContainerd(t, bin, etc)
+
+			ref := missingRegistry + "/" + mirrorRepo + ":" + reg.tag
+			// A bound against a hung pull, not a measure.
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+			defer cancel()
+			id, err := criPullImageWhenReady(ctx, sock, ref)
+			got, _ := imageDigest(t, sock, ref)
+			srv.Close()
+			seen := reg.seen()
+			t.Logf("CRI pull %s: err %v, %d requests to the mirror, image id %q (served %s), digest %q (served %s)",
+				ref, err, len(seen), id, reg.image.id, got, reg.image.digest)
+			if !tc.mirrored {
+				if err == nil {
+					t.Fatalf("the pull succeeded with no mirror: image %s", id)
+				}
+				if len(seen) != 0 {
+					t.Errorf("the mirror served %d requests to a node without it: %v", len(seen), seen)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id != reg.image.id || got != reg.image.digest {
+				t.Errorf("pulled image id %q, digest %q; the mirror served id %s, digest %s", id, got, reg.image.id, reg.image.digest)
+			}
+			checkMirrorRequests(t, reg, seen)
+		})
+	}
+}
+
 // serverLog collects what the mirror's server logs: the TLS handshakes that failed.
 type serverLog struct {
 	mu    sync.Mutex
@@ -188,14 +249,13 @@ func writeServerCA(t *testing.T, srv *httptest.Server) string {
 	return p
 }
 
-// writeCertsDir writes the rendered files below compiler.ContainerdCertsDir into a temporary
-// certs.d, as a node has them, and returns it.
-func writeCertsDir(t *testing.T, arts []artifact.Artifact) string {
+// writeNodeFiles writes the rendered files below the node directory under into dir, at their
+// paths relative to under, and returns how many it wrote.
+func writeNodeFiles(t *testing.T, arts []artifact.Artifact, dir, under string) int {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "certs.d")
 	n := 0
 	for _, a := range arts {
-		rel, ok := strings.CutPrefix(a.Path, compiler.ContainerdCertsDir+"/")
+		rel, ok := strings.CutPrefix(a.Path, under+"/")
 		if !ok || a.IsDir() {
 			continue
 		}
@@ -208,7 +268,15 @@ func writeCertsDir(t *testing.T, arts []artifact.Artifact) string {
 		}
 		n++
 	}
-	if n == 0 {
+	return n
+}
+
+// writeCertsDir writes the rendered registry hosts files into a temporary certs.d, as a node
+// has them, and returns it.
+func writeCertsDir(t *testing.T, arts []artifact.Artifact) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "certs.d")
+	if writeNodeFiles(t, arts, dir, compiler.ContainerdCertsDir) == 0 {
 		t.Fatalf("no file below %s rendered", compiler.ContainerdCertsDir)
 	}
 	return dir
@@ -217,7 +285,14 @@ func writeCertsDir(t *testing.T, arts []artifact.Artifact) string {
 // startContainerd runs a containerd of the test's own, its root, state and socket in
 // temporary directories (never the machine's /var/lib/containerd or /run/containerd, which
 // other containerds use), and returns its socket once it answers. The test's end kills it.
-func startContainerd(t *testing.T, bin string) string {
+//
+// Without nodeEtc it serves ctr only. With it, containerd runs as on a node whose /etc is the
+// machine's with nodeEtc laid over it (an overlay in a mount namespace of containerd's own, so
+// that what containerd creates there, such as the CRI plugin's CNI directory, stays in the
+// test's directories): nodeEtc holds the bundle's containerd files, and the config.toml
+// written there imports conf.d, as the compiler's warning CodeContainerdNoDropIn tells
+// administrators of containerd 1.x to.
+func startContainerd(t *testing.T, bin, nodeEtc string) string {
 	t.Helper()
 	dir := t.TempDir()
 	// A unix socket's path has at most 107 bytes: t.TempDir's, named after the test, may be
@@ -228,16 +303,26 @@ func startContainerd(t *testing.T, bin string) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(sockDir) })
 	sock := filepath.Join(sockDir, "containerd.sock")
-	// Off: the CRI plugin (its CNI and sandbox machinery are not under test) and opt, which
-	// would write /opt/containerd.
-	config := fmt.Sprintf(`version = 2
-root = %q
-state = %q
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"]
-[grpc]
-  address = %q
-`, filepath.Join(dir, "root"), filepath.Join(dir, "state"), sock)
+	// opt would write /opt/containerd; ctr needs no CRI plugin (its CNI and sandbox machinery).
+	settings := `disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"]`
 	cfg := filepath.Join(dir, "config.toml")
+	argv := []string{bin, "--config", cfg}
+	if nodeEtc != "" {
+		settings = "disabled_plugins = [\"io.containerd.internal.v1.opt\"]\nimports = [\"/etc/containerd/conf.d/*.toml\"]"
+		cfg = filepath.Join(nodeEtc, "containerd", "config.toml")
+		work := filepath.Join(dir, "overlay-work")
+		if err := os.Mkdir(work, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		argv = []string{"unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+			`set -e; mount -t overlay kubeforge-test -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc; shift 2; exec "$@"`,
+			"sh", nodeEtc, work, bin, "--config", "/etc/containerd/config.toml"}
+	}
+	config := fmt.Sprintf("version = 2\nroot = %q\nstate = %q\n%s\n[grpc]\n  address = %q\n",
+		filepath.Join(dir, "root"), filepath.Join(dir, "state"), settings, sock)
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -247,9 +332,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"
 		t.Fatal(err)
 	}
 	defer log.Close()
-	cmd := exec.Command(bin, "--config", cfg)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = log, log
-	// Should the test binary die, containerd dies with it.
+	// Should the test binary die, containerd dies with it (unshare and sh exec it: one process).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

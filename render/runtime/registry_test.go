@@ -30,6 +30,7 @@ const (
 type ociImage struct {
 	manifest []byte
 	digest   string            // of the manifest: what a pull records as the image's digest
+	id       string            // the config's digest: the image's id for the CRI
 	blobs    map[string][]byte // config and layer, by digest
 }
 
@@ -89,6 +90,7 @@ func newImage(t *testing.T, content string) ociImage {
 	return ociImage{
 		manifest: manifest,
 		digest:   digestOf(manifest),
+		id:       digestOf(config),
 		blobs:    map[string][]byte{digestOf(config): config, digestOf(layer.Bytes()): layer.Bytes()},
 	}
 }
