@@ -117,23 +117,34 @@ func TestContainerdPullsThroughMirror(t *testing.T) {
 
 // TestContainerdCRIPullsThroughMirror pulls as the kubelet does, through the CRI plugin of a
 // containerd 1.6 that reads the bundle's drop-in (so its config_path) and the hosts.toml it
-// points at, from a mirror over plain HTTP. The negative control is the same node compiled
-// without the mirror.
+// points at, from a mirror over plain HTTP and over HTTPS with caFile. The negative control is
+// the same node compiled without the mirror.
 func TestContainerdCRIPullsThroughMirror(t *testing.T) {
 	testenv.Root(t, "running containerd")
 	testenv.Tools(t, "ctr", "unshare")
 	bin := containerdBinary(t)
 	for _, tc := range []struct {
-		name     string
-		mirrored bool
-	}{{"mirrored", true}, {"no-mirror", false}} {
+		name string
+		tls  bool
+		// mirror is as in TestContainerdPullsThroughMirror; nil for none.
+		mirror func(url, caFile string) string
+	}{
+		{name: "plain-http", mirror: plainHTTPMirror},
+		{name: "https-cafile", tls: true, mirror: caFileMirror},
+		{name: "no-mirror"},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg := &testRegistry{repo: mirrorRepo, tag: "cri-" + tc.name, image: newImage(t, "served to the CRI for "+tc.name+"\n")}
-			srv := httptest.NewServer(reg)
+			srv := httptest.NewUnstartedServer(reg)
+			if tc.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
 			t.Cleanup(srv.Close)
 			desc := "containerRuntime:\n  containerd: {version: \"1.6\"}\n"
-			if tc.mirrored {
-				desc += fmt.Sprintf("  registryMirrors:\n    %q: [%s]\n", missingRegistry, plainHTTPMirror(srv.URL, ""))
+			if tc.mirror != nil {
+				desc += fmt.Sprintf("  registryMirrors:\n    %q: [%s]\n", missingRegistry, tc.mirror(srv.URL, writeServerCA(t, srv)))
 			}
 			c := compile(t, desc)
 			arts, err := Artifacts(c, c.Hosts[0])
@@ -156,7 +167,7 @@ func TestContainerdCRIPullsThroughMirror(t *testing.T) {
 			seen := reg.seen()
 			t.Logf("CRI pull %s: err %v, %d requests to the mirror, image id %q (served %s), digest %q (served %s)",
 				ref, err, len(seen), id, reg.image.id, got, reg.image.digest)
-			if !tc.mirrored {
+			if tc.mirror == nil {
 				if err == nil {
 					t.Fatalf("the pull succeeded with no mirror: image %s", id)
 				}
