@@ -41,6 +41,7 @@ var checks = []check{
 	{"PKI validity", (*checker).pkiValidity},
 	{"sysctls", (*checker).sysctls},
 	{"runtime config", (*checker).runtimeConfig},
+	{"image credential providers", (*checker).credentialProviders},
 }
 
 // Check runs every cross-field check and returns all the problems found.

@@ -15,6 +15,7 @@ func (k Kubelet) clone() Kubelet {
 	out.EnforceNodeAllocatable = slices.Clone(k.EnforceNodeAllocatable)
 	out.FeatureGates = maps.Clone(k.FeatureGates)
 	out.ExtraArgs = maps.Clone(k.ExtraArgs)
+	// ImageCredentialProviders is shared: a layer replaces the whole list, never changes it.
 	out.Origin = maps.Clone(k.Origin)
 	return out
 }
@@ -54,6 +55,11 @@ func mergeKubelet(base Kubelet, o description.Kubelet, layer []any) Kubelet {
 	replace(at, "clientCAFile", &k.ClientCAFile, o.ClientCAFile)
 	replace(at, "rotateCertificates", &k.RotateCertificates, o.RotateCertificates)
 	mergeMap(at, "featureGates", &k.FeatureGates, o.FeatureGates)
+	if o.ImageCredentialProviders != nil {
+		k.ImageCredentialProviders = credentialProviders(o.ImageCredentialProviders)
+		at.set("imageCredentialProviders")
+	}
+	replace(at, "imageCredentialProviderBinDir", &k.ImageCredentialProviderBinDir, o.ImageCredentialProviderBinDir)
 	mergeMap(at, "extraArgs", &k.ExtraArgs, Args(o.ExtraArgs))
 	// Each flag's own origin too: flags merge key by key, and a check must point at the layer
 	// that set the one at fault.

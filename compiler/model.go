@@ -277,6 +277,10 @@ type Kubelet struct {
 	RotateCertificates     bool
 	FeatureGates           map[string]bool
 	ExtraArgs              Args
+	// ImageCredentialProviders are the exec plugins of the kubelet's CredentialProviderConfig,
+	// in order; the kubelet gets the file and its flags only when there is one.
+	ImageCredentialProviders      []CredentialProvider
+	ImageCredentialProviderBinDir string
 	// Origin maps each field name (as in the description), and each extra arg as
 	// extraArgs["flag"], to the description path that set it last, for provenance and for the
 	// position of diagnostics.

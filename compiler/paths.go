@@ -22,6 +22,9 @@ const (
 	KubeletConfPath           = "/etc/kubernetes/kubelet.conf"
 	ControllerManagerConfPath = "/etc/kubernetes/controller-manager.conf"
 	SchedulerConfPath         = "/etc/kubernetes/scheduler.conf"
+	// CredentialProviderConfigPath is the kubelet's CredentialProviderConfig, written only on
+	// hosts with image credential providers (kubeadm has no such file; beside its kubelet.conf).
+	CredentialProviderConfigPath = "/etc/kubernetes/credential-providers.yaml"
 
 	CACertPath                 = "/etc/kubernetes/pki/ca.crt"
 	CAKeyPath                  = "/etc/kubernetes/pki/ca.key"

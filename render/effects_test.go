@@ -89,7 +89,7 @@ func expectedEffect(p string) (artifact.Effect, string) {
 	case path.Dir(path.Dir(p)) == compiler.SystemdUnitDir:
 		e, unit = artifact.ReloadSystemd, strings.TrimSuffix(path.Base(path.Dir(p)), ".d")
 	}
-	kubeletReads := []string{compiler.KubeletUnitPath, compiler.KubeletConfPath, compiler.CACertPath}
+	kubeletReads := []string{compiler.KubeletUnitPath, compiler.KubeletConfPath, compiler.CACertPath, compiler.CredentialProviderConfigPath}
 	if slices.Contains(kubeletReads, p) || under(compiler.KubeletDropInDir) || under(compiler.KubeletDir) {
 		e |= artifact.RestartKubelet
 	}

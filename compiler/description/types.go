@@ -100,6 +100,19 @@ type Kubelet struct {
 	RotateCertificates     *bool             `json:"rotateCertificates,omitempty"`
 	FeatureGates           map[string]bool   `json:"featureGates,omitempty"`
 	ExtraArgs              map[string]string `json:"extraArgs,omitempty"`
+
+	ImageCredentialProviders      []CredentialProvider `json:"imageCredentialProviders,omitempty"`
+	ImageCredentialProviderBinDir *string              `json:"imageCredentialProviderBinDir,omitempty"`
+}
+
+// CredentialProvider mirrors #CredentialProvider.
+type CredentialProvider struct {
+	Name                 string            `json:"name"`
+	MatchImages          []string          `json:"matchImages"`
+	DefaultCacheDuration string            `json:"defaultCacheDuration"`
+	APIVersion           string            `json:"apiVersion,omitempty"`
+	Args                 []string          `json:"args,omitempty"`
+	Env                  map[string]string `json:"env,omitempty"`
 }
 
 type ImageGC struct {

@@ -45,6 +45,7 @@ var Families = []Family{
 	{"KF18", "PKI"},
 	{"KF19", "Ports, sysctls and paths"},
 	{"KF20", "Container runtime"},
+	{"KF21", "Image credential providers"},
 }
 
 // The codes, by family. A new check takes the next free number of its family.
@@ -183,6 +184,13 @@ const (
 	CodeMirrorSkipVerify        Code = "KF2013"
 	CodeMirrorCAFileUnsupported Code = "KF2014"
 	CodeRegistryNamedTwice      Code = "KF2015"
+
+	CodeProviderNamedTwice      Code = "KF2101"
+	CodeProviderCacheDuration   Code = "KF2102"
+	CodeMatchImagePort          Code = "KF2103"
+	CodeProviderFlagInExtraArgs Code = "KF2104"
+	CodeProviderEnvSecret       Code = "KF2105"
+	CodeProviderBinDirReadOnly  Code = "KF2106"
 )
 
 // Codes is the table of codes: every code a diagnostic may carry, with its severity.
@@ -322,6 +330,13 @@ var Codes = []Info{
 	{CodeMirrorSkipVerify, Warning, "a mirror used without verifying its certificate", false},
 	{CodeMirrorCAFileUnsupported, Error, "a mirror's caFile with a runtime that has no such setting (CRI-O)", false},
 	{CodeRegistryNamedTwice, Error, "one registry named twice in one mirror list (case, :443 or a Docker Hub alias)", false},
+
+	{CodeProviderNamedTwice, Error, "two image credential providers of one list have the same name", false},
+	{CodeProviderCacheDuration, Error, "a provider's defaultCacheDuration is beyond what a duration holds", false},
+	{CodeMatchImagePort, Error, "a provider's matchImages pattern has an invalid port", false},
+	{CodeProviderFlagInExtraArgs, Error, "an extra kubelet flag would replace the credential provider files kubeforge writes", false},
+	{CodeProviderEnvSecret, Warning, "a provider's environment variable looks like a secret, in a world-readable file", false},
+	{CodeProviderBinDirReadOnly, Warning, "the providers' directory is under /usr, read-only on Flatcar", false},
 }
 
 // InfoOf returns the row of a code.

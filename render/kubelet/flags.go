@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"kubeforge.dev/kubeforge/compiler"
@@ -36,6 +37,9 @@ func kubeadmFlags(h *compiler.Host) ([]string, sources) {
 			src.add(hostField(h, "roles"))
 		}
 	}
+	flags, from := credentialProviderFlags(h)
+	maps.Copy(base, flags)
+	src.add(from...)
 	extra := h.Kubelet.ExtraArgs
 	if len(extra) > 0 {
 		src.add(h.Kubelet.Origin["extraArgs"])

@@ -6,6 +6,7 @@ package kubelet
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"kubeforge.dev/kubeforge/compiler"
@@ -39,6 +40,12 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 		// What staticPodPath names exists, with kubeadm's mode, on hosts without static pods
 		// too (the control plane's renderer lists the same directory where it has pods).
 		out = append(out, artifact.Dir(cfg.StaticPodPath, manifestsDirMode, hostField(h, "roles")))
+	}
+
+	if creds, ok, err := credentialProviderArtifact(h); err != nil {
+		return nil, fmt.Errorf("host %s: %s: %w", h.Name, compiler.CredentialProviderConfigPath, err)
+	} else if ok {
+		out = append(out, creds)
 	}
 
 	units, err := unitArtifacts(c, h)

@@ -118,6 +118,9 @@ func etcdServiceManagerArtifact(c *compiler.Cluster, h *compiler.Host) (artifact
 	if _, ok := extra["config"]; !ok {
 		words = append(words, "--config="+compiler.KubeletConfigPath)
 	}
+	// The standalone kubelet pulls etcd's image too, which may need the providers.
+	flags, from := credentialProviderFlags(h)
+	words = append(words, flagArgs(sortedKeys(flags), flags)...)
 	words = append(words, flagArgs(sortedKeys(extra), extra)...)
 	var u unit.File
 	u.Comment("This host only runs an etcd member: the kubelet manages its static pod, standalone.")
@@ -132,5 +135,6 @@ func etcdServiceManagerArtifact(c *compiler.Cluster, h *compiler.Host) (artifact
 	}
 	src := sources{}
 	src.add("etcd.topology", hostField(h, "roles"), h.Kubelet.Origin["extraArgs"])
+	src.add(from...)
 	return kubeletUnitFile(artifact.File(p, 0o644, data, src.list()...)), nil
 }
