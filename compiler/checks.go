@@ -41,6 +41,7 @@ var checks = []check{
 	{"PKI validity", (*checker).pkiValidity},
 	{"sysctls", (*checker).sysctls},
 	{"runtime config", (*checker).runtimeConfig},
+	{"apiserver security files", (*checker).securityFiles},
 }
 
 // Check runs every cross-field check and returns all the problems found.

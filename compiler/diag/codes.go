@@ -45,6 +45,7 @@ var Families = []Family{
 	{"KF18", "PKI"},
 	{"KF19", "Ports, sysctls and paths"},
 	{"KF20", "Container runtime"},
+	{"KF22", "Apiserver security files (encryption at rest, audit)"},
 }
 
 // The codes, by family. A new check takes the next free number of its family.
@@ -183,6 +184,13 @@ const (
 	CodeMirrorSkipVerify        Code = "KF2013"
 	CodeMirrorCAFileUnsupported Code = "KF2014"
 	CodeRegistryNamedTwice      Code = "KF2015"
+
+	CodeAuditPolicyInvalid      Code = "KF2201"
+	CodeAuditLogWithoutPolicy   Code = "KF2202"
+	CodeSecurityFileFlag        Code = "KF2203"
+	CodeEncryptionKeyNamedTwice Code = "KF2204"
+	CodeAuditPolicyEmpty        Code = "KF2205"
+	CodeEncryptionResourceTwice Code = "KF2206"
 )
 
 // Codes is the table of codes: every code a diagnostic may carry, with its severity.
@@ -322,6 +330,13 @@ var Codes = []Info{
 	{CodeMirrorSkipVerify, Warning, "a mirror used without verifying its certificate", false},
 	{CodeMirrorCAFileUnsupported, Error, "a mirror's caFile with a runtime that has no such setting (CRI-O)", false},
 	{CodeRegistryNamedTwice, Error, "one registry named twice in one mirror list (case, :443 or a Docker Hub alias)", false},
+
+	{CodeAuditPolicyInvalid, Error, "apiServer.audit.policy is not an audit.k8s.io/v1 Policy the apiserver accepts", false},
+	{CodeAuditLogWithoutPolicy, Warning, "an audit log path in apiServer.extraArgs without a policy: the apiserver logs nothing", false},
+	{CodeSecurityFileFlag, Error, "an apiServer.extraArgs flag that apiServer.encryptionAtRest or apiServer.audit sets", false},
+	{CodeEncryptionKeyNamedTwice, Error, "one encryption key named twice in apiServer.encryptionAtRest.keys", false},
+	{CodeAuditPolicyEmpty, Warning, "an audit policy without rules: the apiserver logs nothing", false},
+	{CodeEncryptionResourceTwice, Error, "one resource listed twice in apiServer.encryptionAtRest.resources", false},
 }
 
 // InfoOf returns the row of a code.
