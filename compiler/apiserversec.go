@@ -24,6 +24,9 @@ const (
 	ProviderAESGCM    = "aesgcm"
 )
 
+// DefaultEncryptionKey names the key of an encryptionAtRest without keys.
+const DefaultEncryptionKey = "key1"
+
 // EncryptionAtRest is apiServer.encryptionAtRest: which resources the apiserver encrypts in
 // etcd and with which keys. The key material is in the PKI store (render/pki), never in the
 // description.
@@ -61,7 +64,11 @@ func encryptionAtRest(d *description.EncryptionAtRest) *EncryptionAtRest {
 		return nil
 	}
 	e := &EncryptionAtRest{Resources: slices.Clone(d.Resources)}
-	for _, k := range d.Keys {
+	keys := d.Keys
+	if len(keys) == 0 {
+		keys = []description.EncryptionKey{{Name: DefaultEncryptionKey}}
+	}
+	for _, k := range keys {
 		p := k.Provider
 		if p == "" {
 			p = d.Provider
@@ -111,7 +118,7 @@ func readAuditPolicy(c *Cluster, loc Locator) diag.List {
 		if raw, err = untrusted.ReadFile(p, untrusted.PEMLimit); err != nil {
 			return diag.List{reported(loc, diag.CodeIO, diag.Error, auditPolicyField, auditPolicyField, "", "cannot read %s: %s", p, fileProblem(err))}
 		}
-		data, err = yaml.YAMLToJSON(raw)
+		data, err = yaml.YAMLToJSONStrict(raw)
 	} else {
 		data, err = json.Marshal(a.inline)
 	}
