@@ -88,11 +88,12 @@ func PolicyDigest(a *compiler.Audit) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// AuditArtifacts returns the audit files of a control-plane host: the policy, its directory
-// and the log directory, which exists 0700 before the apiserver's mount would create it 0755.
-func AuditArtifacts(c *compiler.Cluster) []artifact.Artifact {
+// HostArtifacts returns the audit files of host h, a control-plane host: the policy, its
+// directory and the log directory, which exists 0700 before the apiserver's mount would
+// create it 0755. The EncryptionConfiguration embeds keys, so render/pki places it with them.
+func HostArtifacts(c *compiler.Cluster, h *compiler.Host) []artifact.Artifact {
 	a := c.APIServer.Audit
-	if a == nil {
+	if a == nil || !h.Has(compiler.RoleControlPlane) {
 		return nil
 	}
 	src := "apiServer.audit"

@@ -2,13 +2,17 @@ package apiserversec
 
 import (
 	"bytes"
+	"io/fs"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
 	"sigs.k8s.io/yaml"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 )
 
 // request is what a policy rule matches.
@@ -105,5 +109,43 @@ func TestUserPolicyWins(t *testing.T) {
 	}
 	if PolicyDigest(&compiler.Audit{Policy: user}) == PolicyDigest(&compiler.Audit{}) {
 		t.Error("two policies, one digest")
+	}
+}
+
+// TestHostArtifacts: the policy and the log directory reach control-plane hosts only, root
+// only, and not at all without apiServer.audit.
+func TestHostArtifacts(t *testing.T) {
+	src := `apiVersion: kubeforge.dev/v1alpha1
+kind: Cluster
+name: t
+kubernetesVersion: "1.36"
+apiServer:
+  audit: {}
+hosts:
+  - {name: cp1, addresses: [10.0.0.1], roles: [control-plane]}
+  - {name: w1, addresses: [10.0.0.2], roles: [worker]}
+`
+	c := compilertest.LoadYAML(t, src)
+	got := map[string]fs.FileMode{}
+	for _, a := range HostArtifacts(c, compilertest.Host(t, c, "cp1")) {
+		got[a.Path] = a.Mode
+		if a.UID != 0 || a.GID != 0 || len(a.Sources) == 0 {
+			t.Errorf("%s: owner %d:%d, sources %v", a.Path, a.UID, a.GID, a.Sources)
+		}
+	}
+	want := map[string]fs.FileMode{
+		compiler.AuditPolicyDir:  fs.ModeDir | 0o700,
+		compiler.AuditPolicyPath: 0o600,
+		compiler.AuditLogDir:     fs.ModeDir | 0o700,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("cp1: %v, want %v", got, want)
+	}
+	if arts := HostArtifacts(c, compilertest.Host(t, c, "w1")); len(arts) > 0 {
+		t.Errorf("a worker received %v", arts)
+	}
+	c = compilertest.LoadYAML(t, strings.Replace(src, "  audit: {}\n", "  certSANs: []\n", 1))
+	if arts := HostArtifacts(c, compilertest.Host(t, c, "cp1")); len(arts) > 0 {
+		t.Errorf("without apiServer.audit: %v", arts)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"kubeforge.dev/kubeforge/compiler"
-	"kubeforge.dev/kubeforge/render/apiserversec"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -52,10 +51,6 @@ func Manifests(c *compiler.Cluster, h *compiler.Host, opts Options) ([]artifact.
 		}
 		out = append(out, artifact.File(path.Join(compiler.ManifestsDir, p.pod.Name+".yaml"), fileMode, data, p.sources...).
 			Affecting(artifact.KubeletWatches))
-	}
-	if h.Has(compiler.RoleControlPlane) {
-		// The EncryptionConfiguration embeds keys: render/pki places it with them.
-		out = append(out, apiserversec.AuditArtifacts(c)...)
 	}
 	if c.RunsEtcd(h) {
 		out = append(out, artifact.Dir(path.Clean(c.Etcd.DataDir), etcdDataDirMode, "etcd.dataDir", "etcd.topology", hostField(h, "roles")))
