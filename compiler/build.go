@@ -62,6 +62,7 @@ func FromSource(src *description.Source, diags diag.List) (*Cluster, *descriptio
 	// Files the description names are read last: only a description that holds together
 	// says which to read.
 	diags = append(diags, readExternalEtcd(c, src)...)
+	diags = append(diags, readAuditPolicy(c, src)...)
 	if diags.HasErrors() {
 		return nil, src, diags
 	}
@@ -84,9 +85,10 @@ func (b *builder) errorf(code diag.Code, path, detail, format string, args ...an
 func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 	b := &builder{loc: loc}
 	c := &Cluster{
-		Name:              d.Name,
-		ImageRepository:   d.ImageRepository,
-		APIServer:         APIServer{BindPort: d.APIServer.BindPort, CertSANs: d.APIServer.CertSANs, ExtraArgs: Args(d.APIServer.ExtraArgs)},
+		Name:            d.Name,
+		ImageRepository: d.ImageRepository,
+		APIServer: APIServer{BindPort: d.APIServer.BindPort, CertSANs: d.APIServer.CertSANs, ExtraArgs: Args(d.APIServer.ExtraArgs),
+			EncryptionAtRest: encryptionAtRest(d.APIServer.EncryptionAtRest), Audit: audit(d.APIServer.Audit)},
 		ControllerManager: Component{ExtraArgs: Args(d.ControllerManager.ExtraArgs)},
 		Scheduler:         Component{ExtraArgs: Args(d.Scheduler.ExtraArgs)},
 		Etcd:              Etcd{Topology: EtcdTopology(d.Etcd.Topology), DataDir: d.Etcd.DataDir, ExtraArgs: Args(d.Etcd.ExtraArgs)},

@@ -42,6 +42,7 @@ var checks = []check{
 	{"sysctls", (*checker).sysctls},
 	{"runtime config", (*checker).runtimeConfig},
 	{"image credential providers", (*checker).credentialProviders},
+	{"apiserver security files", (*checker).securityFiles},
 }
 
 // Check runs every cross-field check and returns all the problems found.

@@ -68,6 +68,10 @@ type APIServer struct {
 	BindPort  int
 	CertSANs  []string
 	ExtraArgs Args
+	// EncryptionAtRest and Audit are nil when the description does not ask for them
+	// (apiserversec.go).
+	EncryptionAtRest *EncryptionAtRest
+	Audit            *Audit
 }
 
 type Component struct {

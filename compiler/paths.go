@@ -83,3 +83,18 @@ const (
 	KubeletDefaultsDebPath = "/etc/default/kubelet"
 	KubeletDefaultsRPMPath = "/etc/sysconfig/kubelet"
 )
+
+// The apiserver's security files (apiServer.encryptionAtRest, apiServer.audit). Each lives in
+// a directory of its own, mounted into the apiserver as a directory so that a file replaced by
+// rename is seen by the next apiserver start.
+const (
+	// EncryptionConfigDir holds the EncryptionConfiguration, which embeds the keys: root only.
+	EncryptionConfigDir  = "/etc/kubernetes/encryption"
+	EncryptionConfigPath = "/etc/kubernetes/encryption/config.yaml"
+	AuditPolicyDir       = "/etc/kubernetes/audit"
+	AuditPolicyPath      = "/etc/kubernetes/audit/policy.yaml"
+	// AuditLogDir is the apiserver's audit log directory (CIS 1.2.16-19); the apiserver
+	// rotates audit.log into it.
+	AuditLogDir  = "/var/log/kubernetes/audit"
+	AuditLogPath = "/var/log/kubernetes/audit/audit.log"
+)

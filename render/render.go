@@ -9,6 +9,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/parallel"
+	"kubeforge.dev/kubeforge/render/apiserversec"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/firewalld"
 	"kubeforge.dev/kubeforge/render/hostconfig"
@@ -43,6 +44,9 @@ var hostRenderers = []hostRenderer{
 	}},
 	{"static pods", func(c *compiler.Cluster, h *compiler.Host, f hostInputs) ([]artifact.Artifact, error) {
 		return staticpod.Manifests(c, h, staticpod.Options{ExternalCA: f.externalCA})
+	}},
+	{"apiserver audit", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
+		return apiserversec.HostArtifacts(c, h), nil
 	}},
 	{"host config", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return hostconfig.Files(c, h)

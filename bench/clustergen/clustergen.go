@@ -69,8 +69,7 @@ name: %s
 kubernetesVersion: %s
 controlPlaneEndpoint: %s
 apiServer:
-  extraArgs:
-    audit-log-path: /var/log/kubernetes/audit/audit.log
+  audit: {}
 networking:
   podSubnets: [%s]
   serviceSubnets: [%s]

@@ -31,9 +31,30 @@ type Cluster struct {
 }
 
 type APIServer struct {
-	BindPort  int               `json:"bindPort"`
-	CertSANs  []string          `json:"certSANs"`
-	ExtraArgs map[string]string `json:"extraArgs"`
+	BindPort         int               `json:"bindPort"`
+	CertSANs         []string          `json:"certSANs"`
+	ExtraArgs        map[string]string `json:"extraArgs"`
+	EncryptionAtRest *EncryptionAtRest `json:"encryptionAtRest,omitempty"`
+	Audit            *Audit            `json:"audit,omitempty"`
+}
+
+type EncryptionAtRest struct {
+	Provider  string          `json:"provider"`
+	Resources []string        `json:"resources"`
+	Keys      []EncryptionKey `json:"keys"`
+}
+
+type EncryptionKey struct {
+	Name     string `json:"name"`
+	Provider string `json:"provider,omitempty"`
+}
+
+type Audit struct {
+	// Policy is a file path (string) or an inline audit Policy (map[string]any).
+	Policy    any `json:"policy,omitempty"`
+	MaxAge    int `json:"maxAge"`
+	MaxBackup int `json:"maxBackup"`
+	MaxSize   int `json:"maxSize"`
 }
 
 type Component struct {

@@ -46,6 +46,7 @@ var Families = []Family{
 	{"KF19", "Ports, sysctls and paths"},
 	{"KF20", "Container runtime"},
 	{"KF21", "Image credential providers"},
+	{"KF22", "Apiserver security files (encryption at rest, audit)"},
 }
 
 // The codes, by family. A new check takes the next free number of its family.
@@ -191,6 +192,13 @@ const (
 	CodeProviderFlagInExtraArgs Code = "KF2104"
 	CodeProviderEnvSecret       Code = "KF2105"
 	CodeProviderBinDirReadOnly  Code = "KF2106"
+
+	CodeAuditPolicyInvalid      Code = "KF2201"
+	CodeAuditLogWithoutPolicy   Code = "KF2202"
+	CodeSecurityFileFlag        Code = "KF2203"
+	CodeEncryptionKeyNamedTwice Code = "KF2204"
+	CodeAuditPolicyEmpty        Code = "KF2205"
+	CodeEncryptionResourceTwice Code = "KF2206"
 )
 
 // Codes is the table of codes: every code a diagnostic may carry, with its severity.
@@ -337,6 +345,13 @@ var Codes = []Info{
 	{CodeProviderFlagInExtraArgs, Error, "an extra kubelet flag would replace the credential provider files kubeforge writes", false},
 	{CodeProviderEnvSecret, Warning, "a provider's environment variable looks like a secret, in a world-readable file", false},
 	{CodeProviderBinDirReadOnly, Warning, "the providers' directory is under /usr, read-only on Flatcar", false},
+
+	{CodeAuditPolicyInvalid, Error, "apiServer.audit.policy is not an audit.k8s.io/v1 Policy the apiserver accepts", false},
+	{CodeAuditLogWithoutPolicy, Warning, "an audit log path in apiServer.extraArgs without a policy: the apiserver logs nothing", false},
+	{CodeSecurityFileFlag, Error, "an apiServer.extraArgs flag that apiServer.encryptionAtRest or apiServer.audit sets", false},
+	{CodeEncryptionKeyNamedTwice, Error, "one encryption key named twice in apiServer.encryptionAtRest.keys", false},
+	{CodeAuditPolicyEmpty, Warning, "an audit policy without rules: the apiserver logs nothing", false},
+	{CodeEncryptionResourceTwice, Error, "one resource listed twice in apiServer.encryptionAtRest.resources", false},
 }
 
 // InfoOf returns the row of a code.

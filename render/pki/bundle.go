@@ -20,6 +20,8 @@ const (
 	saPubMode fs.FileMode = 0o600
 	// pkiDirMode is what kubeadm and the kubelet create their certificate directories with.
 	pkiDirMode fs.FileMode = 0o755
+	// encryptionDirMode hides even the name of the file holding the encryption keys.
+	encryptionDirMode fs.FileMode = 0o700
 )
 
 // pkiDirs are the directories the PKI puts files in, each listed as a directory artifact in
@@ -129,6 +131,15 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 		}
 		cert(spec.CertPath, p.CertPEM, src...)
 		secret(spec.KeyPath, keyMode, p.KeyPEM, src...)
+	}
+
+	if c.APIServer.EncryptionAtRest != nil && controlPlane(c, h) {
+		data, err := r.encryptionConfig()
+		if err != nil {
+			return nil, fmt.Errorf("host %s: %s: %w", h.Name, compiler.EncryptionConfigPath, err)
+		}
+		secret(compiler.EncryptionConfigPath, keyMode, data, "apiServer.encryptionAtRest")
+		out = append(out, artifact.Dir(compiler.EncryptionConfigDir, encryptionDirMode, "apiServer.encryptionAtRest"))
 	}
 
 	var dirs []string

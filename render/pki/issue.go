@@ -68,6 +68,8 @@ type Result struct {
 	// standIns sign in KeysUnknown mode what a CA whose key is unknown would sign.
 	standIns map[caID]*keyPair
 	bundles  map[string][]artifact.Artifact
+	// encryptionSecrets are the encryption-at-rest keys by name (encryption.go).
+	encryptionSecrets map[string]string
 }
 
 // Issue returns the PKI of the cluster: it verifies the store's content, creates the CAs and
@@ -120,6 +122,9 @@ func Issue(c *compiler.Cluster, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if err := r.issueLeaves(l); err != nil {
+		return nil, err
+	}
+	if err := r.issueEncryptionKeys(); err != nil {
 		return nil, err
 	}
 	if err := r.buildBundles(); err != nil {

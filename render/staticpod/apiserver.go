@@ -9,9 +9,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/apiserversec"
 )
 
 const apiServerName = "kube-apiserver"
+
+// Annotations of the apiserver pod that change when its security files do (securityFiles).
+const (
+	annotationEncryptionProviders = "kubeforge.dev/encryption-providers"
+	annotationAuditPolicy         = "kubeforge.dev/audit-policy-sha256"
+)
 
 // apiServerPod returns h's kube-apiserver: advertising h's address, serving on the port
 // table's apiserver port and talking to the etcd the topology names.
@@ -58,11 +65,12 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 	if _, structured := c.APIServer.ExtraArgs["authorization-config"]; !structured {
 		defaults["authorization-mode"] = "Node,RBAC"
 	}
-	f := flags{defaults: defaults, extra: c.APIServer.ExtraArgs}
-
+	annotations := map[string]string{annotationAPIServerAdvertise: net.JoinHostPort(addr.String(), strconv.Itoa(port))}
 	ms := &mounts{}
 	ms.add("k8s-certs", compiler.PKIDir, corev1.HostPathDirectoryOrCreate, true)
 	ms.addCACertDirs(h)
+	sources = append(sources, securityFiles(c, defaults, annotations, ms)...)
+	f := flags{defaults: defaults, extra: c.APIServer.ExtraArgs}
 	ms.addFlagPaths(apiServerPathFlags, f)
 
 	return component{
@@ -70,7 +78,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 		image:       c.ControlPlaneImage(apiServerName),
 		flags:       f,
 		mounts:      ms,
-		annotations: map[string]string{annotationAPIServerAdvertise: net.JoinHostPort(addr.String(), strconv.Itoa(port))},
+		annotations: annotations,
 		cpu:         "250m",
 		probes: probes{
 			host:      probeHost(addr.String()),
@@ -81,6 +89,33 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 			startup:   "/livez",
 		},
 	}.pod(), sources
+}
+
+// securityFiles adds to the apiserver what apiServer.encryptionAtRest and apiServer.audit
+// ask: the flags naming their files, read-only mounts of the directories holding them (a
+// file mount would keep showing a file replaced by rename), the writable log directory, and
+// annotations that change with the files' content, since the apiserver reads them only when
+// it starts and a changed manifest is what restarts it. It returns the fields used.
+func securityFiles(c *compiler.Cluster, defaults, annotations map[string]string, ms *mounts) []string {
+	var sources []string
+	if e := c.APIServer.EncryptionAtRest; e != nil {
+		defaults["encryption-provider-config"] = compiler.EncryptionConfigPath
+		ms.add("encryption-config", compiler.EncryptionConfigDir, corev1.HostPathDirectory, true)
+		annotations[annotationEncryptionProviders] = apiserversec.ProvidersSummary(e)
+		sources = append(sources, "apiServer.encryptionAtRest")
+	}
+	if a := c.APIServer.Audit; a != nil {
+		defaults["audit-policy-file"] = compiler.AuditPolicyPath
+		defaults["audit-log-path"] = compiler.AuditLogPath
+		defaults["audit-log-maxage"] = strconv.Itoa(a.MaxAge)
+		defaults["audit-log-maxbackup"] = strconv.Itoa(a.MaxBackup)
+		defaults["audit-log-maxsize"] = strconv.Itoa(a.MaxSize)
+		ms.add("audit-policy", compiler.AuditPolicyDir, corev1.HostPathDirectory, true)
+		ms.add("audit-log", compiler.AuditLogDir, corev1.HostPathDirectoryOrCreate, false)
+		annotations[annotationAuditPolicy] = apiserversec.PolicyDigest(a)
+		sources = append(sources, "apiServer.audit")
+	}
+	return sources
 }
 
 // etcdServers returns the apiserver's --etcd-servers and the fields it came from: the local

@@ -1,0 +1,128 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"kubeforge.dev/kubeforge/compiler"
+)
+
+// e2eSecret is the Secret the security-file checks create; its value must never reach etcd
+// or the audit log in clear.
+const (
+	e2eSecret      = "kubeforge-e2e-encrypted"
+	e2eSecretValue = "kubeforge-e2e-plaintext-marker"
+)
+
+// checkEncryptionAtRest creates a Secret through the apiserver and reads its etcd value with
+// etcdctl on the first control-plane host: it must start with k8s:enc:<provider>:v1:<writer>:
+// (the description's first key) and hold no plain text; the Secret reads back through the API.
+// It needs apiServer.encryptionAtRest in examples/e2e.yaml.
+func (s *suite) checkEncryptionAtRest(t *testing.T) {
+	e := s.cluster.APIServer.EncryptionAtRest
+	if e == nil {
+		t.Fatal("examples/e2e.yaml sets no apiServer.encryptionAtRest")
+	}
+	superAdmin := s.superAdminConf(t)
+	if _, stderr, err := s.kubectl(superAdmin, nil, "create", "secret", "generic", e2eSecret, "-n", "default",
+		"--from-literal=value="+e2eSecretValue); err != nil {
+		t.Fatalf("kubectl create secret: %v: %s", err, stderr)
+	}
+	h := s.controlPlanes()[0]
+	stdout, stderr, err := s.etcdctlOnHost(h, s.localEtcd(t, h), "get", "/registry/secrets/default/"+e2eSecret, "--print-value-only")
+	if err != nil {
+		t.Fatalf("etcdctl get: %v: %s", err, stderr)
+	}
+	w := e.Writer()
+	if prefix := fmt.Sprintf("k8s:enc:%s:v1:%s:", w.Provider, w.Name); !strings.HasPrefix(stdout, prefix) {
+		t.Errorf("the Secret is stored as %q..., want the prefix %s", firstBytes(stdout, 40), prefix)
+	}
+	if strings.Contains(stdout, e2eSecretValue) {
+		t.Error("etcd holds the Secret's value in plain text")
+	}
+	t.Logf("$ etcdctl get /registry/secrets/default/%s: %q...", e2eSecret, firstBytes(stdout, 40))
+	got, stderr, err := s.kubectl(superAdmin, nil, "get", "secret", e2eSecret, "-n", "default", "-o", "jsonpath={.data.value}")
+	if err != nil {
+		t.Fatalf("kubectl get secret: %v: %s", err, stderr)
+	}
+	if want := "a3ViZWZvcmdlLWUyZS1wbGFpbnRleHQtbWFya2Vy"; got != want { // base64 of e2eSecretValue
+		t.Errorf("the Secret reads back as %q, want %q", got, want)
+	}
+}
+
+// checkAuditLog finds the creation of e2eSecret in the first control-plane host's audit log:
+// at Metadata level, with neither request nor response body, as kubeforge's default policy
+// says. It runs after checkEncryptionAtRest and needs apiServer.audit in examples/e2e.yaml.
+func (s *suite) checkAuditLog(t *testing.T) {
+	if s.cluster.APIServer.Audit == nil {
+		t.Fatal("examples/e2e.yaml sets no apiServer.audit")
+	}
+	h := s.controlPlanes()[0]
+	log := h.path(compiler.AuditLogPath)
+	type event struct {
+		Level     string `json:"level"`
+		Verb      string `json:"verb"`
+		ObjectRef struct {
+			Resource, Namespace, Name string
+		} `json:"objectRef"`
+		RequestObject  json.RawMessage `json:"requestObject"`
+		ResponseObject json.RawMessage `json:"responseObject"`
+	}
+	var found *event
+	err := waitFor(s.ctx, "the Secret's creation in "+log, 30*time.Second, nil, func() error {
+		data, err := os.ReadFile(log)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(e2eSecretValue)) {
+			return fmt.Errorf("the audit log holds the Secret's value")
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var ev event
+			if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Verb == "create" &&
+				ev.ObjectRef.Resource == "secrets" && ev.ObjectRef.Name == e2eSecret {
+				found = &ev
+				return nil
+			}
+		}
+		return errNotYet
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found.Level != "Metadata" || len(found.RequestObject) > 0 || len(found.ResponseObject) > 0 {
+		t.Errorf("the Secret's creation is audited at %s with bodies %d/%d bytes, want Metadata without bodies",
+			found.Level, len(found.RequestObject), len(found.ResponseObject))
+	}
+}
+
+// localEtcd returns the loopback client URL of h's etcd member.
+func (s *suite) localEtcd(t *testing.T, h *simHost) string {
+	t.Helper()
+	for _, u := range strings.Split(podFlag(t, s.podOf(t, h, podEtcd), "listen-client-urls"), ",") {
+		if pu, err := url.Parse(u); err == nil && pu.Hostname() == "127.0.0.1" {
+			return u
+		}
+	}
+	t.Fatalf("%s: no loopback URL in etcd's --listen-client-urls", h.name)
+	return ""
+}
+
+// firstBytes returns at most n bytes of s, for a message that must not print a whole value.
+func firstBytes(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
