@@ -26,7 +26,7 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	if !c.Firewall.Enabled {
 		return nil, nil
 	}
-	if err := checkZoneName(c.Firewall.Zone); err != nil {
+	if err := compiler.ZoneNameError(c.Firewall.Zone); err != nil {
 		return nil, err
 	}
 	rolesSrc := h.Field("roles")
