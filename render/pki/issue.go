@@ -2,7 +2,8 @@
 // and etcd CAs, the service-account key pair, every certificate each host needs (with its own
 // key) and the kubeconfigs built around client certificates. It keeps them in a store so that
 // the next compile reuses them, re-issuing only what no longer matches the description, and
-// hands each host exactly the files it needs.
+// hands each host exactly the files it needs. For `pki check` it judges the certificates of a
+// store or host tree from the files it is given (emit/pkicheck reads them): it reads no disk.
 package pki
 
 import (
