@@ -370,7 +370,7 @@ func (k *checker) imageGC() {
 	k.forEachDistinct("imageGC.lowThresholdPercent", func(h *Host, path string) {
 		kl := h.Kubelet
 		path = k.firstWritten(path, k.originOf(h, "imageGC.highThresholdPercent"))
-		high, low := 85, 80
+		high, low := kubeletImageGCHighPercent, kubeletImageGCLowPercent
 		if kl.ImageGCHighPercent != nil {
 			high = *kl.ImageGCHighPercent
 		}

@@ -7,6 +7,15 @@ import (
 	"kubeforge.dev/kubeforge/compiler/description"
 )
 
+// The kubelet's own image GC thresholds, in percent of disk usage, which apply where no layer
+// of the description sets them. The schema gives imageGC no default, so config.yaml stays as
+// kubeadm writes it; only the check that low is below high needs them.
+// TestImageGCDefaultsAreTheKubelets reads them from k8s.io/kubelet's documentation.
+const (
+	kubeletImageGCHighPercent = 85
+	kubeletImageGCLowPercent  = 80
+)
+
 func (k Kubelet) clone() Kubelet {
 	out := k
 	out.SystemReserved = maps.Clone(k.SystemReserved)

@@ -1,5 +1,7 @@
 package compiler
 
+import "path"
+
 // Paths on the node, as kubeadm lays them out, so kubeadm-era tooling finds everything where
 // it expects it. Renderers take paths from here only.
 const (
@@ -98,3 +100,35 @@ const (
 	AuditLogDir  = "/var/log/kubernetes/audit"
 	AuditLogPath = "/var/log/kubernetes/audit/audit.log"
 )
+
+// The drop-ins of kubelet.service, applied in name order, and the files named after a static
+// pod, a firewalld service or zone. Renderers and emitters take these names from here only.
+const (
+	KubeletKubeadmDropInPath         = KubeletDropInDir + "/10-kubeadm.conf"
+	KubeletAccountingDropInPath      = KubeletDropInDir + "/11-accounting.conf"
+	KubeletReservedCgroupsDropInPath = KubeletDropInDir + "/12-reserved-cgroups.conf"
+	// The name kubeadm's HA etcd guide uses: it sorts after 10-kubeadm.conf, so its ExecStart
+	// wins even where the kubeadm package installed its own 10-kubeadm.conf.
+	KubeletEtcdServiceManagerDropInPath = KubeletDropInDir + "/20-etcd-service-manager.conf"
+	// proxyDropIn names the proxy drop-in, of the kubelet and the runtime's services alike.
+	proxyDropIn          = "http-proxy.conf"
+	FirewalldServicesDir = FirewalldDir + "/services"
+	FirewalldZonesDir    = FirewalldDir + "/zones"
+)
+
+// ProxyDropInPath returns the path of the proxy drop-in of the systemd unit (kubelet.service,
+// containerd.service, ...).
+func ProxyDropInPath(unit string) string {
+	return path.Join(SystemdUnitDir, unit+".d", proxyDropIn)
+}
+
+// StaticPodManifestPath returns the path of the static pod's manifest (kube-apiserver, etcd, ...).
+func StaticPodManifestPath(pod string) string { return path.Join(ManifestsDir, pod+".yaml") }
+
+// FirewalldServicePath returns the path of the firewalld service's definition.
+func FirewalldServicePath(service string) string {
+	return path.Join(FirewalldServicesDir, service+".xml")
+}
+
+// FirewalldZonePath returns the path of the firewalld zone's definition.
+func FirewalldZonePath(zone string) string { return path.Join(FirewalldZonesDir, zone+".xml") }

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/emit/pkicheck"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
-	"kubeforge.dev/kubeforge/render/pki"
 )
 
 // TestPKICheckListsEachCertificateOnce compiles an output in every format: pki check lists each
@@ -32,7 +32,7 @@ func TestPKICheckListsEachCertificateOnce(t *testing.T) {
 				}
 			}
 		}
-		st, err := pki.CheckBundle(dir, time.Now())
+		st, err := pkicheck.Bundle(dir, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

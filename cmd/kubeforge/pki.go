@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kubeforge.dev/kubeforge/emit/pkicheck"
 	"kubeforge.dev/kubeforge/render/pki"
 )
 
@@ -76,9 +77,9 @@ func (o *PKICheckOptions) Validate() error {
 
 // Run lists the certificates; an expired one, or one that fails a check, exits 1.
 func (o *PKICheckOptions) Run() error {
-	check := pki.CheckBundle
+	check := pkicheck.Bundle
 	if o.StoreDir != "" {
-		check = pki.CheckStore
+		check = pkicheck.Store
 	}
 	statuses, err := check(o.dir, o.Now())
 	if err != nil {

@@ -5,8 +5,6 @@
 package firewalld
 
 import (
-	"path"
-
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -26,7 +24,7 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	if !c.Firewall.Enabled {
 		return nil, nil
 	}
-	if err := checkZoneName(c.Firewall.Zone); err != nil {
+	if err := compiler.ZoneNameError(c.Firewall.Zone); err != nil {
 		return nil, err
 	}
 	rolesSrc := h.Field("roles")
@@ -49,14 +47,14 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 			return nil, err
 		}
 		sources = append([]string{srcEnabled, rolesSrc}, sources...)
-		out = append(out, artifact.File(path.Join(compiler.FirewalldDir, "services", name+".xml"), 0o644, data, sources...).Affecting(artifact.ReloadFirewalld))
+		out = append(out, artifact.File(compiler.FirewalldServicePath(name), 0o644, data, sources...).Affecting(artifact.ReloadFirewalld))
 		services = append(services, name)
 	}
 	data, err := marshal(zoneFor(c, services))
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, artifact.File(path.Join(compiler.FirewalldDir, "zones", c.Firewall.Zone+".xml"), 0o644, data, srcEnabled, srcZone, rolesSrc).
+	out = append(out, artifact.File(compiler.FirewalldZonePath(c.Firewall.Zone), 0o644, data, srcEnabled, srcZone, rolesSrc).
 		Affecting(artifact.ReloadFirewalld))
 	return out, nil
 }

@@ -17,10 +17,8 @@ import (
 
 var examples = []string{"ha.yaml", "single-node.yaml", "dedicated-etcd.yaml", "dual-stack.yaml"}
 
-// loadInline loads a one-host-per-role description with extra top-level YAML prepended.
-func loadInline(t *testing.T, extra string) *compiler.Cluster {
-	t.Helper()
-	yaml := `apiVersion: kubeforge.dev/v1alpha1
+// minimal is a description of two hosts that descriptions in tests extend.
+const minimal = `apiVersion: kubeforge.dev/v1alpha1
 kind: Cluster
 name: t
 controlPlaneEndpoint: 10.0.0.1
@@ -28,7 +26,12 @@ networking: {podSubnets: [10.244.0.0/16]}
 hosts:
   - {name: cp, addresses: [10.0.0.1], roles: [control-plane]}
   - {name: w, addresses: [10.0.0.2], roles: [worker]}
-` + extra
+`
+
+// loadInline loads minimal with extra top-level YAML appended.
+func loadInline(t *testing.T, extra string) *compiler.Cluster {
+	t.Helper()
+	yaml := minimal + extra
 	c, _, diags := compiler.LoadBytes("t.yaml", []byte(yaml))
 	if diags.HasErrors() {
 		t.Fatalf("load: %v", diags)

@@ -181,7 +181,7 @@ func TestFirewalldAcceptsHostileNames(t *testing.T) {
 			}
 		}
 	}
-	if c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml"); len(c.Firewall.Zone) != maxZoneName {
-		t.Errorf("zone %q is not at the limit of %d characters", c.Firewall.Zone, maxZoneName)
+	if c := compilertest.Load(t, "../../compiler/testdata/hostile/inject-ok-strings.yaml"); len(c.Firewall.Zone) != compiler.MaxZoneNameLen {
+		t.Errorf("zone %q is not at the limit of %d characters", c.Firewall.Zone, compiler.MaxZoneNameLen)
 	}
 }

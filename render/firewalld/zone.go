@@ -71,20 +71,3 @@ func zoneFor(c *compiler.Cluster, services []string) zone {
 	}
 	return z
 }
-
-// maxZoneName is firewalld's limit: chain names such as POST_<zone>_allow must fit netfilter's
-// 28 characters.
-const maxZoneName = 17
-
-// checkZoneName returns an error when firewalld would refuse the zone's name.
-func checkZoneName(name string) error {
-	if name == "" || len(name) > maxZoneName {
-		return fmt.Errorf("%s: firewalld zone names have 1 to %d characters, %q has %d", srcZone, maxZoneName, name, len(name))
-	}
-	for _, r := range name {
-		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_') {
-			return fmt.Errorf("%s: firewalld zone names allow letters, digits, '-' and '_', not %q in %q", srcZone, r, name)
-		}
-	}
-	return nil
-}

@@ -2,7 +2,6 @@ package kubelet
 
 import (
 	"os/exec"
-	"path"
 	"reflect"
 	"slices"
 	"strings"
@@ -95,7 +94,7 @@ func kubeletArgs(t *testing.T, c *compiler.Cluster, h *compiler.Host, b *artifac
 	if !c.EtcdOnly(h) {
 		return envArgs(t, lookup(t, b, compiler.KubeletEnvPath).Data)
 	}
-	a := lookup(t, b, path.Join(compiler.KubeletDropInDir, etcdServiceManagerDropIn))
+	a := lookup(t, b, compiler.KubeletEtcdServiceManagerDropInPath)
 	for _, l := range strings.Split(string(a.Data), "\n") {
 		if rest, ok := strings.CutPrefix(l, "ExecStart="+compiler.KubeletBinary); ok {
 			return strings.Fields(rest)

@@ -3,15 +3,11 @@ package kubelet
 import (
 	"fmt"
 	"kubeforge.dev/kubeforge/render/internal/unit"
-	"path"
 	"strings"
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
-
-// proxyDropIn is the name of the proxy drop-in, for the kubelet and the runtime alike.
-const proxyDropIn = "http-proxy.conf"
 
 // runtimeServices returns the systemd services that reach registries for the runtime kind.
 // With cri-dockerd, Docker's daemon pulls the images, so it needs the proxy too.
@@ -47,14 +43,14 @@ func proxyArtifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
 	if c.Endpoint.Explicit {
 		src.add("controlPlaneEndpoint")
 	}
-	out := []artifact.Artifact{kubeletUnitFile(artifact.File(path.Join(compiler.KubeletDropInDir, proxyDropIn), 0o644, data, src.list()...))}
+	out := []artifact.Artifact{kubeletUnitFile(artifact.File(compiler.ProxyDropInPath(kubeletUnit), 0o644, data, src.list()...))}
 	for _, svc := range runtimeServices(c.Runtime.Kind) {
 		rs := sources{}
 		rs.add(src.list()...)
 		rs.add("containerRuntime.kind")
 		// The runtime reads its environment when it starts: only systemd is reloaded, so the
 		// proxy applies from the runtime's next start (restarting it is the operator's call).
-		out = append(out, artifact.File(path.Join(compiler.SystemdUnitDir, svc+".d", proxyDropIn), 0o644, data, rs.list()...).OfUnit(svc))
+		out = append(out, artifact.File(compiler.ProxyDropInPath(svc), 0o644, data, rs.list()...).OfUnit(svc))
 	}
 	return out, nil
 }

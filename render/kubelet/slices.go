@@ -139,9 +139,9 @@ func sliceArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact,
 	}
 	data, err := d.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("host %s: %s: %w", h.Name, reservedCgroupsDropIn, err)
+		return nil, fmt.Errorf("host %s: %s: %w", h.Name, path.Base(compiler.KubeletReservedCgroupsDropInPath), err)
 	}
-	out = append(out, kubeletUnitFile(artifact.File(path.Join(compiler.KubeletDropInDir, reservedCgroupsDropIn), 0o644, data, src.list()...)))
+	out = append(out, kubeletUnitFile(artifact.File(compiler.KubeletReservedCgroupsDropInPath, 0o644, data, src.list()...)))
 	return out, nil
 }
 

@@ -9,25 +9,15 @@ import (
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
-// Drop-ins of kubelet.service, applied in name order.
-const (
-	kubeadmDropIn         = "10-kubeadm.conf"
-	accountingDropIn      = "11-accounting.conf"
-	reservedCgroupsDropIn = "12-reserved-cgroups.conf"
-	// The name kubeadm's HA etcd guide uses: it sorts after 10-kubeadm.conf, so its ExecStart
-	// wins even where the kubeadm package installed its own 10-kubeadm.conf.
-	etcdServiceManagerDropIn = "20-etcd-service-manager.conf"
-)
-
 // unitArtifacts returns kubelet.service, the accounting drop-in and, on hosts that join the
 // cluster, kubeadm's drop-in.
 func unitArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
 	units := []unitSource{
 		{compiler.KubeletUnitPath, kubeletService},
-		{path.Join(compiler.KubeletDropInDir, accountingDropIn), accountingConf},
+		{compiler.KubeletAccountingDropInPath, accountingConf},
 	}
 	if !c.EtcdOnly(h) {
-		units = append(units, unitSource{path.Join(compiler.KubeletDropInDir, kubeadmDropIn), kubeadmConf})
+		units = append(units, unitSource{compiler.KubeletKubeadmDropInPath, kubeadmConf})
 	}
 	out := make([]artifact.Artifact, 0, len(units))
 	for _, u := range units {
@@ -128,7 +118,7 @@ func etcdServiceManagerArtifact(c *compiler.Cluster, h *compiler.Host) (artifact
 	u.Set("ExecStart", "")
 	u.SetExec("ExecStart", unit.Literals(words...)...)
 	u.Set("Restart", "always")
-	p := path.Join(compiler.KubeletDropInDir, etcdServiceManagerDropIn)
+	p := compiler.KubeletEtcdServiceManagerDropInPath
 	data, err := u.Bytes()
 	if err != nil {
 		return artifact.Artifact{}, fmt.Errorf("host %s: %s: %w", h.Name, p, err)

@@ -5,20 +5,13 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
-
-	"kubeforge.dev/kubeforge/compiler/untrusted"
-	"kubeforge.dev/kubeforge/render/artifact"
 )
 
 // CertStatus is one certificate found by a check, with what is wrong with it.
@@ -53,181 +46,42 @@ func (s CertStatus) Failed() bool { return s.Expired || len(s.Problems) > 0 }
 // AnyFailed reports whether any of the certificates failed: `pki check` then exits 1.
 func AnyFailed(statuses []CertStatus) bool { return slices.ContainsFunc(statuses, CertStatus.Failed) }
 
-// Check checks dir as a PKI store when it holds one (a ca.crt or a hosts directory at its top)
-// and as a compiled output or host tree otherwise. Callers that know which they have call
-// CheckStore or CheckBundle.
-func Check(dir string, now time.Time) ([]CertStatus, error) {
-	root, err := checkedRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	if isStore(root) {
-		return CheckStore(dir, now)
-	}
-	return CheckBundle(dir, now)
+// CheckInput is a PKI store or a host tree as the check sees it, given by the caller that
+// reads the disk: the check itself reads nothing.
+type CheckInput struct {
+	// Files holds every file by rooted path ("/etc/kubernetes/admin.conf",
+	// "/hosts/w1/apiserver.crt") with why it must not be read, or "" when it may.
+	Files map[string]string
+	// Read returns the content of a readable file of Files, or why it has none. The check
+	// calls it at most once per file, and only for the files it looks at.
+	Read func(p string) (data []byte, problem string)
 }
 
-// CheckStore returns every certificate of the PKI store at dir, sorted by file: each verified
+// CheckStoreFiles returns every certificate of a PKI store, sorted by file: each verified
 // against the CA that should have signed it (in the store), each paired with its key when the
-// store holds one. Store files are read as untrusted: regular files of at most
-// untrusted.StoreFileLimit, no symbolic link followed (a link is a problem of its row).
-func CheckStore(dir string, now time.Time) ([]CertStatus, error) {
-	root, err := checkedRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	files, err := readFileSet(root)
-	if err != nil {
-		return nil, err
-	}
-	return checkFiles(files, storeLayout{}, now), nil
+// store holds one.
+func CheckStoreFiles(in CheckInput, now time.Time) []CertStatus {
+	return checkFiles(newFileSet(in), storeLayout{}, now)
 }
 
-// CheckBundle returns every certificate of a compiled output or of one host's tree at dir,
-// sorted by file, each once, checked like CheckStore's against the CAs of its own host tree.
-//
-// In an output (a directory with HOST.manifest.json files), the hosts are those the
-// manifests name and their certificates are read from the host trees: the copies inside the
-// delivery formats (tar, cloud-init, ansible, ignition) are not listed again. A host whose
-// manifest lists certificates but whose tree is absent (an output written without the dir
-// format) gets one failing row per certificate. Without manifests, dir is one host's tree when
-// it has etc/ or var/ at its top, and otherwise every subdirectory that does is a host tree.
-func CheckBundle(dir string, now time.Time) ([]CertStatus, error) {
-	root, err := checkedRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	hosts, manifested, err := bundleHosts(root)
-	if err != nil {
-		return nil, err
-	}
-	if hosts == nil {
-		if !isHostTree(root) {
-			return nil, fmt.Errorf("%s holds no host tree: neither HOST%s files nor etc/ or var/", dir, manifestSuffix)
-		}
-		files, err := readFileSet(root)
-		if err != nil {
-			return nil, err
-		}
-		return checkFiles(files, treeLayout{}, now), nil
-	}
+// CheckTreeFiles returns every certificate of one host's tree, sorted by file, checked like
+// CheckStoreFiles' against the CAs of the tree; host names the tree in rows ("" for a tree
+// checked alone).
+func CheckTreeFiles(in CheckInput, host string, now time.Time) []CertStatus {
+	return checkFiles(newFileSet(in), treeLayout{host: host}, now)
+}
+
+// Unchecked returns a failing row for each certificate file or kubeconfig among the host's
+// files (the paths its manifest lists), which cannot be checked without the host's tree.
+func Unchecked(host string, files []string) []CertStatus {
 	var out []CertStatus
-	for _, h := range hosts {
-		tree := filepath.Join(root, h)
-		fi, err := os.Lstat(tree)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && manifested:
-			rows, err := unreadHost(root, h)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, rows...)
-			continue
-		case err != nil:
-			return nil, err
-		case !fi.IsDir():
-			out = append(out, CertStatus{Host: h, File: h, Problems: []string{"the host's tree " + entryProblem(fi)}})
-			continue
-		}
-		files, err := readFileSet(tree)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, checkFiles(files, treeLayout{host: h}, now)...)
-	}
-	slices.SortStableFunc(out, func(a, b CertStatus) int { return strings.Compare(a.File, b.File) })
-	return out, nil
-}
-
-// checkedRoot returns dir with the links of the path the user gave resolved (only those: no
-// link inside is followed), refusing what is not a directory.
-func checkedRoot(dir string) (string, error) {
-	root, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", err
-	}
-	fi, err := os.Stat(root)
-	if err != nil {
-		return "", err
-	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("%s is not a directory", dir)
-	}
-	return root, nil
-}
-
-// isStore reports whether root looks like a PKI store.
-func isStore(root string) bool {
-	for _, name := range []string{authorityByID(clusterCA).Store + ".crt", hostsDir} {
-		if _, err := os.Lstat(filepath.Join(root, name)); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// manifestSuffix ends the name of a bundle's manifest in an output (emit writes them).
-const manifestSuffix = ".manifest.json"
-
-// bundleHosts returns the host trees of an output, sorted: the bundles its manifests name
-// (manifested), or else its subdirectories holding etc/ or var/; nil when there are none (root
-// may be a host tree itself).
-func bundleHosts(root string) (hosts []string, manifested bool, err error) {
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return nil, false, err
-	}
-	for _, e := range entries {
-		if h, ok := strings.CutSuffix(e.Name(), manifestSuffix); ok && e.Type().IsRegular() && h != artifact.ClusterBundle {
-			hosts = append(hosts, h)
-		}
-	}
-	if hosts != nil || isHostTree(root) {
-		return hosts, hosts != nil, nil
-	}
-	for _, e := range entries {
-		if e.IsDir() && isHostTree(filepath.Join(root, e.Name())) {
-			hosts = append(hosts, e.Name())
-		}
-	}
-	return hosts, false, nil
-}
-
-// isHostTree reports whether dir holds a node's files: etc/ or var/ at its top.
-func isHostTree(dir string) bool {
-	for _, top := range []string{"etc", "var"} {
-		if fi, err := os.Lstat(filepath.Join(dir, top)); err == nil && fi.IsDir() {
-			return true
-		}
-	}
-	return false
-}
-
-// unreadHost returns a failing row for each certificate file or kubeconfig the host's
-// manifest lists, which cannot be checked without the host's tree.
-func unreadHost(root, host string) ([]CertStatus, error) {
-	p := filepath.Join(root, host+manifestSuffix)
-	data, err := untrusted.ReadFileNoFollow(p, untrusted.TreeFileLimit)
-	if err != nil {
-		return nil, err
-	}
-	var m struct {
-		Files []struct {
-			Path string `json:"path"`
-			Type string `json:"type"`
-		} `json:"files"`
-	}
-	if err := yaml.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: %v", p, err)
-	}
-	var out []CertStatus
-	for _, f := range m.Files {
-		if f.Type == "file" && (isCertFile(f.Path) || isKnownKubeconfig(f.Path)) && path.IsAbs(f.Path) {
-			out = append(out, CertStatus{Host: host, File: host + path.Clean(f.Path),
+	for _, p := range files {
+		if (isCertFile(p) || isKnownKubeconfig(p)) && path.IsAbs(p) {
+			out = append(out, CertStatus{Host: host, File: host + path.Clean(p),
 				Problems: []string{"not checked: the output holds no tree for host " + host + " (compile with --format dir)"}})
 		}
 	}
-	return out, nil
+	return out
 }
 
 func isCertFile(p string) bool {
@@ -243,54 +97,28 @@ func isKubeconfigFile(p string) bool {
 	return slices.Contains([]string{".conf", ".kubeconfig"}, path.Ext(p))
 }
 
-// fileSet is a host tree or a store read as untrusted input: its files by rooted path
-// ("/etc/kubernetes/admin.conf", "/hosts/w1/apiserver.crt"), each read at most once, nothing
-// read through a link.
+// fileSet is a host tree or a store: its files by rooted path, each read at most once.
 type fileSet map[string]*setFile
 
 type setFile struct {
-	// disk is where to read the file; empty once read (or for files given in memory).
-	disk    string
+	// read returns the file's content or why it has none; nil once read (or for files given
+	// in memory).
+	read    func() ([]byte, string)
 	data    []byte
 	problem string
 }
 
-// readFileSet walks root with lstat and returns its files, unread.
-func readFileSet(root string) (fileSet, error) {
-	files := fileSet{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+// newFileSet returns the input's files, unread.
+func newFileSet(in CheckInput) fileSet {
+	files := make(fileSet, len(in.Files))
+	for p, problem := range in.Files {
+		f := &setFile{problem: problem}
+		if problem == "" {
+			f.read = func() ([]byte, string) { return in.Read(p) }
 		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		f := &setFile{disk: p, problem: entryProblem(fi)}
-		if f.problem != "" {
-			f.disk = ""
-		}
-		files["/"+filepath.ToSlash(rel)] = f
-		return nil
-	})
-	return files, err
-}
-
-// entryProblem says why a file must not be read, from its lstat; "" for a regular file of
-// acceptable size.
-func entryProblem(fi fs.FileInfo) string {
-	switch {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return "is a symbolic link; not followed"
-	case fi.IsDir():
-		return "is a directory"
-	case !fi.Mode().IsRegular():
-		return "is not a regular file; not read"
-	case fi.Size() > untrusted.StoreFileLimit:
-		return "is larger than the limit for a PKI file; not read"
+		files[p] = f
 	}
-	return ""
+	return files
 }
 
 // get returns the file at p: its content, or why it has none; ok is false when absent.
@@ -299,16 +127,9 @@ func (s fileSet) get(p string) (data []byte, problem string, ok bool) {
 	if !ok {
 		return nil, "", false
 	}
-	if f.disk != "" {
-		data, err := untrusted.ReadFileNoFollow(f.disk, untrusted.StoreFileLimit)
-		var fe *untrusted.FileError
-		switch {
-		case errors.As(err, &fe):
-			f.problem = fe.Reason
-		case err != nil:
-			f.problem = "could not be read: " + err.Error()
-		}
-		f.data, f.disk = data, ""
+	if f.read != nil {
+		f.data, f.problem = f.read()
+		f.read = nil
 	}
 	return f.data, f.problem, true
 }

@@ -64,24 +64,6 @@ func issuedStore(t testing.TB, c *compiler.Cluster) (*Store, *Result) {
 	return r.Store(), r
 }
 
-// committedStore issues the description into a new store and writes it to a directory, as a
-// compile would: for the tests of commands that read a store directory (pki check).
-func committedStore(t testing.TB, c *compiler.Cluster) (string, *Result) {
-	t.Helper()
-	st, r := issuedStore(t, c)
-	dir := filepath.Join(t.TempDir(), "pki")
-	for rel, f := range st.Files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), StoreDirMode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, r
-}
-
 // contentOf returns a store's files as text (mode and content), by path: to compare stores.
 func contentOf(st *Store) map[string]string {
 	out := map[string]string{}

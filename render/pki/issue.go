@@ -2,7 +2,8 @@
 // and etcd CAs, the service-account key pair, every certificate each host needs (with its own
 // key) and the kubeconfigs built around client certificates. It keeps them in a store so that
 // the next compile reuses them, re-issuing only what no longer matches the description, and
-// hands each host exactly the files it needs.
+// hands each host exactly the files it needs. For `pki check` it judges the certificates of a
+// store or host tree from the files it is given (emit/pkicheck reads them): it reads no disk.
 package pki
 
 import (
@@ -133,14 +134,6 @@ func Issue(c *compiler.Cluster, opts Options) (*Result, error) {
 	return r, nil
 }
 
-// keyAlgorithm returns the description's key algorithm.
-func (r *Result) keyAlgorithm() compiler.KeyAlgorithm {
-	if r.cluster.PKI.KeyAlgorithm == "" {
-		return compiler.ECDSAP256
-	}
-	return r.cluster.PKI.KeyAlgorithm
-}
-
 // issueAuthorities takes the CAs and the service-account key from the store, creating the
 // missing ones. An existing CA is never replaced: a stale one is kept with a warning.
 func (r *Result) issueAuthorities(l *loaded) error {
@@ -169,12 +162,12 @@ func (r *Result) issueAuthorities(l *loaded) error {
 			return err
 		}
 		req := caRequest(a)
-		jobs = append(jobs, &keyJob{alg: r.keyAlgorithm(), req: &req, serial: serial, valid: newValidity(r.now, c.PKI.CAValidity)})
+		jobs = append(jobs, &keyJob{alg: r.cluster.PKI.KeyAlgorithm, req: &req, serial: serial, valid: newValidity(r.now, c.PKI.CAValidity)})
 		created = append(created, a)
 	}
 	var saJob *keyJob
 	if l.saKey == nil && !(r.opts.KeysUnknown && l.saPubPEM != nil) {
-		saJob = &keyJob{alg: r.keyAlgorithm()}
+		saJob = &keyJob{alg: r.cluster.PKI.KeyAlgorithm}
 		jobs = append(jobs, saJob)
 	}
 	if err := r.runJobs(jobs); err != nil {
@@ -221,8 +214,8 @@ func (r *Result) caWarning(p *keyPair) string {
 	if left := p.Cert.NotAfter.Sub(r.now); left <= r.opts.RenewBefore {
 		w = append(w, fmt.Sprintf("expires %s (%s): CAs are never replaced automatically", p.Cert.NotAfter.UTC().Format(time.RFC3339), residual(left)))
 	}
-	if alg := algorithmOf(p.Cert.PublicKey); alg != r.keyAlgorithm() {
-		w = append(w, fmt.Sprintf("key algorithm is %s, the description asks %s: CAs are never replaced automatically", alg, r.keyAlgorithm()))
+	if alg := algorithmOf(p.Cert.PublicKey); alg != r.cluster.PKI.KeyAlgorithm {
+		w = append(w, fmt.Sprintf("key algorithm is %s, the description asks %s: CAs are never replaced automatically", alg, r.cluster.PKI.KeyAlgorithm))
 	}
 	return strings.Join(w, "; ")
 }
@@ -276,7 +269,7 @@ func (r *Result) issueLeaves(l *loaded) error {
 			if err != nil {
 				return err
 			}
-			jobs = append(jobs, &keyJob{alg: r.keyAlgorithm(), req: &req, parent: ca, serial: serial,
+			jobs = append(jobs, &keyJob{alg: r.cluster.PKI.KeyAlgorithm, req: &req, parent: ca, serial: serial,
 				valid: newValidity(r.now, c.PKI.CertValidity)})
 			todo = append(todo, pending{h, spec, ev})
 		}
@@ -329,8 +322,8 @@ func (r *Result) staleness(have *keyPair, req certRequest, ca *keyPair) string {
 	if m := mismatch(have.Cert, req, ca.Cert); m != "" {
 		return m
 	}
-	if alg := algorithmOf(have.Cert.PublicKey); alg != r.keyAlgorithm() {
-		return fmt.Sprintf("key algorithm is %s, want %s", alg, r.keyAlgorithm())
+	if alg := algorithmOf(have.Cert.PublicKey); alg != r.cluster.PKI.KeyAlgorithm {
+		return fmt.Sprintf("key algorithm is %s, want %s", alg, r.cluster.PKI.KeyAlgorithm)
 	}
 	if left := have.Cert.NotAfter.Sub(r.now); left <= r.opts.RenewBefore {
 		return fmt.Sprintf("expires %s (%s), within renew-before %s",
@@ -350,7 +343,7 @@ func (r *Result) standIn(id caID) *keyPair {
 	if p := r.standIns[id]; p != nil {
 		return p
 	}
-	key, err := newKey(r.keyAlgorithm())
+	key, err := newKey(r.cluster.PKI.KeyAlgorithm)
 	if err == nil {
 		var der []byte
 		req := caRequest(authorityByID(id))

@@ -28,7 +28,7 @@ const (
 // testing/cryptotest.SetGlobalRandom), so no reader is taken.
 func newKey(alg compiler.KeyAlgorithm) (crypto.Signer, error) {
 	switch alg {
-	case compiler.ECDSAP256, "":
+	case compiler.ECDSAP256:
 		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	case compiler.ECDSAP384:
 		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)

@@ -49,7 +49,7 @@ func Manifests(c *compiler.Cluster, h *compiler.Host, opts Options) ([]artifact.
 		if err != nil {
 			return nil, fmt.Errorf("static pod %s of host %s: %w", p.pod.Name, h.Name, err)
 		}
-		out = append(out, artifact.File(path.Join(compiler.ManifestsDir, p.pod.Name+".yaml"), fileMode, data, p.sources...).
+		out = append(out, artifact.File(compiler.StaticPodManifestPath(p.pod.Name), fileMode, data, p.sources...).
 			Affecting(artifact.KubeletWatches))
 	}
 	if c.RunsEtcd(h) {

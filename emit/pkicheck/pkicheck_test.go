@@ -1,4 +1,4 @@
-package pki
+package pkicheck
 
 import (
 	"bytes"
@@ -15,14 +15,16 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/compiler/untrusted"
+	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
+	"kubeforge.dev/kubeforge/render/pki"
 )
 
 func TestCheckStore(t *testing.T) {
 	c := compilertest.Load(t, "ha.yaml")
 	dir, _ := committedStore(t, c)
 	now := t0.Add(24 * time.Hour)
-	st, err := CheckStore(dir, now)
+	st, err := Store(dir, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,10 +32,10 @@ func TestCheckStore(t *testing.T) {
 	if len(st) != 3+3*12+1+3*2 {
 		t.Fatalf("%d certificates, want 46", len(st))
 	}
-	if AnyFailed(st) {
+	if pki.AnyFailed(st) {
 		t.Fatalf("a fresh store fails its check:\n%s", table(t, st))
 	}
-	byFile := map[string]CertStatus{}
+	byFile := map[string]pki.CertStatus{}
 	for _, s := range st {
 		byFile[s.File] = s
 	}
@@ -56,9 +58,9 @@ func TestCheckStore(t *testing.T) {
 	}
 
 	// After the certificates expire.
-	st, _ = CheckStore(dir, t0.Add(c.PKI.CertValidity+time.Hour))
+	st, _ = Store(dir, t0.Add(c.PKI.CertValidity+time.Hour))
 	var js bytes.Buffer
-	WriteJSON(&js, st)
+	pki.WriteJSON(&js, st)
 	var decoded []map[string]any
 	if err := json.Unmarshal(js.Bytes(), &decoded); err != nil {
 		t.Fatal(err)
@@ -72,7 +74,7 @@ func TestCheckStore(t *testing.T) {
 			t.Errorf("%v: residual %v", d["file"], d["residualSeconds"])
 		}
 	}
-	if !AnyFailed(st) {
+	if !pki.AnyFailed(st) {
 		t.Error("expired certificates do not fail the check")
 	}
 }
@@ -82,8 +84,8 @@ func TestCheckStore(t *testing.T) {
 func TestCheckStoreFindsForeignFiles(t *testing.T) {
 	c := compilertest.Load(t, "ha.yaml")
 	dir, _ := committedStore(t, c)
-	_, other := issuedExample(t, "single-node.yaml")
-	foreign := otherHostFiles(t, other)
+	oc, other := issuedExample(t, "single-node.yaml")
+	foreign := otherHostFiles(t, oc, other)
 	os.WriteFile(filepath.Join(dir, "hosts/w1/kubelet-client.key"), foreign[compiler.APIServerKeyPath], 0o600)
 	os.WriteFile(filepath.Join(dir, "hosts/cp1/apiserver.crt"), foreign[compiler.APIServerCertPath], 0o644)
 	outside := filepath.Join(t.TempDir(), "elsewhere.crt")
@@ -91,7 +93,7 @@ func TestCheckStoreFindsForeignFiles(t *testing.T) {
 	os.Remove(filepath.Join(dir, "hosts/w2/kubelet-serving.crt"))
 	os.Symlink(outside, filepath.Join(dir, "hosts/w2/kubelet-serving.crt"))
 
-	st, err := CheckStore(dir, t0)
+	st, err := Store(dir, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,17 +106,17 @@ func TestCheckStoreFindsForeignFiles(t *testing.T) {
 }
 
 // otherHostFiles returns the first host's PKI files of another cluster, by node path.
-func otherHostFiles(t *testing.T, r *Result) map[string][]byte {
+func otherHostFiles(t *testing.T, c *compiler.Cluster, r *pki.Result) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for _, a := range r.HostArtifacts(r.cluster.Hosts[0]) {
+	for _, a := range r.HostArtifacts(c.Hosts[0]) {
 		out[a.Path] = a.Data
 	}
 	return out
 }
 
 // checkProblems fails unless exactly the files of want have problems, exactly those.
-func checkProblems(t *testing.T, st []CertStatus, want map[string][]string) {
+func checkProblems(t *testing.T, st []pki.CertStatus, want map[string][]string) {
 	t.Helper()
 	for _, s := range st {
 		w := want[s.File]
@@ -128,10 +130,10 @@ func checkProblems(t *testing.T, st []CertStatus, want map[string][]string) {
 	}
 }
 
-func table(t *testing.T, st []CertStatus) string {
+func table(t *testing.T, st []pki.CertStatus) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := WriteTable(&b, st); err != nil {
+	if err := pki.WriteTable(&b, st); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -150,12 +152,12 @@ func TestCheckBundle(t *testing.T) {
 			}
 		}
 	}
-	st, err := CheckBundle(root, t0)
+	st, err := Bundle(root, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st) != n || AnyFailed(st) {
-		t.Errorf("%d certificates found, %d in the bundles; failed: %v\n%s", len(st), n, AnyFailed(st), table(t, st))
+	if len(st) != n || pki.AnyFailed(st) {
+		t.Errorf("%d certificates found, %d in the bundles; failed: %v\n%s", len(st), n, pki.AnyFailed(st), table(t, st))
 	}
 	found := false
 	for _, s := range st {
@@ -168,18 +170,18 @@ func TestCheckBundle(t *testing.T) {
 	}
 
 	// One host's tree alone.
-	one, err := CheckBundle(filepath.Join(root, "w1"), t0)
-	if err != nil || len(one) == 0 || AnyFailed(one) || one[0].Host != "" || strings.HasPrefix(one[0].File, "w1/") {
+	one, err := Bundle(filepath.Join(root, "w1"), t0)
+	if err != nil || len(one) == 0 || pki.AnyFailed(one) || one[0].Host != "" || strings.HasPrefix(one[0].File, "w1/") {
 		t.Errorf("w1's tree: %+v %v", one, err)
 	}
 
-	if _, err := CheckBundle(t.TempDir(), t0); err == nil || !strings.Contains(err.Error(), "holds no host tree") {
+	if _, err := Bundle(t.TempDir(), t0); err == nil || !strings.Contains(err.Error(), "holds no host tree") {
 		t.Errorf("a directory without host trees: %v", err)
 	}
 
 	bad := filepath.Join(root, "w1", "broken.crt")
 	os.WriteFile(bad, []byte("not a certificate"), 0o644)
-	st, err = CheckBundle(root, t0)
+	st, err = Bundle(root, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,8 +195,8 @@ func TestCheckBundle(t *testing.T) {
 // a key.
 func TestCheckBundleFindsForeignFiles(t *testing.T) {
 	c, r := issuedExample(t, "ha.yaml")
-	_, other := issuedExample(t, "single-node.yaml")
-	foreign := otherHostFiles(t, other)
+	oc, other := issuedExample(t, "single-node.yaml")
+	foreign := otherHostFiles(t, oc, other)
 	root := t.TempDir()
 	var keys [][]byte
 	for _, h := range c.Hosts {
@@ -235,11 +237,11 @@ func TestCheckBundleFindsForeignFiles(t *testing.T) {
 	cp3conf, _ := os.ReadFile(filepath.Join(root, "cp3", compiler.AdminConfPath))
 	put("cp3", compiler.AdminConfPath, referencing(t, cp3conf, "pki/link.pem", ""))
 
-	st, err := CheckBundle(root, t0)
+	st, err := Bundle(root, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := map[string]CertStatus{}
+	rows := map[string]pki.CertStatus{}
 	for _, s := range st {
 		rows[s.File] = s
 	}
@@ -259,11 +261,11 @@ func TestCheckBundleFindsForeignFiles(t *testing.T) {
 		"w3/etc/kubernetes/kubelet.conf":     {"user system:node:w3: client-certificate /etc/hostname is not in the host tree"},
 		"cp3/etc/kubernetes/admin.conf":      {"user kubernetes-admin: client-certificate /etc/kubernetes/pki/link.pem is a symbolic link; not followed"},
 	})
-	if !AnyFailed(st) {
+	if !pki.AnyFailed(st) {
 		t.Error("the check passes")
 	}
 	var js bytes.Buffer
-	WriteJSON(&js, st)
+	pki.WriteJSON(&js, st)
 	printed := table(t, st) + js.String()
 	for _, k := range keys {
 		for _, l := range strings.Split(string(k), "\n") {
@@ -307,4 +309,71 @@ func referencing(t *testing.T, conf []byte, certRef, keyRef string) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// t0 is the pinned clock of the tests.
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// issuedExample issues the PKI of an example description at t0.
+func issuedExample(t testing.TB, name string) (*compiler.Cluster, *pki.Result) {
+	t.Helper()
+	c := compilertest.Load(t, name)
+	r, err := pki.Issue(c, pki.Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, r
+}
+
+// committedStore issues the description into a new store and writes it to a directory, as a
+// compile would.
+func committedStore(t testing.TB, c *compiler.Cluster) (string, *pki.Result) {
+	t.Helper()
+	r, err := pki.Issue(c, pki.Options{Store: &pki.Store{Dir: "pki"}, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "pki")
+	for rel, f := range r.Store().Files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), pki.StoreDirMode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, r
+}
+
+// writeBundle writes a host's artifacts under root/HOST, as the dir format would.
+func writeBundle(t testing.TB, root string, h *compiler.Host, arts []artifact.Artifact) {
+	t.Helper()
+	for _, a := range arts {
+		p := filepath.Join(root, h.Name, a.Path)
+		if a.IsDir() {
+			if err := os.MkdirAll(p, a.Mode.Perm()); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, a.Data, a.Mode.Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// isCertArtifact reports whether the check lists the artifact: a certificate or a kubeconfig.
+func isCertArtifact(a artifact.Artifact) bool {
+	if a.IsDir() {
+		return false
+	}
+	if bytes.HasPrefix(a.Data, []byte("-----BEGIN CERTIFICATE")) {
+		return true
+	}
+	_, ok := kubeconfig.Parse(a.Data)
+	return ok
 }
