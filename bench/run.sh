@@ -6,7 +6,7 @@
 # Measured for clusters of 3 control-plane hosts and 10, 100, 1,000 and 5,000 workers
 # (bench/gen writes them), each command run BENCH_RUNS times (median reported), the output on
 # tmpfs so that the numbers are kubeforge's rather than the disk's, then again on the repository's
-# disk for compile:
+# disk for compile (fresh, unchanged, one worker changed, --host) beside `tar -x` of the same tree:
 #   - kubeforge validate; compile --no-pki; compile with a fresh PKI store (ECDSA-P256 and
 #     RSA-2048); re-compile with the existing store; --host compile of one worker;
 #   - kubeadm v1.37.1's offline phases for every host (bench/kubeadm-loop.sh says exactly what),
@@ -217,9 +217,28 @@ for n in $sizes; do
 	rm -rf "$tmp/nopki"
 	tmpfs_compiles "$n"
 done
+# changed_description N: the 3+N description with one worker's address changed (the worker the
+# --host compiles name), written beside it.
+changed_description() {
+	local n=$1 worker
+	worker=$(worker_of "$n")
+	awk -v w="  - name: $worker" '$0 == w { found = 1 } found && /addresses:/ { sub(/\[[^]]*\]/, "[10.1.250.250]"); found = 0 } 1' \
+		"$gen/$n-ECDSA-P256.yaml" >"$gen/$n-ECDSA-P256-changed.yaml"
+	if cmp -s "$gen/$n-ECDSA-P256.yaml" "$gen/$n-ECDSA-P256-changed.yaml"; then
+		log "could not change $worker's address in $gen/$n-ECDSA-P256.yaml"
+		exit 1
+	fi
+}
+
+# Disk pass: fresh compiles; re-compiles of the unchanged description (which write nothing);
+# re-compiles after one worker's address changed (alternately to the changed description and
+# back, so that each run changes one host); --host compiles; and, for the ratio, `tar -x` of the
+# same tree into the same directory followed by a sync of its file system (kubeforge's output
+# is on disk when the command returns).
 if [[ $disk == 1 ]]; then
 	for n in $sizes; do
 		log "disk: compile 3+$n"
+		changed_description "$n"
 		for r in $(seq "$runs"); do
 			rm -rf "$disktmp/out" "$disktmp/out.pki"
 			measure disk kubeforge compile-fresh ECDSA-P256 "$n" "$r" -- "$kf" compile -o "$disktmp/out" "$gen/$n-ECDSA-P256.yaml"
@@ -228,9 +247,23 @@ if [[ $disk == 1 ]]; then
 			measure disk kubeforge compile-existing ECDSA-P256 "$n" "$r" -- "$kf" compile -o "$disktmp/out" "$gen/$n-ECDSA-P256.yaml"
 		done
 		for r in $(seq "$runs"); do
+			desc=$gen/$n-ECDSA-P256-changed.yaml
+			((r % 2 == 0)) && desc=$gen/$n-ECDSA-P256.yaml
+			measure disk kubeforge compile-changed ECDSA-P256 "$n" "$r" -- "$kf" compile -o "$disktmp/out" "$desc"
+		done
+		"$kf" compile -o "$disktmp/out" "$gen/$n-ECDSA-P256.yaml" >/dev/null
+		for r in $(seq "$runs"); do
 			measure disk kubeforge compile-host ECDSA-P256 "$n" "$r" -- "$kf" compile -o "$disktmp/out" --host "$(worker_of "$n")" "$gen/$n-ECDSA-P256.yaml"
 		done
+		tar -cf "$tmp/out.tar" -C "$disktmp" out
 		rm -rf "$disktmp/out" "$disktmp/out.pki"
+		for r in $(seq "$runs"); do
+			rm -rf "$disktmp/tar"
+			mkdir "$disktmp/tar"
+			sync -f "$disktmp"
+			measure disk tar extract - "$n" "$r" -- sh -c 'tar -xf "$1" -C "$2" && sync -f "$2"' sh "$tmp/out.tar" "$disktmp/tar"
+		done
+		rm -rf "$disktmp/tar" "$tmp/out.tar"
 	done
 fi
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"kubeforge.dev/kubeforge/emit/internal/atomicdir"
 )
@@ -39,13 +40,31 @@ func CheckReplaceable(dir string) error {
 	return nil
 }
 
-// swapIn replaces dst with the staged directory in one step (see atomicdir.Exchange) and
-// removes the old tree.
+// swapIn replaces dst with the staged directory in one step (see atomicdir.Exchange), makes
+// the exchange durable, and removes the old tree (with a kept file linked into the new tree,
+// only its old name).
 func swapIn(staged, dst string) error {
 	old, err := atomicdir.Exchange(staged, dst)
 	if err != nil {
 		return err
 	}
+	if err := syncDir(filepath.Dir(dst)); err != nil {
+		return err
+	}
 	testPoint("swapped")
 	return atomicdir.Discard(old, dst)
+}
+
+// syncDir flushes a directory's entries to disk; file systems that cannot flush a directory
+// (EINVAL) have nothing to flush.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
 }

@@ -84,22 +84,20 @@ func Write(dir string, out Output) error {
 	if out.Partial {
 		return writePartial(dir, out)
 	}
-	staged, err := atomicdir.Staging(dir)
+	// Only what differs from the live output is written; an unchanged output is not touched.
+	g := newGeneration(dir, openLive(dir))
+	staged, err := g.write(out)
 	if err != nil {
-		return err
-	}
-	if err := writeAll(staged, out); err != nil {
-		atomicdir.Discard(staged, dir)
-		return err
-	}
-	if err := os.Chmod(staged, 0o755); err != nil {
-		atomicdir.Discard(staged, dir)
+		g.discard()
 		return err
 	}
 	testPoint("staged")
 	return commit(out.Store, func() (bool, error) {
+		if staged == "" {
+			return false, nil
+		}
 		return true, swapIn(staged, dir)
-	}, func() { atomicdir.Discard(staged, dir) })
+	}, g.discard)
 }
 
 // commit stages and swaps in the store update, then runs swap (the output's swaps), undoing the
@@ -166,28 +164,26 @@ func checkNames(out Output) error {
 // testPoint lets tests stop a process at a known moment (to kill it there); a no-op otherwise.
 var testPoint = func(string) {}
 
-// writeAll writes the bundles' records and every requested format into root.
-func writeAll(root string, out Output) error {
-	if err := os.WriteFile(filepath.Join(root, markerName), []byte("kubeforge output; replaced as a whole by each compile\n"), 0o644); err != nil {
-		return err
-	}
-	if err := writeRecords(root, out); err != nil {
-		return err
+// write puts the bundles' records and every requested format into the generation, and
+// finishes it: the staging directory to swap in, or "" when the live output already is it.
+func (g *generation) write(out Output) (string, error) {
+	if err := g.putRecords(out); err != nil {
+		return "", err
 	}
 	for _, f := range out.Formats {
 		w, ok := formatWriters[f]
 		if !ok {
-			return fmt.Errorf("unknown format %q", f)
+			return "", fmt.Errorf("unknown format %q", f)
 		}
-		if err := w(root, out); err != nil {
-			return fmt.Errorf("format %s: %w", f, err)
+		if err := w(g, out); err != nil {
+			return "", fmt.Errorf("format %s: %w", f, err)
 		}
 	}
-	return nil
+	return g.finish()
 }
 
-// formatWriters writes each format's files under an output root.
-var formatWriters = map[Format]func(root string, out Output) error{
+// formatWriters puts each format's files into a generation.
+var formatWriters = map[Format]func(g *generation, out Output) error{
 	FormatDir:       writeDirFormat,
 	FormatTar:       writeTarFormat,
 	FormatCloudInit: writeCloudInitFormat,
@@ -205,34 +201,38 @@ func Formats() []Format {
 	return fs
 }
 
-// writeRecords writes what every output holds, whatever its formats: OUT/<bundle>.manifest.json
+// putRecords puts what every output holds, whatever its formats: OUT/<bundle>.manifest.json
 // for each bundle (diff and pki check read them) and OUT/cluster/ (no delivery format carries
 // the cluster bundle, which is applied with kubectl).
-func writeRecords(root string, out Output) error {
+func (g *generation) putRecords(out Output) error {
 	bundles := slices.Clone(out.Hosts)
 	if out.Cluster != nil {
 		bundles = append(bundles, *out.Cluster)
 	}
-	mask := creationMask(root)
-	// Each bundle has its own manifest (and the cluster its own directory): written in
-	// parallel.
-	return parallel.ForErr(len(bundles), func(i int) error {
+	g.manifests = make(map[string][]byte, len(bundles))
+	manifests := make([][]byte, len(bundles))
+	// Each bundle has its own manifest (and the cluster its own directory): put in parallel.
+	err := parallel.ForErr(len(bundles), func(i int) error {
 		b := bundles[i]
+		manifests[i] = ManifestOf(b).JSON()
 		if out.Cluster != nil && i == len(bundles)-1 {
-			if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
+			if err := g.putTree(b, manifests[i]); err != nil {
 				return err
 			}
 		}
-		return os.WriteFile(filepath.Join(root, ManifestFile(b.Name)), ManifestOf(b).JSON(), 0o644)
+		return g.putFile(ManifestFile(b.Name), manifests[i], 0o644)
 	})
+	for i, b := range bundles {
+		g.manifests[b.Name] = manifests[i]
+	}
+	return err
 }
 
-// writeDirFormat writes the OUT/<host>/ trees.
-func writeDirFormat(root string, out Output) error {
-	mask := creationMask(root)
+// writeDirFormat puts the OUT/<host>/ trees.
+func writeDirFormat(g *generation, out Output) error {
 	return parallel.ForErr(len(out.Hosts), func(i int) error {
 		b := out.Hosts[i]
-		if err := writeTree(filepath.Join(root, b.Name), b, mask); err != nil {
+		if err := g.putTree(b, g.manifests[b.Name]); err != nil {
 			return err
 		}
 		testPoint("bundle " + b.Name)
@@ -249,13 +249,12 @@ func writePartial(dir string, out Output) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	staged, err := atomicdir.Staging(dir)
-	if err != nil {
-		return err
-	}
-	defer atomicdir.Discard(staged, dir)
+	// Every entry is written: the staging directory holds what is moved in.
+	g := newGeneration(dir, nil)
+	defer g.discard()
 	out.Cluster = nil
-	if err := writeAll(staged, out); err != nil {
+	staged, err := g.write(out)
+	if err != nil {
 		return err
 	}
 	return commit(out.Store, func() (bool, error) {

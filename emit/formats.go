@@ -17,13 +17,13 @@ import (
 type HostInfo = ansible.HostInfo
 
 // writeTarFormat writes OUT/tar/<host>.tar, ready for `tar -xpf <host>.tar -C /`.
-func writeTarFormat(root string, out Output) error {
+func writeTarFormat(g *generation, out Output) error {
 	for _, b := range out.Hosts {
 		var buf bytes.Buffer
 		if err := tarball.Write(&buf, b); err != nil {
 			return err
 		}
-		if err := writeFile(root, filepath.Join(compiler.TarDir, b.Name+compiler.TarSuffix), buf.Bytes(), 0o600); err != nil {
+		if err := g.putFile(filepath.Join(compiler.TarDir, b.Name+compiler.TarSuffix), buf.Bytes(), 0o600); err != nil {
 			return err
 		}
 	}
@@ -31,7 +31,7 @@ func writeTarFormat(root string, out Output) error {
 }
 
 // writeCloudInitFormat writes OUT/cloud-init/<host>.yaml and collects the size reports.
-func writeCloudInitFormat(root string, out Output) error {
+func writeCloudInitFormat(g *generation, out Output) error {
 	for _, b := range out.Hosts {
 		data, report, err := cloudinit.UserData(b, cloudinit.Options{})
 		if err != nil {
@@ -40,7 +40,7 @@ func writeCloudInitFormat(root string, out Output) error {
 		if out.Notes != nil {
 			out.Notes(report.String())
 		}
-		if err := writeFile(root, filepath.Join(compiler.CloudInitDir, b.Name+compiler.CloudInitSuffix), data, 0o600); err != nil {
+		if err := g.putFile(filepath.Join(compiler.CloudInitDir, b.Name+compiler.CloudInitSuffix), data, 0o600); err != nil {
 			return err
 		}
 	}
@@ -48,13 +48,13 @@ func writeCloudInitFormat(root string, out Output) error {
 }
 
 // writeAnsibleFormat writes the inventory, playbook and files under OUT/ansible/.
-func writeAnsibleFormat(root string, out Output) error {
+func writeAnsibleFormat(g *generation, out Output) error {
 	files, err := ansible.Playbook(out.Hosts, out.Inventory, ansible.Options{})
 	if err != nil {
 		return err
 	}
 	for p, f := range files {
-		if err := writeFile(root, filepath.Join(compiler.AnsibleDir, filepath.FromSlash(p)), f.Data, f.Mode); err != nil {
+		if err := g.putFile(filepath.Join(compiler.AnsibleDir, filepath.FromSlash(p)), f.Data, f.Mode); err != nil {
 			return err
 		}
 	}
@@ -62,13 +62,13 @@ func writeAnsibleFormat(root string, out Output) error {
 }
 
 // writeIgnitionFormat writes OUT/ignition/<host>.ign (Ignition spec 3.4).
-func writeIgnitionFormat(root string, out Output) error {
+func writeIgnitionFormat(g *generation, out Output) error {
 	for _, b := range out.Hosts {
 		data, err := ignition.Config(b)
 		if err != nil {
 			return err
 		}
-		if err := writeFile(root, filepath.Join(compiler.IgnitionDir, b.Name+compiler.IgnitionSuffix), data, 0o600); err != nil {
+		if err := g.putFile(filepath.Join(compiler.IgnitionDir, b.Name+compiler.IgnitionSuffix), data, 0o600); err != nil {
 			return err
 		}
 	}

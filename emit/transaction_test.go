@@ -30,14 +30,28 @@ func storeGeneration(gen string) *pki.Store {
 // writeWithStore writes a generation of the output and of the store together.
 func writeWithStore(t testing.TB, dir, store, gen string, hosts int) error {
 	t.Helper()
+	return writeOutputWithStore(dir, store, gen, sampleOutput(gen, hosts))
+}
+
+func writeOutputWithStore(dir, store, gen string, out Output) error {
 	h, err := pkistore.Open(store, pkistore.Write, nil)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	out := sampleOutput(gen, hosts)
 	out.Store = h.Update(storeGeneration(gen))
 	return Write(dir, out)
+}
+
+// killedOutputs are the kill test's generations of an output: one where every host changes
+// (all written anew), and one where only h3 changes (the others linked from the live output).
+var killedOutputs = map[string]func(gen string) Output{
+	"whole": func(gen string) Output { return sampleOutput(gen, 20) },
+	"incremental": func(gen string) Output {
+		out := sampleOutput("0", 20)
+		out.Hosts[3] = sampleOutput(gen, 4).Hosts[3]
+		return out
+	},
 }
 
 // storeHolds returns the generation the store at dir holds, checking it holds exactly one.
@@ -108,56 +122,74 @@ func TestFailedWriteLeavesStore(t *testing.T) {
 }
 
 // TestKilledTransaction kills a process writing the output and the store together at every
-// step: the output holds the old generation or the new one, complete, and so does the store;
-// the store is never older than the output. The next write removes every leftover.
+// step, both when every host changes and when one does (the others' files linked from the live
+// output): the output is the old generation or the new one, complete and exactly as a fresh
+// write makes it, and so is the store; the store is never older than the output. The next write
+// removes every leftover.
 func TestKilledTransaction(t *testing.T) {
 	if os.Getenv("KUBEFORGE_EMIT_TX_CHILD") != "" {
 		t.Skip("child process")
 	}
-	parent := t.TempDir()
-	dir, store := filepath.Join(parent, "out"), filepath.Join(parent, "out.pki")
-	if err := writeWithStore(t, dir, store, "0", 20); err != nil {
-		t.Fatal(err)
-	}
-	outGen, storeGen := "0", "0"
-	for i, point := range []string{"bundle h3", "staged", "store staged", "store committed", "swapped"} {
-		gen := fmt.Sprint(i + 1)
-		cmd := exec.Command(os.Args[0], "-test.run=^TestTransactionChild$")
-		cmd.Env = append(os.Environ(), "KUBEFORGE_EMIT_TX_CHILD="+dir, "KUBEFORGE_EMIT_GEN="+gen, "KUBEFORGE_EMIT_STOP="+point)
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]byte, 64)
-		n, _ := stdout.Read(buf)
-		if !strings.Contains(string(buf[:n]), "at "+point) {
-			t.Fatalf("child did not reach %q: %q", point, buf[:n])
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-		switch point {
-		case "store committed":
-			storeGen = gen
-		case "swapped":
-			outGen, storeGen = gen, gen
-		}
-		if got := verifyComplete(t, dir); got != "gen "+outGen+"\n" {
-			t.Fatalf("killed at %q: output holds %q, want generation %s", point, got, outGen)
-		}
-		if got := storeHolds(t, store); got != storeGen {
-			t.Fatalf("killed at %q: store holds generation %s, want %s", point, got, storeGen)
-		}
-	}
-	if err := writeWithStore(t, dir, store, "9", 2); err != nil {
-		t.Fatal(err)
-	}
-	entries, _ := os.ReadDir(parent)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if d := cmp.Diff([]string{"out", "out.pki"}, names); d != "" {
-		t.Errorf("beside the output after a clean compile:\n%s", d)
+	for kind, output := range killedOutputs {
+		t.Run(kind, func(t *testing.T) {
+			parent := t.TempDir()
+			dir, store := filepath.Join(parent, "out"), filepath.Join(parent, "out.pki")
+			if err := writeOutputWithStore(dir, store, "0", output("0")); err != nil {
+				t.Fatal(err)
+			}
+			// What a fresh write of each generation holds.
+			fresh := func(gen string) string {
+				ref := filepath.Join(t.TempDir(), "out")
+				if err := Write(ref, output(gen)); err != nil {
+					t.Fatal(err)
+				}
+				return snapshot(t, ref)
+			}
+			outGen, storeGen := "0", "0"
+			for i, point := range []string{"bundle h3", "kept linked", "staged", "store staged", "store committed", "swapped"} {
+				gen := fmt.Sprint(i + 1)
+				cmd := exec.Command(os.Args[0], "-test.run=^TestTransactionChild$")
+				cmd.Env = append(os.Environ(), "KUBEFORGE_EMIT_TX_CHILD="+dir, "KUBEFORGE_EMIT_KIND="+kind,
+					"KUBEFORGE_EMIT_GEN="+gen, "KUBEFORGE_EMIT_STOP="+point)
+				stdout, _ := cmd.StdoutPipe()
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				buf := make([]byte, 64)
+				n, _ := stdout.Read(buf)
+				if !strings.Contains(string(buf[:n]), "at "+point) {
+					t.Fatalf("child did not reach %q: %q", point, buf[:n])
+				}
+				cmd.Process.Kill()
+				cmd.Wait()
+				switch point {
+				case "store committed":
+					storeGen = gen
+				case "swapped":
+					outGen, storeGen = gen, gen
+				}
+				if d := cmp.Diff(fresh(outGen), snapshot(t, dir)); d != "" {
+					t.Fatalf("killed at %q: output is not generation %s as a fresh write makes it:\n%s", point, outGen, d)
+				}
+				if got := storeHolds(t, store); got != storeGen {
+					t.Fatalf("killed at %q: store holds generation %s, want %s", point, got, storeGen)
+				}
+			}
+			if err := writeOutputWithStore(dir, store, "9", output("9")); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(fresh("9"), snapshot(t, dir)); d != "" {
+				t.Fatalf("after the leftovers' removal:\n%s", d)
+			}
+			entries, _ := os.ReadDir(parent)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if d := cmp.Diff([]string{"out", "out.pki"}, names); d != "" {
+				t.Errorf("beside the output after a clean compile:\n%s", d)
+			}
+		})
 	}
 }
 
@@ -173,7 +205,8 @@ func TestTransactionChild(t *testing.T) {
 			select {} // wait to be killed
 		}
 	}
-	if err := writeWithStore(t, dir, dir+".pki", os.Getenv("KUBEFORGE_EMIT_GEN"), 20); err != nil {
+	gen := os.Getenv("KUBEFORGE_EMIT_GEN")
+	if err := writeOutputWithStore(dir, dir+".pki", gen, killedOutputs[os.Getenv("KUBEFORGE_EMIT_KIND")](gen)); err != nil {
 		t.Fatal(err)
 	}
 }

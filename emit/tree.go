@@ -25,14 +25,7 @@ func writeTree(root string, b artifact.Bundle, mask fs.FileMode) error {
 			return err
 		}
 		if a.IsDir() {
-			err := os.Mkdir(p, a.Mode.Perm())
-			if os.IsExist(err) {
-				// Made earlier as a parent, with 0755.
-				err = os.Chmod(p, a.Mode.Perm())
-			} else if err == nil {
-				err = fixMode(p, a.Mode.Perm(), mask)
-			}
-			if err != nil {
+			if err := makeDir(p, a.Mode.Perm(), mask); err != nil {
 				return err
 			}
 		} else if err := os.WriteFile(p, a.Data, a.Mode.Perm()); err != nil {
@@ -42,6 +35,19 @@ func writeTree(root string, b artifact.Bundle, mask fs.FileMode) error {
 		}
 	}
 	return nil
+}
+
+// makeDir creates the directory p with exactly perm, or gives it perm when it was made
+// earlier as a parent (with 0755).
+func makeDir(p string, perm, mask fs.FileMode) error {
+	err := os.Mkdir(p, perm)
+	if os.IsExist(err) {
+		return os.Chmod(p, perm)
+	}
+	if err != nil {
+		return err
+	}
+	return fixMode(p, perm, mask)
 }
 
 // mkdirs creates root and the directories of rel below it that do not exist yet, with mode
