@@ -38,6 +38,62 @@ func (k *checker) runtimeConfig() {
 	for _, regs := range lists {
 		k.registriesNamedTwice(regs)
 	}
+	k.imageRepositoryMirrors()
+}
+
+// imageRepositoryMirrors warns, once per mirror list written on the hosts, when the registry
+// of imageRepository has mirrors and every one is unverified (plainHTTP or skipVerify). Both
+// runtimes try a registry's mirrors in order and fall back to the registry itself (https,
+// verified) only when every mirror fails: a registry name that only mirrors serve (air-gapped)
+// is fine with a verified mirror, but with none the control plane's and every pod sandbox's
+// images have no verified source, and where the registry is reachable the unverified mirrors
+// still answer first. An http URL without plainHTTP is refused already (KF2010).
+func (k *checker) imageRepositoryMirrors() {
+	c := k.c
+	if c.Runtime.Kind == "cri-dockerd" {
+		return // mirrors are refused (KF2006)
+	}
+	registry := imageRegistry(c.ImageRepository)
+	path := "imageRepository"
+	seen := map[string]bool{}
+	for _, h := range c.Hosts {
+		for _, r := range h.Registries {
+			if seen[r.Origin] || r.Name != registry || !allUnverified(r.Mirrors) {
+				continue
+			}
+			seen[r.Origin] = true
+			at, list := path, " ("+r.Origin+")"
+			if !k.loc.Written(path) {
+				at, list = r.Origin, "" // the default applies: point at the mirrors
+			}
+			k.warnf(diag.CodeImageRepositoryUnverified, at,
+				fmt.Sprintf("containerd and CRI-O try %[1]s's mirrors first and fall back to %[1]s itself only when all fail: where only mirrors serve %[1]s (an air-gapped name), no image of the control plane (which holds the cluster's keys) or of the pod sandbox is verified; where %[1]s is reachable, an attacker on a mirror's path still answers first. Give one mirror its CA (caFile) or a trusted https certificate, and list it first", registry),
+				"imageRepository %s comes only through unverified mirrors%s on %s", c.ImageRepository, list, h.Name)
+		}
+	}
+}
+
+// imageRegistry returns the registry whose hosts.toml or registries.conf entry the pulls of
+// an image repository's images (repo/name:tag) use: the repository's first component when that
+// has a '.' or a ':' or is localhost, else Docker Hub, whose legacy name index.docker.io is read
+// as docker.io.
+func imageRegistry(repo string) string {
+	first, _, _ := strings.Cut(repo, "/")
+	if first != "localhost" && !strings.ContainsAny(first, ".:") || first == "index.docker.io" {
+		return "docker.io"
+	}
+	return first
+}
+
+// allUnverified reports whether every mirror is used without verifying it, by the
+// description's own opt-ins.
+func allUnverified(ms []Mirror) bool {
+	for _, m := range ms {
+		if !m.PlainHTTP && !m.SkipVerify {
+			return false
+		}
+	}
+	return len(ms) > 0
 }
 
 func hostsRegistries(c *Cluster) [][]Registry {

@@ -63,7 +63,7 @@ func TestEveryFileDeclaresItsEffect(t *testing.T) {
 		}
 	}
 	all := artifact.LoadModules | artifact.ApplySysctls | artifact.ReloadSystemd | artifact.ReloadFirewalld |
-		artifact.RestartKubelet | artifact.KubeletWatches
+		artifact.RestartRuntime | artifact.RestartKubelet | artifact.KubeletWatches
 	if seen != all {
 		t.Errorf("effects seen %v, want every one %v", seen, all)
 	}
@@ -88,6 +88,16 @@ func expectedEffect(p string) (artifact.Effect, string) {
 		e, unit = artifact.ReloadSystemd, path.Base(p)
 	case path.Dir(path.Dir(p)) == compiler.SystemdUnitDir:
 		e, unit = artifact.ReloadSystemd, strings.TrimSuffix(path.Base(path.Dir(p)), ".d")
+	}
+	// The runtime's start-time files restart its unit; containerd's hosts.toml, read at every
+	// pull, needs nothing.
+	runtimeUnits := map[string]string{
+		compiler.ContainerdConfigPath: "containerd.service", compiler.ContainerdDropInPath: "containerd.service",
+		compiler.CRIODropInPath: "crio.service", compiler.RegistriesDropInPath: "crio.service",
+		compiler.CRIDockerdDropInPath: "cri-docker.service",
+	}
+	if u, ok := runtimeUnits[p]; ok {
+		e, unit = e|artifact.RestartRuntime, u
 	}
 	kubeletReads := []string{compiler.KubeletUnitPath, compiler.KubeletConfPath, compiler.CACertPath, compiler.CredentialProviderConfigPath}
 	if slices.Contains(kubeletReads, p) || under(compiler.KubeletDropInDir) || under(compiler.KubeletDir) {

@@ -170,21 +170,22 @@ const (
 	CodeEtcdDataDirShared  Code = "KF1904"
 	CodeComponentDirShared Code = "KF1905"
 
-	CodeContainerdNoDropIn      Code = "KF2001"
-	CodeNotARegistry            Code = "KF2002"
-	CodeRegistryNameTooLong     Code = "KF2003"
-	CodeRegistryPort            Code = "KF2004"
-	CodeRegistryAddress         Code = "KF2005"
-	CodeMirrorsUnsupported      Code = "KF2006"
-	CodeMirrorTwice             Code = "KF2007"
-	CodeMirrorPort              Code = "KF2008"
-	CodeMirrorAddress           Code = "KF2009"
-	CodeMirrorNotHTTPS          Code = "KF2010"
-	CodePlainHTTPOnHTTPS        Code = "KF2011"
-	CodeMirrorPlainHTTP         Code = "KF2012"
-	CodeMirrorSkipVerify        Code = "KF2013"
-	CodeMirrorCAFileUnsupported Code = "KF2014"
-	CodeRegistryNamedTwice      Code = "KF2015"
+	CodeContainerdNoDropIn        Code = "KF2001"
+	CodeNotARegistry              Code = "KF2002"
+	CodeRegistryNameTooLong       Code = "KF2003"
+	CodeRegistryPort              Code = "KF2004"
+	CodeRegistryAddress           Code = "KF2005"
+	CodeMirrorsUnsupported        Code = "KF2006"
+	CodeMirrorTwice               Code = "KF2007"
+	CodeMirrorPort                Code = "KF2008"
+	CodeMirrorAddress             Code = "KF2009"
+	CodeMirrorNotHTTPS            Code = "KF2010"
+	CodePlainHTTPOnHTTPS          Code = "KF2011"
+	CodeMirrorPlainHTTP           Code = "KF2012"
+	CodeMirrorSkipVerify          Code = "KF2013"
+	CodeMirrorCAFileUnsupported   Code = "KF2014"
+	CodeRegistryNamedTwice        Code = "KF2015"
+	CodeImageRepositoryUnverified Code = "KF2016"
 
 	CodeProviderNamedTwice      Code = "KF2101"
 	CodeProviderCacheDuration   Code = "KF2102"
@@ -338,6 +339,7 @@ var Codes = []Info{
 	{CodeMirrorSkipVerify, Warning, "a mirror used without verifying its certificate", false},
 	{CodeMirrorCAFileUnsupported, Error, "a mirror's caFile with a runtime that has no such setting (CRI-O)", false},
 	{CodeRegistryNamedTwice, Error, "one registry named twice in one mirror list (case, :443 or a Docker Hub alias)", false},
+	{CodeImageRepositoryUnverified, Warning, "the registry of imageRepository has mirrors on a host and every one is plainHTTP or skipVerify", false},
 
 	{CodeProviderNamedTwice, Error, "two image credential providers of one list have the same name", false},
 	{CodeProviderCacheDuration, Error, "a provider's defaultCacheDuration is beyond what a duration holds", false},

@@ -116,7 +116,8 @@ func Playbook(bundles []artifact.Bundle, hosts []HostInfo, opts Options) (map[st
 
 // hostVarsOf returns a host's variables, and records in used the file categories it needs.
 func hostVarsOf(p install.Plan, used map[category]bool) hostVars {
-	hv := hostVars{Files: map[string][]fileVar{}, Modules: unsafeAll(p.Modules()), Units: []unsafe{}}
+	hv := hostVars{Files: map[string][]fileVar{}, Modules: unsafeAll(p.Modules()), Units: []unsafe{},
+		RuntimeUnits: unsafeAll(p.RuntimeUnits())}
 	// Every directory is listed, parents first: the file module would give parents it creates
 	// the mode of the directory it was asked for (/var 0700 for /var/lib/kubelet).
 	for _, d := range p.Dirs {

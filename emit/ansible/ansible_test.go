@@ -247,7 +247,7 @@ func TestInstall(t *testing.T) {
 		}
 	}
 	// Handlers are notified (and skipped: a fake root is not activated).
-	for _, h := range []string{"Load kernel modules", "Apply sysctls", "Reload systemd units", "Reload firewalld", "Restart kubelet"} {
+	for _, h := range []string{"Load kernel modules", "Apply sysctls", "Reload systemd units", "Reload firewalld", "Restart container runtime", "Restart kubelet"} {
 		if !strings.Contains(out, "RUNNING HANDLER ["+h+"]") {
 			t.Errorf("first run did not notify %q", h)
 		}
@@ -270,17 +270,7 @@ func TestInstall(t *testing.T) {
 
 	// Change one plain file's content, one key, and one mode.
 	changed := emittest.Bundles()
-	set := func(host, path string, edit func(*artifact.Artifact)) {
-		for i, b := range changed {
-			for j, a := range b.Artifacts {
-				if b.Name == host && a.Path == path {
-					edit(&changed[i].Artifacts[j])
-					return
-				}
-			}
-		}
-		t.Fatalf("%s: no %s", host, path)
-	}
+	set := func(host, path string, change func(*artifact.Artifact)) { edit(t, changed, host, path, change) }
 	set("cp1", compiler.KubeletConfigPath, func(a *artifact.Artifact) { a.Data = append(a.Data, "maxPods: 50\n"...) })
 	set("cp1", compiler.APIServerKeyPath, func(a *artifact.Artifact) { a.Data = []byte("NEW-PRIVATE-KEY-MATERIAL\n") })
 	set("w1", compiler.KubeletEnvPath, func(a *artifact.Artifact) { a.Mode = 0o640 })
@@ -305,6 +295,55 @@ func TestInstall(t *testing.T) {
 	for _, b := range bundles {
 		emittest.CheckTree(t, filepath.Join(roots, b.Name), b)
 	}
+
+	// cp1's registry hosts.toml changes (containerd reads it at every pull) and w1's containerd
+	// drop-in: both installed, and only the runtime's handler runs, for w1 alone, on the unit
+	// the drop-in names (skipped: a fake root is not activated).
+	runtime := emittest.Bundles()
+	edit(t, runtime, "cp1", compiler.ContainerdCertsDir+"/docker.io/hosts.toml", func(a *artifact.Artifact) { a.Data = append(a.Data, "# edited\n"...) })
+	edit(t, runtime, "w1", compiler.ContainerdDropInPath, func(a *artifact.Artifact) { a.Data = append(a.Data, "# edited\n"...) })
+	project = writeProject(t, runtime)
+	out = run(t, project, local)
+	if got := recap(t, out); !cmp.Equal(got, map[string]int{"cp1": 1, "w1": 1}) {
+		t.Errorf("runtime files changed: changed %v, want one file on each host:\n%s", got, out)
+	}
+	if diff := cmp.Diff([]string{"Restart container runtime"}, handlersRun(out)); diff != "" {
+		t.Errorf("runtime files changed: handlers (-want +got):\n%s\n%s", diff, out)
+	}
+	_, handler, _ := strings.Cut(out, "RUNNING HANDLER [Restart container runtime]")
+	handler, _, _ = strings.Cut(handler, "TASK [")
+	if !strings.Contains(handler, "skipping: [w1] => (item=containerd.service)") || strings.Contains(handler, "[cp1]") {
+		t.Errorf("the runtime's handler was not for containerd.service on w1 alone:\n%s", out)
+	}
+	out = run(t, project, local)
+	if got := recap(t, out); !cmp.Equal(got, map[string]int{"cp1": 0, "w1": 0}) || strings.Contains(out, "RUNNING HANDLER") {
+		t.Errorf("re-applying the changed runtime files: changed %v, want nothing and no handler:\n%s", got, out)
+	}
+}
+
+// edit changes the artifact at path in host's bundle.
+func edit(t *testing.T, bundles []artifact.Bundle, host, path string, change func(*artifact.Artifact)) {
+	t.Helper()
+	for i, b := range bundles {
+		for j, a := range b.Artifacts {
+			if b.Name == host && a.Path == path {
+				change(&bundles[i].Artifacts[j])
+				return
+			}
+		}
+	}
+	t.Fatalf("%s: no %s", host, path)
+}
+
+var handlerLine = regexp.MustCompile(`(?m)^RUNNING HANDLER \[(.*)\] \*+$`)
+
+// handlersRun returns the handlers the output shows running, in order.
+func handlersRun(out string) []string {
+	var names []string
+	for _, m := range handlerLine.FindAllStringSubmatch(out, -1) {
+		names = append(names, m[1])
+	}
+	return names
 }
 
 // checkNoSecrets fails if the output shows a line of any secret file.

@@ -35,6 +35,10 @@ var handlers = []handler{
 		// Only a running firewalld has anything to reload; a stopped one reads the files when
 		// it starts.
 		task: task{Shell: &commandArgs{Cmd: "if systemctl is-active --quiet firewalld; then firewall-cmd --reload; fi"}, ChangedWhen: true}},
+	// The runtime's units of the host (kubeforge_runtime_units), after systemd reloaded their
+	// drop-ins and before the kubelet, which talks to the runtime, restarts.
+	{effect: artifact.RestartRuntime, name: "Restart container runtime", short: "runtime", words: "container runtime",
+		task: task{Systemd: &systemdArgs{Name: "{{ item }}", State: "restarted"}, Loop: "{{ kubeforge_runtime_units }}"}},
 	{effect: artifact.RestartKubelet, name: "Restart kubelet", short: "kubelet", words: "kubelet",
 		task: task{Systemd: &systemdArgs{Name: install.KubeletUnit, State: "restarted"}}},
 }

@@ -95,6 +95,8 @@ type hostVars struct {
 	Files   map[string][]fileVar `yaml:"kubeforge_files"`
 	Modules []unsafe             `yaml:"kubeforge_modules"`
 	Units   []unsafe             `yaml:"kubeforge_units"`
+	// RuntimeUnits are the units the runtime's handler restarts.
+	RuntimeUnits []unsafe `yaml:"kubeforge_runtime_units"`
 }
 
 // dirVar is a directory; an implicit parent has no mode or owner, so an existing one is left

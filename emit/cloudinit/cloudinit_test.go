@@ -179,6 +179,7 @@ func TestCommands(t *testing.T) {
 		{"sysctl", "--system"},
 		{"systemctl", "daemon-reload"},
 		{"sh", "-c", firewalldReload},
+		{"systemctl", "try-restart", "containerd.service"},
 		{"systemctl", "enable", "kubelet.service"},
 		{"systemctl", "restart", "kubelet.service"},
 	}

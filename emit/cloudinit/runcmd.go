@@ -12,7 +12,8 @@ import (
 const firewalldReload = "if systemctl is-active --quiet firewalld; then firewall-cmd --reload; fi"
 
 // runCmd returns the commands that make the written files take effect, in order: owners
-// cloud-init cannot set, kernel modules, sysctls, unit files, firewall, then the units to run.
+// cloud-init cannot set, kernel modules, sysctls, unit files, firewall, the container runtime,
+// then the units to run (the kubelet, after the runtime it talks to).
 func runCmd(p install.Plan) []command {
 	var out []command
 	for _, f := range p.Files {
@@ -33,6 +34,13 @@ func runCmd(p install.Plan) []command {
 			out = append(out, command{"systemctl", "daemon-reload"})
 		case artifact.ReloadFirewalld:
 			out = append(out, command{"sh", "-c", firewalldReload})
+		case artifact.RestartRuntime:
+			// A runtime the image or a package started before write_files restarts with its
+			// files; one not running yet reads them when it first starts (try-restart leaves
+			// it, and does not fail where the runtime is installed later).
+			for _, u := range p.RuntimeUnits() {
+				out = append(out, command{"systemctl", "try-restart", u})
+			}
 		}
 	}
 	for _, u := range p.Units() {

@@ -1,7 +1,7 @@
 // Package emittest provides hand-built bundles shaped like compiled ones, for the emitters'
 // tests: a control-plane host and a worker, with a kubelet unit and drop-in, a 0700 manifest
 // directory holding a 0600 manifest, secret keys and kubeconfigs, sysctl, modules-load and
-// firewalld files.
+// firewalld files, containerd's drop-in and a registry's hosts.toml.
 package emittest
 
 import (
@@ -57,6 +57,10 @@ func node(name, ip string) []artifact.Artifact {
 		artifact.File(compiler.ModulesLoadPath, 0o644, []byte(modules)).Affecting(artifact.LoadModules),
 		artifact.File(compiler.FirewalldDir+"/zones/kubernetes.xml", 0o644, []byte(zone), "firewall.zone").
 			Affecting(artifact.ReloadFirewalld),
+		artifact.File(compiler.ContainerdDropInPath, 0o644, []byte(containerdDropIn), "containerRuntime.cgroupDriver").
+			Restarting("containerd.service"),
+		// Read at every pull: no effect.
+		artifact.File(compiler.ContainerdCertsDir+"/docker.io/hosts.toml", 0o644, []byte(hostsTOML), "containerRuntime.registryMirrors"),
 	}
 }
 
@@ -180,4 +184,22 @@ spec:
     name: kube-apiserver
   hostNetwork: true
   priorityClassName: system-node-critical
+`
+
+const containerdDropIn = `version = 2
+
+[plugins."io.containerd.grpc.v1.cri"]
+sandbox_image = "registry.k8s.io/pause:3.10.1"
+
+[plugins."io.containerd.grpc.v1.cri".registry]
+config_path = "/etc/containerd/certs.d"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+SystemdCgroup = true
+`
+
+const hostsTOML = `server = "https://registry-1.docker.io"
+
+[host."https://mirror.example.com"]
+capabilities = ["pull", "resolve"]
 `

@@ -1,6 +1,8 @@
 // Package ignition turns a host's bundle into an Ignition config (spec 3.4), for Flatcar
 // Container Linux and Fedora CoreOS: files and directories under storage, unit files and
-// their drop-ins under systemd, so Ignition enables the units it writes.
+// their drop-ins under systemd, so Ignition enables the units it writes. Ignition writes
+// everything in the initramfs, before the system's units first start: the container runtime
+// and the kubelet start with their files, so nothing is restarted or reloaded.
 package ignition
 
 import (

@@ -9,8 +9,8 @@ import "strings"
 type Effect uint8
 
 // Effects, in the order they must run: kernel modules before the sysctls that need them (the
-// net.bridge keys exist only once br_netfilter is loaded), unit files reloaded before the
-// kubelet restarts.
+// net.bridge keys exist only once br_netfilter is loaded), unit files reloaded before a unit
+// restarts, the container runtime restarted before the kubelet that talks to it.
 const (
 	// LoadModules: a modules-load.d file, which systemd reads at boot only; its modules are
 	// loaded now.
@@ -21,6 +21,10 @@ const (
 	ReloadSystemd
 	// ReloadFirewalld: firewalld's permanent configuration, read by `firewall-cmd --reload`.
 	ReloadFirewalld
+	// RestartRuntime: a file the container runtime reads only when it starts (its
+	// configuration, registries, unit drop-in); the artifact's Unit names the runtime's unit
+	// (containerd.service), which restarts.
+	RestartRuntime
 	// RestartKubelet: a file the kubelet reads only when it starts.
 	RestartKubelet
 	// KubeletWatches: a static pod manifest; the kubelet watches its directory and picks the
@@ -32,7 +36,7 @@ const (
 func (e Effect) Has(x Effect) bool { return e&x == x }
 
 // effectNames name the effects in messages, in bit order.
-var effectNames = []string{"LoadModules", "ApplySysctls", "ReloadSystemd", "ReloadFirewalld", "RestartKubelet", "KubeletWatches"}
+var effectNames = []string{"LoadModules", "ApplySysctls", "ReloadSystemd", "ReloadFirewalld", "RestartRuntime", "RestartKubelet", "KubeletWatches"}
 
 // String returns the effects' names joined by '|', or "none".
 func (e Effect) String() string {
@@ -57,4 +61,12 @@ func (e Effect) Each() []Effect {
 		}
 	}
 	return out
+}
+
+// Restarting returns a as a file the container runtime's unit reads only when it starts: once
+// it changed, that unit restarts (RestartRuntime). For a drop-in of the unit, OfUnit names the
+// same unit.
+func (a Artifact) Restarting(unit string) Artifact {
+	a.Unit = unit
+	return a.Affecting(RestartRuntime)
 }

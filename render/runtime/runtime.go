@@ -31,7 +31,20 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	if err != nil {
 		return nil, fmt.Errorf("container runtime %s: %w", c.Runtime.Kind, err)
 	}
+	for i := range out {
+		out[i] = restarting(out[i])
+	}
 	return out, nil
+}
+
+// restarting returns a marked with the restart of the runtime's unit when the runtime reads it
+// only at start (compiler.RuntimeInputs); containerd's hosts.toml files, read at every pull,
+// need nothing.
+func restarting(a artifact.Artifact) artifact.Artifact {
+	if u, ok := compiler.RuntimeRestartUnit(a.Path); ok {
+		return a.Restarting(u)
+	}
+	return a
 }
 
 // sandboxSources are the fields that choose the runtime's configuration file and the sandbox

@@ -80,6 +80,13 @@ func TestPlanRejects(t *testing.T) {
 		"drop-in not .conf":   {unitFile("/etc/systemd/system/kubelet.service.d/README", "kubelet.service")},
 		"drop-in nested":      {unitFile("/etc/systemd/system/kubelet.service.d/x/a.conf", "kubelet.service")},
 		"unit on a directory": {artifact.Dir("/etc/systemd/system/kubelet.service.d", 0o755).OfUnit("kubelet.service")},
+		// A runtime restart names the runtime's unit; its own unit file is the package's.
+		"restart without unit":  {artifact.File("/etc/containerd/config.toml", 0o644, nil).Affecting(artifact.RestartRuntime)},
+		"restart a unit file":   {artifact.File("/etc/systemd/system/containerd.service", 0o644, nil).Restarting("containerd.service")},
+		"restart a slice":       {artifact.File("/etc/containerd/config.toml", 0o644, nil).Restarting("kubepods.slice")},
+		"restart as option":     {artifact.File("/etc/containerd/config.toml", 0o644, nil).Restarting("--now.service")},
+		"restart other drop-in": {artifact.File("/etc/systemd/system/docker.service.d/a.conf", 0o644, nil).Restarting("crio.service")},
+		"config names its unit": {artifact.File("/etc/containerd/config.toml", 0o644, nil).OfUnit("containerd.service")},
 	} {
 		if _, err := New(artifact.Bundle{Name: "h", Artifacts: arts}); err == nil {
 			t.Errorf("%s: no error", name)
@@ -120,13 +127,16 @@ func TestEffectsModulesUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := artifact.LoadModules | artifact.ApplySysctls | artifact.ReloadSystemd | artifact.ReloadFirewalld | artifact.RestartKubelet |
-		artifact.KubeletWatches
+	want := artifact.LoadModules | artifact.ApplySysctls | artifact.ReloadSystemd | artifact.ReloadFirewalld | artifact.RestartRuntime |
+		artifact.RestartKubelet | artifact.KubeletWatches
 	if diff := cmp.Diff(want.Each(), p.Effects().Each()); diff != "" {
 		t.Errorf("effects (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"overlay", "br_netfilter"}, p.Modules()); diff != "" {
 		t.Errorf("modules (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"containerd.service"}, p.RuntimeUnits()); diff != "" {
+		t.Errorf("runtime units (-want +got):\n%s", diff)
 	}
 	units := []Unit{{
 		Name:    "kubelet.service",
@@ -199,6 +209,35 @@ func TestUnitNames(t *testing.T) {
 		name, dropIn := DropInUnit(tc.a)
 		if dropIn != tc.dropIn || (dropIn && name != tc.a.Unit) {
 			t.Errorf("%s (unit %q): drop-in of %q %v, want %v", tc.a.Path, tc.a.Unit, name, dropIn, tc.dropIn)
+		}
+	}
+}
+
+// A runtime's configuration names the unit it restarts without being that unit's file or
+// drop-in; a drop-in that also restarts its unit is both.
+func TestRuntimeUnits(t *testing.T) {
+	b := artifact.Bundle{Name: "h", Artifacts: []artifact.Artifact{
+		artifact.File("/etc/containerd/conf.d/99-kubeforge.toml", 0o644, nil).Restarting("containerd.service"),
+		artifact.File("/etc/containerd/certs.d/docker.io/hosts.toml", 0o644, nil),
+		artifact.File("/etc/crio/crio.conf.d/99-kubeforge.conf", 0o644, nil).Restarting("crio.service"),
+		artifact.File("/etc/containers/registries.conf.d/99-kubeforge.conf", 0o644, nil).Restarting("crio.service"),
+		artifact.File("/etc/systemd/system/cri-docker.service.d/10-kubeforge.conf", 0o644, nil).
+			OfUnit("cri-docker.service").Restarting("cri-docker.service"),
+	}}
+	p, err := New(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"containerd.service", "cri-docker.service", "crio.service"}, p.RuntimeUnits()); diff != "" {
+		t.Errorf("runtime units (-want +got):\n%s", diff)
+	}
+	units := []Unit{{Name: "cri-docker.service", DropIns: []string{"/etc/systemd/system/cri-docker.service.d/10-kubeforge.conf"}}}
+	if diff := cmp.Diff(units, p.Units()); diff != "" {
+		t.Errorf("units (-want +got):\n%s", diff)
+	}
+	for _, f := range p.Files {
+		if name, ok := DropInUnit(f); ok && name != "cri-docker.service" {
+			t.Errorf("%s taken for a drop-in of %s", f.Path, name)
 		}
 	}
 }

@@ -73,7 +73,25 @@ func UnitFile(a artifact.Artifact) (string, bool) {
 // (/etc/systemd/system/kubelet.service.d/10-kubeadm.conf → kubelet.service), and true, for a
 // unit of an installed type.
 func DropInUnit(a artifact.Artifact) (string, bool) {
-	return a.Unit, installedType(a.Unit) && a.Path != unitFilePath(a.Unit)
+	return a.Unit, installedType(a.Unit) && isDropIn(a)
+}
+
+// isDropIn reports whether a is a *.conf file of its unit's drop-in directory.
+func isDropIn(a artifact.Artifact) bool {
+	return path.Dir(a.Path) == unitFilePath(a.Unit)+".d" && strings.HasSuffix(a.Path, ".conf")
+}
+
+// RuntimeUnits returns the units the plan's files restart once changed (artifact.RestartRuntime:
+// the container runtime's), sorted, each once.
+func (p Plan) RuntimeUnits() []string {
+	var out []string
+	for _, f := range p.Files {
+		if f.Effects.Has(artifact.RestartRuntime) && !slices.Contains(out, f.Unit) {
+			out = append(out, f.Unit)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func unitFilePath(unit string) string { return path.Join(compiler.SystemdUnitDir, unit) }
@@ -88,18 +106,31 @@ func installedType(unit string) bool {
 }
 
 // checkUnit returns an error unless a file naming a unit is that unit's file or a drop-in of
-// it, where systemd reads them: a renderer's mistake would otherwise enable or reload a unit
-// the file does not belong to.
+// it, where systemd reads them, or a file the unit reads at start and restarts for
+// (artifact.RestartRuntime): a renderer's mistake would otherwise enable, reload or restart a
+// unit the file does not belong to.
 func checkUnit(a artifact.Artifact) error {
+	restarts := a.Effects.Has(artifact.RestartRuntime)
 	if a.Unit == "" {
+		if restarts {
+			return fmt.Errorf("%s: restarts the container runtime but names no unit", a.Path)
+		}
 		return nil
 	}
 	if !unitName.MatchString(a.Unit) {
 		return fmt.Errorf("%s: %q is not a systemd unit name", a.Path, a.Unit)
 	}
-	dropIns := unitFilePath(a.Unit) + ".d"
-	if a.IsDir() || a.Path != unitFilePath(a.Unit) && (path.Dir(a.Path) != dropIns || !strings.HasSuffix(a.Path, ".conf")) {
-		return fmt.Errorf("%s: neither the unit file of %s nor a drop-in %s/*.conf", a.Path, a.Unit, dropIns)
+	if a.IsDir() {
+		return fmt.Errorf("%s: a directory belongs to no unit", a.Path)
+	}
+	switch {
+	case restarts && strings.HasPrefix(a.Path, compiler.SystemdUnitDir+"/") && !isDropIn(a):
+		// A runtime's own unit file is the package's; only its drop-ins are kubeforge's.
+		return fmt.Errorf("%s: restarts %s from systemd's directory but is no drop-in %s.d/*.conf", a.Path, a.Unit, unitFilePath(a.Unit))
+	case restarts && !installedType(a.Unit):
+		return fmt.Errorf("%s: restarts %s, which is not a unit that runs", a.Path, a.Unit)
+	case !restarts && a.Path != unitFilePath(a.Unit) && !isDropIn(a):
+		return fmt.Errorf("%s: neither the unit file of %s nor a drop-in %s.d/*.conf", a.Path, a.Unit, unitFilePath(a.Unit))
 	}
 	return nil
 }
