@@ -5,9 +5,11 @@ import (
 	"maps"
 	"slices"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/render/apiserversec"
 )
 
 // kubeadm's configuration types cannot be imported (they live in k8s.io/kubernetes); these
@@ -64,8 +66,18 @@ type kubeadmComponent struct {
 }
 
 type kubeadmAPIServer struct {
-	ExtraArgs []kubeadmArg `json:"extraArgs,omitempty"`
-	CertSANs  []string     `json:"certSANs,omitempty"`
+	ExtraArgs    []kubeadmArg    `json:"extraArgs,omitempty"`
+	ExtraVolumes []kubeadmVolume `json:"extraVolumes,omitempty"`
+	CertSANs     []string        `json:"certSANs,omitempty"`
+}
+
+// kubeadmVolume is kubeadm's HostPathMount: a host path mounted at the same path.
+type kubeadmVolume struct {
+	Name      string              `json:"name"`
+	HostPath  string              `json:"hostPath"`
+	MountPath string              `json:"mountPath"`
+	ReadOnly  bool                `json:"readOnly,omitempty"`
+	PathType  corev1.HostPathType `json:"pathType,omitempty"`
 }
 
 // kubeadmArg is a flag: v1beta4 lists flags as name/value pairs.
@@ -98,7 +110,7 @@ func clusterConfig(c *compiler.Cluster) (*clusterConfiguration, error) {
 			PodSubnet:     compiler.JoinPrefixes(c.Network.PodSubnets),
 			DNSDomain:     c.Network.DNSDomain,
 		},
-		APIServer:         kubeadmAPIServer{ExtraArgs: kubeadmArgs(c.APIServer.ExtraArgs), CertSANs: c.APIServer.CertSANs},
+		APIServer:         apiServerConfig(c),
 		ControllerManager: kubeadmComponent{ExtraArgs: kubeadmArgs(c.ControllerManager.ExtraArgs)},
 		Scheduler:         kubeadmComponent{ExtraArgs: kubeadmArgs(c.Scheduler.ExtraArgs)},
 		DNS:               kubeadmAddon{Disabled: !c.Addons.CoreDNS},
@@ -123,6 +135,23 @@ func clusterConfig(c *compiler.Cluster) (*clusterConfiguration, error) {
 		return nil, fmt.Errorf("cluster bundle: unknown etcd topology %q", c.Etcd.Topology)
 	}
 	return cc, nil
+}
+
+// apiServerConfig returns the apiserver's part: the user's extra flags and, as kubeadm keeps
+// them, the flags and volumes of the security files (encryption at rest, audit), so that a
+// `kubeadm upgrade` regenerating the static pod from this ConfigMap keeps them. The compiler
+// refuses an extra flag that a security field sets.
+func apiServerConfig(c *compiler.Cluster) kubeadmAPIServer {
+	args := maps.Clone(c.APIServer.ExtraArgs)
+	if args == nil {
+		args = compiler.Args{}
+	}
+	maps.Copy(args, apiserversec.Flags(c))
+	out := kubeadmAPIServer{ExtraArgs: kubeadmArgs(args), CertSANs: c.APIServer.CertSANs}
+	for _, m := range apiserversec.Mounts(c) {
+		out.ExtraVolumes = append(out.ExtraVolumes, kubeadmVolume{Name: m.Name, HostPath: m.Path, MountPath: m.Path, ReadOnly: m.ReadOnly, PathType: m.Type})
+	}
+	return out
 }
 
 // externalEtcd names the client files where the apiservers read them on the control-plane

@@ -1,6 +1,7 @@
 package staticpod
 
 import (
+	"maps"
 	"net"
 	"net/netip"
 	"strconv"
@@ -97,21 +98,16 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 // annotations that change with the files' content, since the apiserver reads them only when
 // it starts and a changed manifest is what restarts it. It returns the fields used.
 func securityFiles(c *compiler.Cluster, defaults, annotations map[string]string, ms *mounts) []string {
+	maps.Copy(defaults, apiserversec.Flags(c))
+	for _, m := range apiserversec.Mounts(c) {
+		ms.add(m.Name, m.Path, m.Type, m.ReadOnly)
+	}
 	var sources []string
 	if e := c.APIServer.EncryptionAtRest; e != nil {
-		defaults["encryption-provider-config"] = compiler.EncryptionConfigPath
-		ms.add("encryption-config", compiler.EncryptionConfigDir, corev1.HostPathDirectory, true)
 		annotations[annotationEncryptionProviders] = apiserversec.ProvidersSummary(e)
 		sources = append(sources, "apiServer.encryptionAtRest")
 	}
 	if a := c.APIServer.Audit; a != nil {
-		defaults["audit-policy-file"] = compiler.AuditPolicyPath
-		defaults["audit-log-path"] = compiler.AuditLogPath
-		defaults["audit-log-maxage"] = strconv.Itoa(a.MaxAge)
-		defaults["audit-log-maxbackup"] = strconv.Itoa(a.MaxBackup)
-		defaults["audit-log-maxsize"] = strconv.Itoa(a.MaxSize)
-		ms.add("audit-policy", compiler.AuditPolicyDir, corev1.HostPathDirectory, true)
-		ms.add("audit-log", compiler.AuditLogDir, corev1.HostPathDirectoryOrCreate, false)
 		annotations[annotationAuditPolicy] = apiserversec.PolicyDigest(a)
 		sources = append(sources, "apiServer.audit")
 	}
