@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
+	"sigs.k8s.io/yaml"
+
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
@@ -14,9 +17,12 @@ import (
 )
 
 // privateKeys returns the private keys an artifact holds (a PEM key, or a kubeconfig's
-// embedded one), as their public keys' DER.
+// embedded one), as their public keys' DER, and the secrets of an EncryptionConfiguration.
 func privateKeys(t *testing.T, a artifact.Artifact) []string {
 	t.Helper()
+	if a.Path == compiler.EncryptionConfigPath {
+		return encryptionSecrets(t, a.Data)
+	}
 	data := a.Data
 	if k, ok := kubeconfig.Parse(a.Data); ok {
 		data = k.Users[0].User.ClientKeyData
@@ -36,9 +42,10 @@ func privateKeys(t *testing.T, a artifact.Artifact) []string {
 
 // privilegeViolations checks the bundles of a cluster by rules written independently of the
 // tables: workers hold no key but their own kubelet ones; no bundle holds the front-proxy or
-// etcd CA key; only control-plane hosts hold ca.key and sa.key; every file holding a key is a
-// 0600 secret; no two hosts share a private key except the cluster CA and service-account
-// keys that every control-plane host needs; kubelet.conf names its own node.
+// etcd CA key; only control-plane hosts hold ca.key, sa.key and the encryption keys; every file
+// holding a key is a 0600 secret; no two hosts share a private key except the cluster CA,
+// service-account and encryption keys that every control-plane host needs; kubelet.conf names
+// its own node.
 func privilegeViolations(t *testing.T, c *compiler.Cluster, bundles map[string][]artifact.Artifact) []string {
 	var bad []string
 	report := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
@@ -70,7 +77,7 @@ func privilegeViolations(t *testing.T, c *compiler.Cluster, bundles map[string][
 				}
 			case compiler.FrontProxyCAKeyPath, compiler.EtcdCAKeyPath:
 				report("%s: this CA key must stay in the store", where)
-			case compiler.CAKeyPath, compiler.ServiceAccountKeyPath:
+			case compiler.CAKeyPath, compiler.ServiceAccountKeyPath, compiler.EncryptionConfigPath:
 				if !cp {
 					report("%s: only control-plane hosts may hold it", where)
 				}
@@ -100,7 +107,7 @@ func privilegeViolations(t *testing.T, c *compiler.Cluster, bundles map[string][
 		}
 		for _, w := range where {
 			file := strings.SplitN(w, ":", 2)[1]
-			if file != compiler.CAKeyPath && file != compiler.ServiceAccountKeyPath {
+			if file != compiler.CAKeyPath && file != compiler.ServiceAccountKeyPath && file != compiler.EncryptionConfigPath {
 				report("one private key in %v", where)
 				break
 			}
@@ -131,7 +138,8 @@ func TestLeastPrivilege(t *testing.T) {
 }
 
 // TestLeastPrivilegeCatchesLeaks makes sure the rules see leaks: the cluster CA key, another
-// host's key, the etcd CA key or a second super-admin.conf slipped into a bundle.
+// host's key, the etcd CA key, a second super-admin.conf or encryption keys slipped into a
+// bundle.
 func TestLeastPrivilegeCatchesLeaks(t *testing.T) {
 	c, r := issuedExample(t, "ha.yaml")
 	cp1 := r.HostArtifacts(compilertest.Host(t, c, "cp1"))
@@ -149,6 +157,8 @@ func TestLeastPrivilegeCatchesLeaks(t *testing.T) {
 		"etcd CA key anywhere":      {"cp2", etcdKey},
 		"key readable by everyone":  {"w3", func() artifact.Artifact { a := w2Key; a.Mode = 0o644; return a }()},
 		"a second super-admin.conf": {"cp2", superAdmin},
+		"encryption keys on a worker": {"w1", artifact.Artifact{Path: compiler.EncryptionConfigPath, Mode: 0o600, Secret: true,
+			Data: []byte("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - secretbox:\n      keys: [{name: key1, secret: c2VjcmV0}]\n")}},
 	} {
 		bundles := bundlesOf(c, r)
 		bundles[leak.host] = append(bundles[leak.host], leak.a)
@@ -156,4 +166,32 @@ func TestLeastPrivilegeCatchesLeaks(t *testing.T) {
 			t.Errorf("%s: not caught", name)
 		}
 	}
+}
+
+// encryptionSecrets returns the key secrets an EncryptionConfiguration holds.
+func encryptionSecrets(t *testing.T, data []byte) []string {
+	t.Helper()
+	var cfg apiserverv1.EncryptionConfiguration
+	if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
+		t.Fatalf("%s: %v", compiler.EncryptionConfigPath, err)
+	}
+	var out []string
+	for _, r := range cfg.Resources {
+		for _, p := range r.Providers {
+			var keys []apiserverv1.Key
+			if p.AESGCM != nil {
+				keys = append(keys, p.AESGCM.Keys...)
+			}
+			if p.AESCBC != nil {
+				keys = append(keys, p.AESCBC.Keys...)
+			}
+			if p.Secretbox != nil {
+				keys = append(keys, p.Secretbox.Keys...)
+			}
+			for _, k := range keys {
+				out = append(out, "encryption:"+k.Secret)
+			}
+		}
+	}
+	return out
 }
