@@ -30,6 +30,8 @@ func TestControlPlane(t *testing.T) {
 	t.Run("5 controller-manager and scheduler healthy and leading", s.checkControllers)
 	t.Run("6 node identity and node IPAM", s.checkNodeIdentity)
 	t.Run("7 service account tokens and front proxy", s.checkTokensAndFrontProxy)
+	t.Run("7a Secrets encrypted at rest in etcd", s.checkEncryptionAtRest)
+	t.Run("7b audit log records at Metadata", s.checkAuditLog)
 	t.Run("8 kubelet serving certificates", s.checkKubeletServingCerts)
 	t.Run("cluster bundle applied and working", s.checkClusterBundle)
 	t.Logf("checks done after %s", time.Since(began).Round(time.Second))
