@@ -82,8 +82,10 @@
 // 1.2.11, 1.2.15-1.2.19, 1.2.27-1.2.30, 1.3.1, 1.3.2, 1.4.1, 3.2.1, 4.1.1, 4.1.9, 4.2.12-4.2.14
 // and NSA-AUTHN-ANONYMOUS, NSA-SECRETS-ENCRYPTED, NSA-AUDIT-LOG, NSA-SECCOMP-DEFAULT.
 // e2e (encrypts and audits): 18, the same without the audit and encryption ones.
-// dedicated-etcd: 20, with 4.2.2, 4.2.3, 4.2.10 and NSA-KUBELET-AUTH on its etcd hosts, whose
-// standalone kubelets run without webhook authorization, a client CA or rotation.
+// dedicated-etcd (anonymous auth off, encryption, audit): 20: 1.2.3, 1.2.5, 1.2.9, 1.2.11,
+// 1.2.15, 1.2.29, 1.2.30, 1.3.1, 1.3.2, 1.4.1, 4.1.1, 4.1.9, 4.2.12-4.2.14, NSA-SECCOMP-DEFAULT,
+// and 4.2.2, 4.2.3, 4.2.10, NSA-KUBELET-AUTH on its etcd hosts, whose standalone kubelets run
+// with AlwaysAllow, no client CA and no rotation.
 //
 // A hardened example passes with no failure and no waiver when it sets what hardened in
 // cis_test.go sets (apiServer.extraArgs anonymous-auth "false", enable-admission-plugins with
