@@ -122,6 +122,7 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 	for i, dh := range d.Hosts {
 		c.Hosts = append(c.Hosts, b.host(c, d, i, dh))
 	}
+	c.Waivers = waivers(d.Checks)
 	c.Endpoint = b.endpoint(c, d.ControlPlaneEndpoint)
 	if d.Proxy != nil {
 		c.Proxy = &Proxy{HTTP: d.Proxy.HTTP, HTTPS: d.Proxy.HTTPS}

@@ -195,7 +195,6 @@ var codesNotInCorpus = map[diag.Code]string{
 	diag.CodeUnknownFileType:         "description.TestLoadCodes (a corpus case is a description)",
 	diag.CodeCUEPackages:             "description.TestLoadCodes (two CUE packages given)",
 	diag.CodeMappingTooLarge:         "description.TestShapeLimits (more than 1000 keys)",
-	diag.CodeForbiddenCharacter:      "description.TestStringRuleCoversEveryString: the text rule and the schema's patterns refuse first",
 	diag.CodeInternal:                "a broken embedded schema, which no description makes",
 	diag.CodeSchemaMismatch:          "a decoding the schema's types cannot take, which the schema refuses first",
 }

@@ -48,6 +48,9 @@ type Cluster struct {
 	// Kubelet holds the cluster-wide kubelet settings (before host overrides).
 	Kubelet Kubelet
 	Hosts   []*Host
+	// Waivers are the benchmark controls (kubeforge check) the description accepts failing,
+	// sorted by ID.
+	Waivers []Waiver
 	// SourceDir is where relative paths in the description are resolved from.
 	SourceDir string
 }

@@ -63,6 +63,7 @@ nothing for the embedded example (examples/ha.yaml).`,
 		{groupCompile, NewCmdValidate(s)},
 		{groupCompile, NewCmdCompile(s)},
 		{groupCompile, NewCmdDiff(s)},
+		{groupCompile, NewCmdCheck(s)},
 		{groupCompile, NewCmdPKI(s)},
 		{groupOther, NewCmdVersion(s)},
 	} {

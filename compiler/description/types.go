@@ -28,6 +28,13 @@ type Cluster struct {
 	HostDefaults         HostSettings            `json:"hostDefaults"`
 	Groups               map[string]HostSettings `json:"groups"`
 	Hosts                []Host                  `json:"hosts"`
+	Checks               Checks                  `json:"checks"`
+}
+
+// Checks mirrors checks: the benchmark waivers of kubeforge check.
+type Checks struct {
+	// Waive maps a control ID to the reason it may fail.
+	Waive map[string]string `json:"waive"`
 }
 
 type APIServer struct {

@@ -47,6 +47,7 @@ var Families = []Family{
 	{"KF20", "Container runtime"},
 	{"KF21", "Image credential providers"},
 	{"KF22", "Apiserver security files (encryption at rest, audit)"},
+	{"KF24", "Benchmark waivers (checks.waive)"},
 }
 
 // The codes, by family. A new check takes the next free number of its family.
@@ -200,6 +201,9 @@ const (
 	CodeEncryptionKeyNamedTwice Code = "KF2204"
 	CodeAuditPolicyEmpty        Code = "KF2205"
 	CodeEncryptionResourceTwice Code = "KF2206"
+
+	CodeUnknownControl      Code = "KF2401"
+	CodeWaiverWithoutReason Code = "KF2402"
 )
 
 // Codes is the table of codes: every code a diagnostic may carry, with its severity.
@@ -354,6 +358,9 @@ var Codes = []Info{
 	{CodeEncryptionKeyNamedTwice, Error, "one encryption key named twice in apiServer.encryptionAtRest.keys", false},
 	{CodeAuditPolicyEmpty, Warning, "an audit policy without rules: the apiserver logs nothing", false},
 	{CodeEncryptionResourceTwice, Error, "one resource listed twice in apiServer.encryptionAtRest.resources", false},
+
+	{CodeUnknownControl, Error, "checks.waive names a control kubeforge check does not have", false},
+	{CodeWaiverWithoutReason, Error, "a waiver in checks.waive without a reason (empty or only spaces)", false},
 }
 
 // InfoOf returns the row of a code.
