@@ -72,7 +72,7 @@ func changedFiles(c *compiler.Cluster, a, b *Result) []string {
 // tables, which files a stage changes for each rotatable name: trust lists the files that
 // carry the CA (or the public keys), issued the files a stage-2 re-issue changes.
 var rotationExpectations = map[string]struct {
-	trust  func(c *compiler.Cluster, h *compiler.Host, a artifact.Artifact) bool
+	trust func(c *compiler.Cluster, h *compiler.Host, a artifact.Artifact) bool
 	// issued is given the incoming CA and the "host:path" of the keys of what it signed.
 	issued func(h *compiler.Host, a artifact.Artifact, newCA []byte, newKeys map[string]bool) bool
 }{
