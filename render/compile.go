@@ -81,6 +81,9 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 		}
 		report(Progress{Stage: StageCertificates, Done: issued, Total: issued})
 		f = hostInputs{externalCA: res.PKI.ExternalCA(), extra: res.PKI.HostArtifacts}
+		if s := res.PKI.ClusterSigningCert(); s != compiler.CACertPath {
+			f.signingCert = s
+		}
 	}
 	var rendered atomic.Int64
 	report(Progress{Stage: StageHosts, Total: len(hosts)})

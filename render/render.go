@@ -30,6 +30,8 @@ type hostRenderer struct {
 type hostInputs struct {
 	// externalCA: the cluster CA's key is not in the store, so no host receives it.
 	externalCA bool
+	// signingCert is the controller-manager's signing certificate file (pki.ClusterSigningCert).
+	signingCert string
 	// extra adds the PKI's artifacts to a host's bundle; nil without PKI.
 	extra func(*compiler.Host) []artifact.Artifact
 	// rendered, when set, is called as each host is done (progress).
@@ -43,7 +45,7 @@ var hostRenderers = []hostRenderer{
 		return kubelet.Artifacts(c, h)
 	}},
 	{"static pods", func(c *compiler.Cluster, h *compiler.Host, f hostInputs) ([]artifact.Artifact, error) {
-		return staticpod.Manifests(c, h, staticpod.Options{ExternalCA: f.externalCA})
+		return staticpod.Manifests(c, h, staticpod.Options{ExternalCA: f.externalCA, ClusterSigningCert: f.signingCert})
 	}},
 	{"apiserver audit", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return apiserversec.HostArtifacts(c, h), nil

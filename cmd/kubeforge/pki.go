@@ -13,11 +13,11 @@ import (
 func NewCmdPKI(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "pki",
-		Short: "Inspect a PKI store or the certificates of a bundle",
+		Short: "Inspect a PKI store or the certificates of a bundle; rotate a CA",
 		Args:  bareCommandArgs,
 		RunE:  bareCommand,
 	}
-	cmd.AddCommand(NewCmdPKICheck(s))
+	cmd.AddCommand(NewCmdPKICheck(s), NewCmdPKIRotateCA(s))
 	return cmd
 }
 

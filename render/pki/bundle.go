@@ -75,16 +75,21 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 		}
 		ca := r.cas[a.ID]
 		if a.CertTo(c, h) {
-			cert(a.CertPath, ca.CertPEM, "pki.keyAlgorithm", "pki.caValidity")
+			cert(a.CertPath, r.trust(a.ID), "pki.keyAlgorithm", "pki.caValidity")
 		}
 		// In external CA mode the key is elsewhere; the controller-manager then cannot sign.
 		if a.KeyTo(c, h) && (ca.Key != nil || r.opts.KeysUnknown) {
 			secret(a.KeyPath, keyMode, ca.KeyPEM, "pki.keyAlgorithm")
+			// The controller-manager signs with one certificate (it refuses a bundle), so
+			// while ca.crt holds two the signing one has a file of its own.
+			if a.ID == clusterCA && r.ClusterSigningCert() != compiler.CACertPath {
+				cert(ClusterSigningCertPath, ca.CertPEM, "pki.keyAlgorithm", "pki.caValidity")
+			}
 		}
 	}
 	if saTo(c, h) {
 		secret(compiler.ServiceAccountKeyPath, keyMode, r.saKey, "pki.keyAlgorithm")
-		out = append(out, artifact.File(compiler.ServiceAccountPubPath, saPubMode, r.saPub, "pki.keyAlgorithm"))
+		out = append(out, artifact.File(compiler.ServiceAccountPubPath, saPubMode, r.saTrust, "pki.keyAlgorithm"))
 	}
 	// The user's client files for an etcd cluster kubeforge does not run, read and checked
 	// when the description was loaded, go where kubeadm's apiserver flags expect them.
@@ -119,7 +124,7 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 			// cost: the kubelet sends its renewal CSRs with kubelet.conf's credential, which
 			// therefore must stay valid (README: kubelet client certificates).
 			data, err := buildKubeconfig(c.Name, k.Server(c, h), p.Cert.Subject.CommonName,
-				r.cas[spec.CA].CertPEM, p.CertPEM, p.KeyPEM)
+				r.trust(spec.CA), p.CertPEM, p.KeyPEM)
 			if err != nil {
 				return nil, fmt.Errorf("host %s: %s: %w", h.Name, k.Path, err)
 			}

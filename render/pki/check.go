@@ -38,6 +38,9 @@ type CertStatus struct {
 	// chain to, a key that is not its own, a kubeconfig trusting another CA, a file that could
 	// not be read. Empty when it checks out.
 	Problems []string `json:"problems,omitempty"`
+	// Rotation says, for a CA (or the service-account key) of a store being rotated, the
+	// stage and this certificate's part in it; empty when no rotation is under way.
+	Rotation string `json:"rotation,omitempty"`
 }
 
 // Failed reports whether the certificate has expired or has a problem.
@@ -61,7 +64,8 @@ type CheckInput struct {
 // against the CA that should have signed it (in the store), each paired with its key when the
 // store holds one.
 func CheckStoreFiles(in CheckInput, now time.Time) []CertStatus {
-	return checkFiles(newFileSet(in), storeLayout{}, now)
+	files := newFileSet(in)
+	return withRotation(checkFiles(files, storeLayout{}, now), files)
 }
 
 // CheckTreeFiles returns every certificate of one host's tree, sorted by file, checked like
@@ -351,6 +355,13 @@ func (c *setCheck) chainProblems(cert *x509.Certificate, p string) []string {
 	cas, err := certificatesIn(data)
 	if err != nil {
 		return []string{"its CA " + ca + " holds no certificate"}
+	}
+	// In stage 2 of a rotation a store's leaves may still be the outgoing CA's until the
+	// next compile re-issues them.
+	if prev, problem, ok := c.files.get(strings.TrimSuffix(ca, ".crt") + prevSuffix + ".crt"); ok && problem == "" {
+		if more, err := certificatesIn(prev); err == nil {
+			cas = append(cas, more...)
+		}
 	}
 	if !signedByAny(cert, cas) {
 		return []string{fmt.Sprintf("not signed by its CA %s (%s); issued by %s", ca, cas[0].Subject, cert.Issuer)}

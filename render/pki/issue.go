@@ -62,6 +62,12 @@ type Result struct {
 	cas   map[caID]*keyPair
 	saKey []byte
 	saPub []byte
+	// stages and others are each CA's rotation stage and the other CA it trusts meanwhile;
+	// saTrust is what hosts receive as sa.pub (the public keys that verify tokens).
+	stages  map[caID]RotationStage
+	others  map[caID]*keyPair
+	saStage RotationStage
+	saTrust []byte
 	// leaves holds each selected host's certificates by leaf name.
 	leaves  map[string]map[string]*keyPair
 	events  []Event
@@ -118,6 +124,7 @@ func Issue(c *compiler.Cluster, opts Options) (*Result, error) {
 		now:    opts.Now().UTC().Truncate(time.Second),
 		cas:    map[caID]*keyPair{},
 		leaves: map[string]map[string]*keyPair{},
+		stages: l.stages, others: l.others, saStage: l.saStage,
 	}
 	if err := r.issueAuthorities(l); err != nil {
 		return nil, err
@@ -154,7 +161,7 @@ func (r *Result) issueAuthorities(l *loaded) error {
 					r.store.path(file), p.Cert.NotAfter.UTC().Format(time.RFC3339))
 			}
 			r.cas[a.ID] = p
-			r.events = append(r.events, Event{Kind: Kept, Name: string(a.ID), File: file, Reason: r.caWarning(p)})
+			r.events = append(r.events, Event{Kind: Kept, Name: string(a.ID), File: file, Reason: r.caWarning(p, r.stages[a.ID])})
 			continue
 		}
 		serial, err := newSerial(r.opts.Rand)
@@ -202,12 +209,36 @@ func (r *Result) issueAuthorities(l *loaded) error {
 		r.store.set(saPubStore, pub, StoreCertMode)
 		r.changed = true
 	}
+	r.saTrust = r.saPub
+	switch l.saStage {
+	case RotationTrustBoth:
+		r.saTrust = slices.Concat(r.saPub, l.saOtherPub)
+	case RotationIssueNew:
+		r.saTrust = slices.Concat(l.saOtherPub, r.saPub)
+	}
+	if l.saStage != RotationNone {
+		r.events[len(r.events)-1].Reason = rotationNote(l.saStage, "key")
+	}
 	return nil
 }
 
+// rotationNote returns what the compile report says of a CA or key during its rotation.
+func rotationNote(stage RotationStage, what string) string {
+	switch stage {
+	case RotationTrustBoth:
+		return "rotation stage 1 trust-both: hosts trust the outgoing and the incoming " + what + ", the outgoing one still signs; roll this out everywhere, then `pki rotate-ca advance`"
+	case RotationIssueNew:
+		return "rotation stage 2 issue-new: the incoming " + what + " signs, both are trusted; roll this out everywhere, then `pki rotate-ca finish`"
+	}
+	return ""
+}
+
 // caWarning returns what the user should know about a kept CA, or "".
-func (r *Result) caWarning(p *keyPair) string {
+func (r *Result) caWarning(p *keyPair, stage RotationStage) string {
 	var w []string
+	if stage != RotationNone {
+		w = append(w, rotationNote(stage, "CA"))
+	}
 	if p.Key == nil && !r.opts.KeysUnknown {
 		w = append(w, "no key in the store (external CA): every certificate it signs must be in the store")
 	}
@@ -246,6 +277,9 @@ func (r *Result) issueLeaves(l *loaded) error {
 			ev := Event{Kind: Issued, Host: h.Name, Name: spec.Name, File: leafPath(h.Name, spec.Name, ".crt")}
 			if have := l.leaves[h.Name][spec.Name]; have != nil {
 				ev.Reason = r.staleness(have, req, ca)
+				if l.outgoing[ev.File] {
+					ev.Reason = "signed by the outgoing CA: rotation stage 2 re-issues it from the incoming one"
+				}
 				if ev.Reason == "" {
 					ev.Kind = Kept
 					r.leaves[h.Name][spec.Name] = have

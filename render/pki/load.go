@@ -27,6 +27,16 @@ type loaded struct {
 	saPubPEM []byte
 	// leaves holds each host's certificates by leaf name.
 	leaves map[string]map[string]*keyPair
+	// rotation holds each CA's rotation stage and the other CA it trusts meanwhile (the
+	// incoming one in stage 1, the outgoing one in stage 2); saStage and saOtherPub likewise
+	// for the service-account key.
+	stages     map[caID]RotationStage
+	others     map[caID]*keyPair
+	saStage    RotationStage
+	saOtherPub []byte
+	// outgoing names the stored leaves (by store path) signed by a CA's outgoing certificate
+	// in stage 2: kept verifiable, re-issued by the incoming one.
+	outgoing map[string]bool
 }
 
 // load parses and verifies the store: every key must match its certificate and every
@@ -34,19 +44,20 @@ type loaded struct {
 // the file; it is never silently replaced. With only set, the other hosts' leaves are neither
 // parsed nor verified (their files are kept as read).
 func (s *Store) load(only map[string]bool, keysUnknown bool) (*loaded, error) {
-	l := &loaded{cas: map[caID]*keyPair{}, leaves: map[string]map[string]*keyPair{}}
+	l := &loaded{cas: map[caID]*keyPair{}, leaves: map[string]map[string]*keyPair{},
+		stages: map[caID]RotationStage{}, others: map[caID]*keyPair{}, outgoing: map[string]bool{}}
 	for _, a := range authorities {
-		p, err := s.pair(a.Store, true)
+		p, err := s.caPair(a.Store, true)
 		if err != nil {
 			return nil, err
 		}
 		if p == nil {
 			continue
 		}
-		if !p.Cert.IsCA {
-			return nil, fmt.Errorf("PKI store: %s is not a CA certificate", s.path(a.Store+".crt"))
-		}
 		l.cas[a.ID] = p
+		if err := s.loadRotation(l, &a, keysUnknown); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.loadServiceAccount(l, keysUnknown); err != nil {
 		return nil, err
@@ -67,6 +78,7 @@ func (s *Store) load(only map[string]bool, keysUnknown bool) (*loaded, error) {
 	}
 	pairs := make([]*keyPair, len(jobs))
 	errs := make([]error, len(jobs))
+	outgoing := make([]bool, len(jobs))
 	parallel.For(len(jobs), func(i int) {
 		j := jobs[i]
 		base := leafPath(j.host, j.spec.Name, "")
@@ -81,7 +93,12 @@ func (s *Store) load(only map[string]bool, keysUnknown bool) (*loaded, error) {
 				s.path(authorityByID(j.spec.CA).Store+".crt"))
 			return
 		}
-		if err := p.Cert.CheckSignatureFrom(ca.Cert); err != nil {
+		err = p.Cert.CheckSignatureFrom(ca.Cert)
+		if prev := l.others[j.spec.CA]; err != nil && prev != nil && l.stages[j.spec.CA] == RotationIssueNew &&
+			p.Cert.CheckSignatureFrom(prev.Cert) == nil {
+			outgoing[i], err = true, nil
+		}
+		if err != nil {
 			errs[i] = fmt.Errorf("PKI store: %s is not signed by its CA %s: %v", s.path(base+".crt"),
 				s.path(authorityByID(j.spec.CA).Store+".crt"), err)
 			return
@@ -99,8 +116,39 @@ func (s *Store) load(only map[string]bool, keysUnknown bool) (*loaded, error) {
 			l.leaves[j.host] = map[string]*keyPair{}
 		}
 		l.leaves[j.host][j.spec.Name] = pairs[i]
+		if outgoing[i] {
+			l.outgoing[leafPath(j.host, j.spec.Name, ".crt")] = true
+		}
 	}
 	return l, nil
+}
+
+// caPair reads a CA's base.crt and base.key, which must be a CA certificate.
+func (s *Store) caPair(base string, keyOptional bool) (*keyPair, error) {
+	p, err := s.pair(base, keyOptional)
+	if err == nil && p != nil && !p.Cert.IsCA {
+		return nil, fmt.Errorf("PKI store: %s is not a CA certificate", s.path(base+".crt"))
+	}
+	return p, err
+}
+
+// loadRotation reads the other CA of a rotation under way. The incoming CA of stage 1 needs
+// its key (it will sign); the outgoing one of stage 2 does not.
+func (s *Store) loadRotation(l *loaded, a *authority, keysUnknown bool) error {
+	stage, err := s.rotationStage(a.Store, false)
+	if err != nil || stage == RotationNone {
+		return err
+	}
+	base := a.Store + nextSuffix
+	if stage == RotationIssueNew {
+		base = a.Store + prevSuffix
+	}
+	p, err := s.caPair(base, stage == RotationIssueNew || keysUnknown)
+	if err != nil {
+		return err
+	}
+	l.stages[a.ID], l.others[a.ID] = stage, p
+	return nil
 }
 
 // pair reads base.crt and base.key: nil when both are absent. A certificate without its key is
@@ -163,7 +211,32 @@ func (s *Store) loadServiceAccount(l *loaded, keysUnknown bool) error {
 		}
 	}
 	l.saKey, l.saKeyPEM, l.saPubPEM = key, keyPEM, pubPEM
-	return nil
+	return s.loadServiceAccountRotation(l)
+}
+
+// loadServiceAccountRotation reads the other public key of a rotation under way: the
+// incoming key's in stage 1, the outgoing one's in stage 2.
+func (s *Store) loadServiceAccountRotation(l *loaded) error {
+	stage, err := s.rotationStage(saBase, true)
+	if err != nil || stage == RotationNone {
+		return err
+	}
+	l.saStage = stage
+	if stage == RotationIssueNew {
+		rel := saBase + prevSuffix + ".pub"
+		if _, err := parsePublicKey(s.get(rel)); err != nil {
+			return fmt.Errorf("PKI store: %s: %v", s.path(rel), err)
+		}
+		l.saOtherPub = s.get(rel)
+		return nil
+	}
+	rel := saBase + nextSuffix + ".key"
+	key, err := parseKey(s.get(rel))
+	if err != nil {
+		return fmt.Errorf("PKI store: %s: %v", s.path(rel), err)
+	}
+	l.saOtherPub, err = encodePublicKey(key.Public())
+	return err
 }
 
 // summarize returns nil, or an error made of the first few non-nil errors and a count of the

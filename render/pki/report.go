@@ -102,6 +102,9 @@ func WriteTable(w io.Writer, statuses []CertStatus) error {
 		} else if s.Expired {
 			status = "expired"
 		}
+		if s.Rotation != "" {
+			status += " (rotation " + s.Rotation + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", file, printable(s.Subject), expires, left, printable(s.Issuer), status)
 	}
 	return tw.Flush()

@@ -132,6 +132,9 @@ func controllerManagerParts(c *compiler.Cluster, h *compiler.Host, facts minorFa
 	d["root-ca-file"] = compiler.CACertPath
 	d["service-account-private-key-file"] = compiler.ServiceAccountKeyPath
 	d["use-service-account-credentials"] = "true"
+	if opts.ClusterSigningCert != "" {
+		d["cluster-signing-cert-file"] = opts.ClusterSigningCert
+	}
 	if opts.ExternalCA {
 		// As kubeadm does: the controller-manager cannot sign CSRs without the CA key, so the
 		// signing flags are emptied (kubelet client certificates are then renewed by the

@@ -33,6 +33,10 @@ type Options struct {
 	// ExternalCA is true when the cluster CA's key is kept outside the PKI store (kubeadm's
 	// external CA mode): no host receives ca.key, so nothing may be told to sign with it.
 	ExternalCA bool
+	// ClusterSigningCert, when set, is the controller-manager's signing certificate instead of
+	// ca.crt: while the cluster CA is rotated ca.crt holds two certificates, and the
+	// controller-manager takes exactly one.
+	ClusterSigningCert string
 }
 
 // Manifests returns the manifests directory and one file per static pod h runs (etcd.yaml,
