@@ -40,8 +40,8 @@ const (
 	// host its own (kubeadm writes kubelet.conf, controller-manager.conf and scheduler.conf
 	// so, and kubeforge likewise), elsewhere any of them through the endpoint, so the oldest.
 	SkewDialedAPIServer SkewReference = "the kube-apiserver it dials"
-	SkewEachKubelet    SkewReference = "a kubelet"
-	SkewTheKubeProxy   SkewReference = "kube-proxy"
+	SkewEachKubelet     SkewReference = "a kubelet"
+	SkewTheKubeProxy    SkewReference = "kube-proxy"
 )
 
 // Unbounded is a rule side without a limit.
