@@ -64,6 +64,7 @@ nothing for the embedded example (examples/ha.yaml).`,
 		{groupCompile, NewCmdCompile(s)},
 		{groupCompile, NewCmdDiff(s)},
 		{groupCompile, NewCmdPKI(s)},
+		{groupCompile, NewCmdUpgrade(s)},
 		{groupOther, NewCmdVersion(s)},
 	} {
 		c.cmd.GroupID = c.group
