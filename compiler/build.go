@@ -96,15 +96,7 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		Firewall:          Firewall{Enabled: d.Firewall.Enabled, Zone: d.Firewall.Zone},
 		Addons:            Addons{KubeProxy: d.Addons.KubeProxy.Enabled, KubeProxyMode: d.Addons.KubeProxy.Mode, CoreDNS: d.Addons.CoreDNS.Enabled},
 	}
-	var err error
-	if c.Version, c.Release, err = ParseVersion(d.KubernetesVersion); err != nil {
-		var unknown *UnknownReleaseError
-		hint := ""
-		if errors.As(err, &unknown) {
-			hint = unknown.Hint()
-		}
-		b.errorf(diag.CodeUnsupportedVersion, "kubernetesVersion", hint, "%v", err)
-	}
+	c.Version, c.Release = b.version("kubernetesVersion", d.KubernetesVersion)
 	runtimeConfig(&c.Runtime, d.ContainerRuntime)
 	c.Network = b.network(d.Networking)
 	if e := d.Etcd.External; e != nil {
@@ -119,8 +111,9 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 	}
 
 	c.Kubelet = mergeKubelet(Kubelet{Origin: map[string]string{}}, d.Kubelet, []any{"kubelet"})
+	groupVersions := b.groupVersions(d)
 	for i, dh := range d.Hosts {
-		c.Hosts = append(c.Hosts, b.host(c, d, i, dh))
+		c.Hosts = append(c.Hosts, b.host(c, d, groupVersions, i, dh))
 	}
 	c.Waivers = waivers(d.Checks)
 	c.Endpoint = b.endpoint(c, d.ControlPlaneEndpoint)
@@ -129,6 +122,21 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		c.Proxy.NoProxy, c.Proxy.Fields = noProxy(c, d.Proxy.NoProxy)
 	}
 	return c, b.diags
+}
+
+// version parses the version written at path; a version without a row in the version table
+// is reported there.
+func (b *builder) version(path, s string) (Version, Release) {
+	v, r, err := ParseVersion(s)
+	if err != nil {
+		var unknown *UnknownReleaseError
+		hint := ""
+		if errors.As(err, &unknown) {
+			hint = unknown.Hint()
+		}
+		b.errorf(diag.CodeUnsupportedVersion, path, hint, "%v", err)
+	}
+	return v, r
 }
 
 // sysctlValue writes a sysctl value as sysctl reads it: JSON numbers arrive as float64 and
@@ -213,8 +221,29 @@ func (b *builder) extraPort(portPath string, ep description.ExtraPort) Port {
 	return p
 }
 
-func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description.Host) *Host {
-	h := &Host{Index: i, Name: dh.Name, NodeName: dh.NodeName, Group: dh.Group}
+// hostVersion is a version a group sets for its hosts, and where.
+type hostVersion struct {
+	Version Version
+	Release Release
+	Field   string
+}
+
+// groupVersions parses the groups' kubernetesVersion fields, once per group.
+func (b *builder) groupVersions(d *description.Cluster) map[string]hostVersion {
+	out := map[string]hostVersion{}
+	for _, name := range slices.Sorted(maps.Keys(d.Groups)) {
+		if s := d.Groups[name].KubernetesVersion; s != "" {
+			f := FieldPath("groups", name, "kubernetesVersion")
+			v, r := b.version(f, s)
+			out[name] = hostVersion{v, r, f}
+		}
+	}
+	return out
+}
+
+func (b *builder) host(c *Cluster, d *description.Cluster, groupVersions map[string]hostVersion, i int, dh description.Host) *Host {
+	h := &Host{Index: i, Name: dh.Name, NodeName: dh.NodeName, Group: dh.Group,
+		Version: c.Version, Release: c.Release, VersionField: "kubernetesVersion"}
 	if h.NodeName == "" {
 		h.NodeName = h.Name
 	}
@@ -254,9 +283,16 @@ func (b *builder) host(c *Cluster, d *description.Cluster, i int, dh description
 			}
 			b.errorf(diag.CodeUnknownGroup, h.Field("group"), defined, "unknown group %q", dh.Group)
 		}
-		layers = append(layers, layer{[]any{"groups", dh.Group}, g})
+		layers = append(layers, layer{[]any{"groups", dh.Group}, g.HostSettings})
+		if gv, ok := groupVersions[dh.Group]; ok {
+			h.Version, h.Release, h.VersionField = gv.Version, gv.Release, gv.Field
+		}
 	}
 	layers = append(layers, layer{[]any{"hosts", i}, description.HostSettings{Labels: dh.Labels, Taints: dh.Taints, OS: dh.OS, Kubelet: dh.Kubelet, ContainerRuntime: dh.ContainerRuntime}})
+	if dh.KubernetesVersion != "" {
+		h.VersionField = h.Field("kubernetesVersion")
+		h.Version, h.Release = b.version(h.VersionField, dh.KubernetesVersion)
+	}
 
 	h.Kubelet = c.Kubelet.clone()
 	h.Registries = c.Runtime.Registries

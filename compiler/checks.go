@@ -44,6 +44,7 @@ var checks = []check{
 	{"image credential providers", (*checker).credentialProviders},
 	{"apiserver security files", (*checker).securityFiles},
 	{"benchmark waivers", (*checker).waiverChecks},
+	{"version skew", (*checker).versionSkew},
 }
 
 // Check runs every cross-field check and returns all the problems found.

@@ -26,7 +26,11 @@ const (
 
 // Cluster is a checked description with every default applied.
 type Cluster struct {
-	Name            string
+	Name string
+	// Version is the cluster's kubernetesVersion: the cluster bundle's (kube-proxy, CoreDNS,
+	// kubeadm-config, kubelet-config) and the default of every host; Release is its row of
+	// the version table. A host may run another (Host.Version) within the version skew
+	// policy (skew.go).
 	Version         Version
 	Release         Release
 	ImageRepository string
@@ -186,6 +190,13 @@ type Host struct {
 	Kubelet Kubelet
 	// Registries are the host's effective registry mirrors, sorted by name.
 	Registries []Registry
+	// Version is the host's Kubernetes version (its kubelet, and its static pods on a
+	// control-plane or etcd host), Release its row of the version table, which the host's
+	// renderers read; VersionField is the description path that set it: kubernetesVersion,
+	// groups.NAME.kubernetesVersion or hosts[i].kubernetesVersion.
+	Version      Version
+	Release      Release
+	VersionField string
 	// OS is the host's operating system family, and OSOrigin the description path that set
 	// it (hostDefaults.os, groups.NAME.os or hosts[i].os).
 	OS       OSFamily

@@ -2,7 +2,8 @@ package compiler
 
 // Release is the row of the version table for one Kubernetes minor: every choice kubeforge
 // makes that depends on the minor, as kubeadm of that minor makes it. Renderers read the row
-// of the cluster's minor (Cluster.Release) and never compare versions themselves; a test
+// of a host's minor (Host.Release) for the host's files and the row of the cluster's minor
+// (Cluster.Release) for the cluster bundle, and never compare versions themselves; a test
 // checks every row is complete.
 type Release struct {
 	Minor int
@@ -138,23 +139,36 @@ func (r Release) Patches() []Version {
 	return out
 }
 
-// EtcdImage and the other image helpers name the images kubeadm would run.
-func (c *Cluster) EtcdImage() string {
-	return c.ImageRepository + "/etcd:" + c.Release.EtcdImageTag
+// EtcdImage returns the etcd image of the host's minor: a stacked or dedicated etcd member
+// moves to the next etcd release with its host.
+func (c *Cluster) EtcdImage(h *Host) string {
+	return c.ImageRepository + "/etcd:" + h.Release.EtcdImageTag
 }
 
-// ControlPlaneImage returns the image of a control-plane component (or kube-proxy) at the
-// cluster's version.
+// HostImage returns the image of a control-plane component at the host's version.
+func (c *Cluster) HostImage(h *Host, component string) string {
+	return c.ImageRepository + "/" + component + ":" + h.Version.String()
+}
+
+// ControlPlaneImage returns the image of a component at the cluster's version: kube-proxy's,
+// which the cluster bundle runs on every node.
 func (c *Cluster) ControlPlaneImage(component string) string {
 	return c.ImageRepository + "/" + component + ":" + c.Version.String()
 }
 
 // PauseImage returns the sandbox image of the cluster's minor.
-func (c *Cluster) PauseImage() string {
-	return c.ImageRepository + "/pause:" + c.Release.PauseVersion
+func (c *Cluster) PauseImage() string { return c.pauseImage(c.Release) }
+
+// HostPauseImage returns the sandbox image of the host's minor, which its runtime is
+// configured with.
+func (c *Cluster) HostPauseImage(h *Host) string { return c.pauseImage(h.Release) }
+
+func (c *Cluster) pauseImage(r Release) string {
+	return c.ImageRepository + "/pause:" + r.PauseVersion
 }
 
-// CoreDNSImage returns the CoreDNS image kubeadm of this minor deploys.
+// CoreDNSImage returns the CoreDNS image of the cluster's minor, which the cluster bundle
+// deploys.
 func (c *Cluster) CoreDNSImage() string {
 	return c.ImageRepository + "/coredns/coredns:" + c.Release.CoreDNSVersion
 }

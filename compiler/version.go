@@ -20,13 +20,13 @@ func (v Version) MinorString() string { return fmt.Sprintf("%d.%d", v.Major, v.M
 func ParseVersion(s string) (Version, Release, error) {
 	parts := strings.Split(strings.TrimPrefix(s, "v"), ".")
 	if len(parts) < 2 || len(parts) > 3 {
-		return Version{}, Release{}, fmt.Errorf("version %q: expected MAJOR.MINOR or MAJOR.MINOR.PATCH", s)
+		return Version{}, Release{}, fmt.Errorf("version %s: expected MAJOR.MINOR or MAJOR.MINOR.PATCH", quoteShort(s))
 	}
 	nums := make([]int, 3)
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 0 {
-			return Version{}, Release{}, fmt.Errorf("version %q: %q is not a number", s, p)
+			return Version{}, Release{}, fmt.Errorf("version %s: %s is not a number", quoteShort(s), quoteShort(p))
 		}
 		nums[i] = n
 	}
@@ -42,6 +42,15 @@ func ParseVersion(s string) (Version, Release, error) {
 		return Version{}, Release{}, &UnknownReleaseError{Version: v, Release: rel}
 	}
 	return v, rel, nil
+}
+
+// quoteShort quotes s, cut after 24 characters: a version is short, and an error need not
+// repeat a 70 KB one.
+func quoteShort(s string) string {
+	if len(s) <= 24 {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%.24q...", s)
 }
 
 // UnknownReleaseError is a patch of a supported minor that kubeforge does not know.

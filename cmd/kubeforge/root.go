@@ -65,6 +65,7 @@ nothing for the embedded example (examples/ha.yaml).`,
 		{groupCompile, NewCmdDiff(s)},
 		{groupCompile, NewCmdCheck(s)},
 		{groupCompile, NewCmdPKI(s)},
+		{groupCompile, NewCmdUpgrade(s)},
 		{groupOther, NewCmdVersion(s)},
 	} {
 		c.cmd.GroupID = c.group

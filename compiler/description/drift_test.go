@@ -68,7 +68,11 @@ func (w *driftWalker) walk(path string, v cue.Value, typ reflect.Type) {
 // a Go struct, and walks the fields both have.
 func (w *driftWalker) structFields(path string, v cue.Value, typ reflect.Type) {
 	goFields := map[string]reflect.Type{}
-	for f := range typ.Fields() {
+	// The fields of an embedded struct are the outer struct's, as encoding/json reads them.
+	for _, f := range reflect.VisibleFields(typ) {
+		if f.Anonymous && f.Tag.Get("json") == "" {
+			continue
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" || name == "-" {
 			w.t.Errorf("%s: Go field %s.%s has no json name", path, typ.Name(), f.Name)

@@ -7,28 +7,28 @@ package description
 
 // Cluster mirrors #Cluster.
 type Cluster struct {
-	APIVersion           string                  `json:"apiVersion"`
-	Kind                 string                  `json:"kind"`
-	Name                 string                  `json:"name"`
-	KubernetesVersion    string                  `json:"kubernetesVersion"`
-	ImageRepository      string                  `json:"imageRepository"`
-	ControlPlaneEndpoint string                  `json:"controlPlaneEndpoint,omitempty"`
-	APIServer            APIServer               `json:"apiServer"`
-	ControllerManager    Component               `json:"controllerManager"`
-	Scheduler            Component               `json:"scheduler"`
-	Networking           Networking              `json:"networking"`
-	Etcd                 Etcd                    `json:"etcd"`
-	ContainerRuntime     ContainerRuntime        `json:"containerRuntime"`
-	Kubelet              Kubelet                 `json:"kubelet"`
-	PKI                  PKI                     `json:"pki"`
-	Proxy                *Proxy                  `json:"proxy,omitempty"`
-	Firewall             Firewall                `json:"firewall"`
-	Sysctls              map[string]any          `json:"sysctls"`
-	Addons               Addons                  `json:"addons"`
-	HostDefaults         HostSettings            `json:"hostDefaults"`
-	Groups               map[string]HostSettings `json:"groups"`
-	Hosts                []Host                  `json:"hosts"`
-	Checks               Checks                  `json:"checks"`
+	APIVersion           string                   `json:"apiVersion"`
+	Kind                 string                   `json:"kind"`
+	Name                 string                   `json:"name"`
+	KubernetesVersion    string                   `json:"kubernetesVersion"`
+	ImageRepository      string                   `json:"imageRepository"`
+	ControlPlaneEndpoint string                   `json:"controlPlaneEndpoint,omitempty"`
+	APIServer            APIServer                `json:"apiServer"`
+	ControllerManager    Component                `json:"controllerManager"`
+	Scheduler            Component                `json:"scheduler"`
+	Networking           Networking               `json:"networking"`
+	Etcd                 Etcd                     `json:"etcd"`
+	ContainerRuntime     ContainerRuntime         `json:"containerRuntime"`
+	Kubelet              Kubelet                  `json:"kubelet"`
+	PKI                  PKI                      `json:"pki"`
+	Proxy                *Proxy                   `json:"proxy,omitempty"`
+	Firewall             Firewall                 `json:"firewall"`
+	Sysctls              map[string]any           `json:"sysctls"`
+	Addons               Addons                   `json:"addons"`
+	HostDefaults         HostSettings             `json:"hostDefaults"`
+	Groups               map[string]GroupSettings `json:"groups"`
+	Hosts                []Host                   `json:"hosts"`
+	Checks               Checks                   `json:"checks"`
 }
 
 // Checks mirrors checks: the benchmark waivers of kubeforge check.
@@ -198,16 +198,23 @@ type HostSettings struct {
 	ContainerRuntime *RuntimeOverrides `json:"containerRuntime,omitempty"`
 }
 
+// GroupSettings mirrors a group: #HostSettings and the group's Kubernetes version.
+type GroupSettings struct {
+	HostSettings
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+}
+
 type Host struct {
-	Name      string            `json:"name"`
-	NodeName  string            `json:"nodeName,omitempty"`
-	Addresses []string          `json:"addresses"`
-	Roles     []string          `json:"roles"`
-	Group     string            `json:"group,omitempty"`
-	Labels    map[string]string `json:"labels"`
-	Taints    []Taint           `json:"taints,omitempty"`
-	OS        string            `json:"os,omitempty"`
-	Kubelet   Kubelet           `json:"kubelet"`
+	Name              string            `json:"name"`
+	NodeName          string            `json:"nodeName,omitempty"`
+	Addresses         []string          `json:"addresses"`
+	Roles             []string          `json:"roles"`
+	Group             string            `json:"group,omitempty"`
+	KubernetesVersion string            `json:"kubernetesVersion,omitempty"`
+	Labels            map[string]string `json:"labels"`
+	Taints            []Taint           `json:"taints,omitempty"`
+	OS                string            `json:"os,omitempty"`
+	Kubelet           Kubelet           `json:"kubelet"`
 
 	ContainerRuntime *RuntimeOverrides `json:"containerRuntime,omitempty"`
 }

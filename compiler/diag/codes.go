@@ -48,6 +48,7 @@ var Families = []Family{
 	{"KF21", "Image credential providers"},
 	{"KF22", "Apiserver security files (encryption at rest, audit)"},
 	{"KF24", "Benchmark waivers (checks.waive)"},
+	{"KF25", "Version skew"},
 }
 
 // The codes, by family. A new check takes the next free number of its family.
@@ -202,8 +203,20 @@ const (
 	CodeAuditPolicyEmpty        Code = "KF2205"
 	CodeEncryptionResourceTwice Code = "KF2206"
 
-	CodeUnknownControl      Code = "KF2401"
-	CodeWaiverWithoutReason Code = "KF2402"
+	CodeUnknownControl            Code = "KF2401"
+	CodeWaiverWithoutReason       Code = "KF2402"
+	CodeSkewAPIServers            Code = "KF2501"
+	CodeSkewControllersNewer      Code = "KF2502"
+	CodeSkewControllersTooOld     Code = "KF2503"
+	CodeSkewControllersOlder      Code = "KF2504"
+	CodeSkewKubeletNewer          Code = "KF2505"
+	CodeSkewKubeletTooOld         Code = "KF2506"
+	CodeSkewKubeletThreeOlder     Code = "KF2507"
+	CodeSkewBundleNewer           Code = "KF2508"
+	CodeSkewBundleBehind          Code = "KF2509"
+	CodeSkewKubeProxyTooOld       Code = "KF2510"
+	CodeSkewKubeProxyKubelet      Code = "KF2511"
+	CodeSkewKubeletOlderThanProxy Code = "KF2512"
 )
 
 // Codes is the table of codes: every code a diagnostic may carry, with its severity.
@@ -361,6 +374,18 @@ var Codes = []Info{
 
 	{CodeUnknownControl, Error, "checks.waive names a control kubeforge check does not have", false},
 	{CodeWaiverWithoutReason, Error, "a waiver in checks.waive without a reason (empty or only spaces)", false},
+	{CodeSkewAPIServers, Error, "kube-apiservers more than one minor apart", false},
+	{CodeSkewControllersNewer, Error, "a controller-manager and scheduler newer than the kube-apiserver they dial", false},
+	{CodeSkewControllersTooOld, Error, "a controller-manager and scheduler more than one minor older than the newest kube-apiserver", false},
+	{CodeSkewControllersOlder, Warning, "a controller-manager and scheduler older than the newest kube-apiserver (supported during an upgrade)", false},
+	{CodeSkewKubeletNewer, Error, "a kubelet newer than the kube-apiserver it dials (its own host's, else the oldest)", false},
+	{CodeSkewKubeletTooOld, Error, "a kubelet more than three minors older than the newest kube-apiserver", false},
+	{CodeSkewKubeletThreeOlder, Warning, "a kubelet three minors older than the newest kube-apiserver: it must be upgraded before the control plane can be", false},
+	{CodeSkewBundleNewer, Error, "the cluster bundle (kube-proxy, CoreDNS, kubeadm-config) newer than the oldest kube-apiserver", false},
+	{CodeSkewBundleBehind, Warning, "the cluster bundle (kube-proxy, CoreDNS, kubeadm-config) older than every kube-apiserver", false},
+	{CodeSkewKubeProxyTooOld, Error, "kube-proxy more than three minors older than the newest kube-apiserver", false},
+	{CodeSkewKubeProxyKubelet, Error, "kube-proxy more than three minors apart from a kubelet", false},
+	{CodeSkewKubeletOlderThanProxy, Warning, "a kubelet older than kube-proxy (supported during an upgrade)", false},
 }
 
 // InfoOf returns the row of a code.

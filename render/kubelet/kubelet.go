@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"slices"
 
+	kubeletconfigv1beta1 "k8s.io/kubelet/config/v1beta1"
+
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
@@ -23,6 +25,11 @@ const (
 func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
 	var out []artifact.Artifact
 
+	// config.yaml is written in the API version this renderer builds; a host whose row of the
+	// version table names another is refused rather than written in the wrong one.
+	if want, have := h.Release.APIs.Kubelet, kubeletconfigv1beta1.SchemeGroupVersion.String(); want != have {
+		return nil, fmt.Errorf("host %s: Kubernetes %s's kubelet reads %q, not %s", h.Name, h.Version.MinorString(), want, have)
+	}
 	cfg, src, err := hostConfig(c, h)
 	if err != nil {
 		return nil, err

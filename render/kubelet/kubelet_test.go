@@ -120,3 +120,14 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigAPIOfTheHostsRow: the kubelet's configuration follows the host's row of the
+// version table; a row naming an API version the renderer does not build is refused.
+func TestConfigAPIOfTheHostsRow(t *testing.T) {
+	c := compilertest.Load(t, "dual-stack.yaml")
+	h := c.Hosts[0]
+	h.Release.APIs.Kubelet = "kubelet.config.k8s.io/v2"
+	if _, err := Artifacts(c, h); err == nil || !strings.Contains(err.Error(), "kubelet.config.k8s.io/v2") {
+		t.Errorf("a host whose row names another kubelet API rendered: %v", err)
+	}
+}

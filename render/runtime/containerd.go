@@ -42,7 +42,7 @@ func plugins(keys []string, more ...string) []string {
 // containerdArtifacts returns containerd's configuration (the drop-in, or config.toml when
 // kubeforge owns it) and a hosts.toml per registry with mirrors.
 func containerdArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
-	cfg, err := containerdConfig(c)
+	cfg, err := containerdConfig(c, h)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func containerdArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Arti
 	if c.Runtime.Containerd.Complete {
 		p = compiler.ContainerdConfigPath
 	}
-	out := []artifact.Artifact{artifact.File(p, 0o644, cfg, append([]string{"containerRuntime.cgroupDriver", "containerRuntime.containerd.version", mode}, sandboxSources...)...)}
+	out := []artifact.Artifact{artifact.File(p, 0o644, cfg, append([]string{"containerRuntime.cgroupDriver", "containerRuntime.containerd.version", mode}, sandboxSources(h)...)...)}
 	for _, r := range h.Registries {
 		a, err := hostsFile(r)
 		if err != nil {
@@ -63,7 +63,7 @@ func containerdArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Arti
 
 // containerdConfig returns the configuration for the containerd release the description
 // names: the runc cgroup driver, the sandbox image and the registry hosts directory.
-func containerdConfig(c *compiler.Cluster) ([]byte, error) {
+func containerdConfig(c *compiler.Cluster, h *compiler.Host) ([]byte, error) {
 	cd := c.Runtime.Containerd
 	v := cd.ConfigVersion()
 	l, ok := containerdLayouts[v]
@@ -75,10 +75,10 @@ func containerdConfig(c *compiler.Cluster) ([]byte, error) {
 	if cd.Complete {
 		what = "The whole configuration"
 	}
-	d.comment(header + "\n" + what + " for containerd " + cd.String() + ": the kubelet's cgroup driver, the sandbox image of\nKubernetes " + c.Version.MinorString() + " and the registry hosts directory.")
+	d.comment(header + "\n" + what + " for containerd " + cd.String() + ": the kubelet's cgroup driver, the sandbox image of\nKubernetes " + h.Version.MinorString() + " and the registry hosts directory.")
 	d.integer("version", v)
 	d.table(plugins(l.sandboxTable)...)
-	d.str(l.sandboxKey, c.PauseImage())
+	d.str(l.sandboxKey, c.HostPauseImage(h))
 	d.table(plugins(l.registry)...)
 	d.str("config_path", compiler.ContainerdCertsDir)
 	d.table(plugins(l.runc)...)

@@ -27,14 +27,14 @@ var imageRefRE = regexp.MustCompile(`^[A-Za-z0-9._:/@\[\]-]+$`)
 // criDockerdArtifacts returns the drop-in giving cri-dockerd the sandbox image, written by the
 // unit writer every unit and drop-in goes through. Docker's own cgroup driver is Docker's
 // configuration, which kubeforge does not write.
-func criDockerdArtifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
-	img := c.PauseImage()
+func criDockerdArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
+	img := c.HostPauseImage(h)
 	if !imageRefRE.MatchString(img) {
 		return nil, fmt.Errorf("sandbox image %q cannot be written on a command line", img)
 	}
 	var u unit.File
 	u.Comment(header)
-	u.Comment("The sandbox image of Kubernetes " + c.Version.MinorString() + ".")
+	u.Comment("The sandbox image of Kubernetes " + h.Version.MinorString() + ".")
 	u.Section("Service")
 	u.Set("ExecStart", "")
 	u.SetExec("ExecStart", unit.Literals(slices.Concat(criDockerdCommand, []string{"--pod-infra-container-image=" + img})...)...)
@@ -42,5 +42,5 @@ func criDockerdArtifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []artifact.Artifact{artifact.File(compiler.CRIDockerdDropInPath, 0o644, data, sandboxSources...).OfUnit(criDockerdUnit)}, nil
+	return []artifact.Artifact{artifact.File(compiler.CRIDockerdDropInPath, 0o644, data, sandboxSources(h)...).OfUnit(criDockerdUnit)}, nil
 }

@@ -9,7 +9,7 @@ import (
 // mirrors, a registries.conf drop-in for them.
 func crioArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, error) {
 	var d tomlDoc
-	d.comment(header + "\nThe kubelet's cgroup driver and the sandbox image of Kubernetes " + c.Version.MinorString() + ".")
+	d.comment(header + "\nThe kubelet's cgroup driver and the sandbox image of Kubernetes " + h.Version.MinorString() + ".")
 	d.table("crio", "runtime")
 	d.str("cgroup_manager", c.Runtime.CgroupDriver)
 	if c.Runtime.CgroupDriver == "cgroupfs" {
@@ -17,12 +17,12 @@ func crioArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, 
 		d.str("conmon_cgroup", "pod")
 	}
 	d.table("crio", "image")
-	d.str("pause_image", c.PauseImage())
+	d.str("pause_image", c.HostPauseImage(h))
 	data, err := d.bytes()
 	if err != nil {
 		return nil, err
 	}
-	out := []artifact.Artifact{artifact.File(compiler.CRIODropInPath, 0o644, data, append([]string{"containerRuntime.cgroupDriver"}, sandboxSources...)...)}
+	out := []artifact.Artifact{artifact.File(compiler.CRIODropInPath, 0o644, data, append([]string{"containerRuntime.cgroupDriver"}, sandboxSources(h)...)...)}
 	if len(h.Registries) == 0 {
 		return out, nil
 	}

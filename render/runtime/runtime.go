@@ -24,7 +24,7 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 	case "cri-o":
 		out, err = crioArtifacts(c, h)
 	case "cri-dockerd":
-		out, err = criDockerdArtifacts(c)
+		out, err = criDockerdArtifacts(c, h)
 	default:
 		err = fmt.Errorf("unknown container runtime %q", c.Runtime.Kind)
 	}
@@ -47,9 +47,11 @@ func restarting(a artifact.Artifact) artifact.Artifact {
 	return a
 }
 
-// sandboxSources are the fields that choose the runtime's configuration file and the sandbox
-// image in it.
-var sandboxSources = []string{kindSource, "kubernetesVersion", "imageRepository"}
+// sandboxSources returns the fields that choose the runtime's configuration file and the
+// sandbox image in it: the image is of the host's Kubernetes minor.
+func sandboxSources(h *compiler.Host) []string {
+	return []string{kindSource, h.VersionField, "imageRepository"}
+}
 
 // kindSource is the field that decides which runtime's files a host gets.
 const kindSource = "containerRuntime.kind"

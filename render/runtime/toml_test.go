@@ -70,7 +70,7 @@ func TestCRIDockerdRefusesUnsafeImage(t *testing.T) {
 	}
 	for _, repo := range []string{"registry.example.com/k8s%n", "registry.example.com/k8s x", `registry.example.com/"k8s`} {
 		c.ImageRepository = repo
-		if _, err := criDockerdArtifacts(c); err == nil {
+		if _, err := criDockerdArtifacts(c, c.Hosts[0]); err == nil {
 			t.Errorf("image repository %q written on a command line", repo)
 		}
 	}

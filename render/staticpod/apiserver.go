@@ -27,7 +27,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 	addr := h.AdvertiseAddress()
 	port := c.PortNamed(compiler.PortNameAPIServer).From
 	sources := []string{hostField(h, "addresses"), "apiServer.bindPort", "networking.serviceSubnets", "networking.dnsDomain",
-		"etcd.topology", "kubernetesVersion", "imageRepository", h.OSOrigin}
+		"etcd.topology", h.VersionField, "imageRepository", h.OSOrigin}
 	if len(c.APIServer.ExtraArgs) > 0 {
 		sources = append(sources, "apiServer.extraArgs")
 	}
@@ -76,7 +76,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 
 	return component{
 		name:        apiServerName,
-		image:       c.ControlPlaneImage(apiServerName),
+		image:       c.HostImage(h, apiServerName),
 		flags:       f,
 		mounts:      ms,
 		annotations: annotations,

@@ -55,6 +55,7 @@ func TestFlagsAcceptedByBinaries(t *testing.T) {
 	for _, c := range clusters {
 		c.Version, c.Release = v, rel
 		for _, h := range c.Hosts {
+			h.Version, h.Release = v, rel
 			for name, p := range podsOf(t, c, h) {
 				cmd := p.Spec.Containers[0].Command
 				bin := filepath.Join(dir, cmd[0])

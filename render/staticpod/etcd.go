@@ -28,7 +28,7 @@ func etcdPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string, erro
 	clientURL := hostURL("https", addr, clientPort)
 	peerURL := hostURL("https", addr, peerPort)
 
-	sources := []string{"etcd.topology", "etcd.dataDir", hostField(h, "addresses"), nodeNameField(h), "kubernetesVersion", "imageRepository"}
+	sources := []string{"etcd.topology", "etcd.dataDir", hostField(h, "addresses"), nodeNameField(h), h.VersionField, "imageRepository"}
 	var initial []string
 	for _, m := range c.EtcdMembers() {
 		initial = append(initial, m.NodeName+"="+hostURL("https", m.AdvertiseAddress(), peerPort))
@@ -59,7 +59,7 @@ func etcdPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string, erro
 		"listen-metrics-urls":         hostURL("http", local, metricsPort),
 	}
 	// Flags whose spelling follows the etcd release of the minor's image.
-	maps.Copy(defaults, c.Release.EtcdFlags)
+	maps.Copy(defaults, h.Release.EtcdFlags)
 	f := flags{defaults: defaults, extra: c.Etcd.ExtraArgs}
 
 	ms := &mounts{}
@@ -74,7 +74,7 @@ func etcdPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string, erro
 	}
 	return component{
 		name:        etcdName,
-		image:       c.EtcdImage(),
+		image:       c.EtcdImage(h),
 		flags:       f,
 		mounts:      ms,
 		annotations: map[string]string{annotationEtcdClientURLs: clientURL},

@@ -73,8 +73,9 @@ hosts:
 	dec := strictDecoder(t)
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			c.Version, c.Release = v, rel
 			h := c.HostsWith(compiler.RoleControlPlane)[0]
+			c.Version, c.Release = v, rel
+			h.Version, h.Release = v, rel
 			theirs := runKubeadm(t, kubeadm, c, h)
 			if len(theirs) != 4 {
 				t.Fatalf("kubeadm wrote %d manifests, want 4", len(theirs))

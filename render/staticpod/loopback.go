@@ -22,7 +22,8 @@ type loopbackComponent struct {
 	name       string
 	port       string // its name in the port table
 	kubeconfig string
-	// sources are the description fields every such pod comes from, in the order recorded.
+	// sources are the description fields every such pod comes from, in the order recorded,
+	// before those of its image (the host's version and imageRepository).
 	sources   []string
 	extraArgs func(*compiler.Cluster) compiler.Args
 	// extraArgsField is the field of extraArgs, recorded when it holds any.
@@ -51,7 +52,7 @@ var loopbackComponents = []loopbackComponent{
 		name:           controllerManagerName,
 		port:           compiler.PortNameControllerManager,
 		kubeconfig:     compiler.ControllerManagerConfPath,
-		sources:        []string{"name", "kubernetesVersion", "imageRepository"},
+		sources:        []string{"name"},
 		extraArgs:      func(c *compiler.Cluster) compiler.Args { return c.ControllerManager.ExtraArgs },
 		extraArgsField: "controllerManager.extraArgs",
 		pathFlags:      controllerManagerPathFlags,
@@ -64,7 +65,6 @@ var loopbackComponents = []loopbackComponent{
 		name:           schedulerName,
 		port:           compiler.PortNameScheduler,
 		kubeconfig:     compiler.SchedulerConfPath,
-		sources:        []string{"kubernetesVersion", "imageRepository"},
 		extraArgs:      func(c *compiler.Cluster) compiler.Args { return c.Scheduler.ExtraArgs },
 		extraArgsField: "scheduler.extraArgs",
 		pathFlags:      schedulerPathFlags,
@@ -88,8 +88,9 @@ func (lc loopbackComponent) pod(c *compiler.Cluster, h *compiler.Host, facts min
 			},
 			extra: lc.extraArgs(c),
 		},
-		mounts:  &mounts{},
-		sources: slices.Clone(lc.sources),
+		mounts: &mounts{},
+		// Then the fields of the image: the host's version and the repository.
+		sources: append(slices.Clone(lc.sources), h.VersionField, "imageRepository"),
 	}
 	p.mounts.add("kubeconfig", lc.kubeconfig, corev1.HostPathFileOrCreate, true)
 	if lc.more != nil {
@@ -103,7 +104,7 @@ func (lc loopbackComponent) pod(c *compiler.Cluster, h *compiler.Host, facts min
 	bind, _ := p.flags.get("bind-address")
 	return component{
 		name:   lc.name,
-		image:  c.ControlPlaneImage(lc.name),
+		image:  c.HostImage(h, lc.name),
 		flags:  p.flags,
 		mounts: p.mounts,
 		cpu:    lc.cpu,

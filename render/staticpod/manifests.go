@@ -84,7 +84,7 @@ func staticPods(c *compiler.Cluster, h *compiler.Host, opts Options) ([]staticPo
 	if len(h.Addresses) == 0 {
 		return nil, fmt.Errorf("static pods of host %s: the host has no address to advertise", h.Name)
 	}
-	facts, err := factsFor(c)
+	facts, err := factsFor(h)
 	if err != nil {
 		return nil, err
 	}

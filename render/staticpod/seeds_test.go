@@ -176,7 +176,7 @@ func TestStackedMembers(t *testing.T) {
 			ctr.LivenessProbe.HTTPGet.Scheme != corev1.URISchemeHTTP {
 			t.Errorf("%s: probes not on the metrics port: %+v %+v", m.name, ctr.Ports, ctr.LivenessProbe.HTTPGet)
 		}
-		if ctr.Image != c.EtcdImage() || ctr.Resources.Requests.Cpu().String() != "100m" || ctr.Resources.Requests.Memory().String() != "100Mi" {
+		if ctr.Image != c.EtcdImage(h) || ctr.Resources.Requests.Cpu().String() != "100m" || ctr.Resources.Requests.Memory().String() != "100Mi" {
 			t.Errorf("%s: image %s requests %v", m.name, ctr.Image, ctr.Resources.Requests)
 		}
 		api := pod(t, c, h, "kube-apiserver")

@@ -91,23 +91,63 @@ func TestFlexVolumeDirFlag(t *testing.T) {
 // the row's, whatever they are (an etcd before 3.6 took the --experimental-* spellings).
 func TestEtcdFlagsFollowTheRow(t *testing.T) {
 	c := compilertest.LoadYAML(t, versionedYAML)
-	c.Release.EtcdFlags = map[string]string{
+	h := compilertest.Host(t, c, "cp1")
+	h.Release.EtcdFlags = map[string]string{
 		"experimental-initial-corrupt-check":          "true",
 		"experimental-watch-progress-notify-interval": "5s",
 	}
-	etcd := pod(t, c, compilertest.Host(t, c, "cp1"), "etcd")
+	etcd := pod(t, c, h, "etcd")
 	wantFlag(t, etcd, "experimental-initial-corrupt-check", "true")
 	wantFlag(t, etcd, "experimental-watch-progress-notify-interval", "5s")
 	noFlag(t, etcd, "feature-gates")
 	noFlag(t, etcd, "watch-progress-notify-interval")
 }
 
-// TestRowOfAnotherMinorIsRefused: a cluster whose Release is not the row of its version is an
+// TestRowOfAnotherMinorIsRefused: a host whose Release is not the row of its version is an
 // error rather than a guess.
 func TestRowOfAnotherMinorIsRefused(t *testing.T) {
 	c := compilertest.LoadYAML(t, versionedYAML)
-	c.Version.Minor = 99
-	if _, err := Manifests(c, compilertest.Host(t, c, "cp1"), Options{}); err == nil {
+	h := compilertest.Host(t, c, "cp1")
+	h.Version.Minor = 99
+	if _, err := Manifests(c, h, Options{}); err == nil {
 		t.Error("a minor without its row rendered without error")
+	}
+}
+
+// TestHostVersionDrivesItsPods: a control-plane host at another version than the cluster's
+// runs the images and takes the manifest details of its own row, and the pods name the
+// host's kubernetesVersion as their source.
+func TestHostVersionDrivesItsPods(t *testing.T) {
+	c := compilertest.LoadYAML(t, strings.Replace(atVersion(versionedYAML, "1.35"),
+		"{name: cp1, ", `{name: cp1, kubernetesVersion: "1.36", `, 1))
+	h := compilertest.Host(t, c, "cp1")
+	if c.Version.Minor != 35 || h.Version.Minor != 36 {
+		t.Fatalf("cluster %s, host %s", c.Version, h.Version)
+	}
+	manifests, err := Manifests(c, h, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range manifests {
+		if !strings.HasSuffix(a.Path, ".yaml") {
+			continue // directories
+		}
+		if !slices.Contains(a.Sources, "hosts[0].kubernetesVersion") || slices.Contains(a.Sources, "kubernetesVersion") {
+			t.Errorf("%s: sources %v", a.Path, a.Sources)
+		}
+	}
+	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+		if img := pod(t, c, h, name).Spec.Containers[0].Image; !strings.HasSuffix(img, ":"+h.Version.String()) {
+			t.Errorf("%s: image %s, want the host's %s", name, img, h.Version)
+		}
+	}
+	if img := pod(t, c, h, "etcd").Spec.Containers[0].Image; !strings.HasSuffix(img, ":"+h.Release.EtcdImageTag) {
+		t.Errorf("etcd: image %s, want the tag of 1.36's row %s", img, h.Release.EtcdImageTag)
+	}
+	// 1.35 mounts the flexvolume directory into the controller-manager, 1.36 does not.
+	for _, v := range pod(t, c, h, "kube-controller-manager").Spec.Volumes {
+		if v.HostPath != nil && v.HostPath.Path == compiler.FlexVolumePluginDir {
+			t.Error("the 1.35 cluster's flexvolume mount on a 1.36 host")
+		}
 	}
 }

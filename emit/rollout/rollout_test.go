@@ -1,0 +1,138 @@
+package rollout
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/description"
+	"kubeforge.dev/kubeforge/compiler/upgrade"
+	"kubeforge.dev/kubeforge/emit"
+)
+
+// plan136 plans examples/ha.yaml from 1.36 to 1.37, workers two a stage.
+func plan136(t *testing.T) *upgrade.Plan {
+	t.Helper()
+	data, err := os.ReadFile("../../examples/ha.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := upgrade.Input{Name: "../../examples/ha-136.yaml", Data: bytes.Replace(data, []byte("v1.37.2"), []byte("v1.36.3"), 1)}
+	to, _, err := compiler.ParseVersion("1.37")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := upgrade.Make(in, to, upgrade.Batch{Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestChanges: a control-plane stage restarts that host's static pods and kubelet and
+// nothing elsewhere; the addons stage changes only the cluster bundle's kube-proxy, CoreDNS
+// and kubeadm-config; a workers stage installs the kubelet on its hosts.
+func TestChanges(t *testing.T) {
+	p := plan136(t)
+	changes, err := Changes(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp1 := changes[0]
+	if len(cp1.Hosts) != 1 || cp1.Hosts[0].Host != "cp1" || cp1.Hosts[0].Kubelet != "v1.37.2" ||
+		!slices.Equal(cp1.Hosts[0].StaticPods, []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"}) ||
+		!slices.Contains(cp1.Hosts[0].Restarts, "kubelet.service") || len(cp1.Cluster) != 0 {
+		t.Errorf("stage 1: %+v", cp1)
+	}
+	addons := changes[3]
+	if p.Stages[3].Kind != upgrade.KindAddons || len(addons.Hosts) != 0 || len(addons.Cluster) != 3 {
+		t.Errorf("addons stage: %+v", addons)
+	}
+	for _, f := range addons.Cluster {
+		if !strings.Contains(f, "kube-proxy") && !strings.Contains(f, "coredns") && !strings.Contains(f, "kubeadm-config") {
+			t.Errorf("addons stage changes %s", f)
+		}
+	}
+	workers := changes[4]
+	if len(workers.Hosts) != 2 || workers.Hosts[0].Host != "w1" || workers.Hosts[1].Kubelet != "v1.37.2" || len(workers.Hosts[0].StaticPods) != 0 {
+		t.Errorf("workers stage: %+v", workers)
+	}
+}
+
+// TestWriteEqualsCompile: each stage's written bundles are byte for byte what compiling the
+// written description directly gives, with the same store; certificates stay the same across
+// stages.
+func TestWriteEqualsCompile(t *testing.T) {
+	p := plan136(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "stages")
+	store := filepath.Join(dir, "store")
+	if err := Write(out, p, WriteOptions{StoreDir: store, Formats: []emit.Format{emit.FormatDir}}); err != nil {
+		t.Fatal(err)
+	}
+	var firstCA []byte
+	for _, s := range p.Stages {
+		sd := filepath.Join(out, s.Name)
+		data, err := os.ReadFile(filepath.Join(sd, DescriptionFile))
+		if err != nil || !bytes.Equal(data, s.Description) {
+			t.Fatalf("%s: description %v", s.Name, err)
+		}
+		src, ds := description.LoadBytes(filepath.Join(sd, DescriptionFile), data)
+		c, _, ds := compiler.FromSource(src, ds)
+		if ds.HasErrors() {
+			t.Fatalf("%s: %v", s.Name, ds)
+		}
+		direct := filepath.Join(dir, "direct-"+s.Name)
+		if _, err := emit.Compile(c, emit.CompileOptions{Output: direct, StoreDir: store, Formats: []emit.Format{emit.FormatDir}}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := treeDiff(t, filepath.Join(sd, BundlesDir), direct); diff != "" {
+			t.Errorf("%s: written bundles differ from a direct compile: %s", s.Name, diff)
+		}
+		ca, err := os.ReadFile(filepath.Join(sd, BundlesDir, "cp1", "etc/kubernetes/pki/apiserver.crt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if firstCA == nil {
+			firstCA = ca
+		} else if !bytes.Equal(ca, firstCA) {
+			t.Errorf("%s: cp1's apiserver certificate changed between stages", s.Name)
+		}
+	}
+}
+
+// treeDiff names the first file that differs between two trees, or "".
+func treeDiff(t *testing.T, a, b string) string {
+	t.Helper()
+	files := func(root string) map[string][]byte {
+		out := map[string][]byte{}
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !d.IsDir() {
+				rel, _ := filepath.Rel(root, p)
+				data, _ := os.ReadFile(p)
+				out[rel] = data
+			}
+			return nil
+		})
+		return out
+	}
+	fa, fb := files(a), files(b)
+	if len(fa) == 0 || len(fa) != len(fb) {
+		return fmt.Sprintf("%d files and %d", len(fa), len(fb))
+	}
+	for p, d := range fa {
+		if !bytes.Equal(d, fb[p]) {
+			return p
+		}
+	}
+	return ""
+}
