@@ -43,6 +43,7 @@ var checks = []check{
 	{"runtime config", (*checker).runtimeConfig},
 	{"image credential providers", (*checker).credentialProviders},
 	{"apiserver security files", (*checker).securityFiles},
+	{"admission and authentication", (*checker).admissionAuthn},
 }
 
 // Check runs every cross-field check and returns all the problems found.

@@ -47,6 +47,7 @@ var Families = []Family{
 	{"KF20", "Container runtime"},
 	{"KF21", "Image credential providers"},
 	{"KF22", "Apiserver security files (encryption at rest, audit)"},
+	{"KF23", "Admission and authentication configuration"},
 }
 
 // The codes, by family. A new check takes the next free number of its family.
@@ -200,6 +201,14 @@ const (
 	CodeEncryptionKeyNamedTwice Code = "KF2204"
 	CodeAuditPolicyEmpty        Code = "KF2205"
 	CodeEncryptionResourceTwice Code = "KF2206"
+
+	CodeAdmissionInvalid        Code = "KF2301"
+	CodePodSecurityKubeSystem   Code = "KF2302"
+	CodeAdmissionAuthnFlag      Code = "KF2303"
+	CodeOIDCFlagsWithJWT        Code = "KF2304"
+	CodeAuthenticationInvalid   Code = "KF2305"
+	CodeIssuerCAInvalid         Code = "KF2306"
+	CodeAdmissionPluginDisabled Code = "KF2307"
 )
 
 // Codes is the table of codes: every code a diagnostic may carry, with its severity.
@@ -354,6 +363,14 @@ var Codes = []Info{
 	{CodeEncryptionKeyNamedTwice, Error, "one encryption key named twice in apiServer.encryptionAtRest.keys", false},
 	{CodeAuditPolicyEmpty, Warning, "an audit policy without rules: the apiserver logs nothing", false},
 	{CodeEncryptionResourceTwice, Error, "one resource listed twice in apiServer.encryptionAtRest.resources", false},
+
+	{CodeAdmissionInvalid, Error, "apiServer.admission is not a configuration its admission plugin accepts", false},
+	{CodePodSecurityKubeSystem, Warning, "a baseline or restricted Pod Security enforce that does not exempt kube-system, where kube-proxy runs privileged", false},
+	{CodeAdmissionAuthnFlag, Error, "an apiServer.extraArgs flag that apiServer.admission or apiServer.authentication sets", false},
+	{CodeOIDCFlagsWithJWT, Error, "--oidc-* flags together with apiServer.authentication: the apiserver refuses both", false},
+	{CodeAuthenticationInvalid, Error, "apiServer.authentication is not an AuthenticationConfiguration the apiserver accepts", false},
+	{CodeIssuerCAInvalid, Error, "an issuer's certificateAuthority is not PEM certificates only (a private key, other blocks, text)", false},
+	{CodeAdmissionPluginDisabled, Error, "--disable-admission-plugins names a plugin apiServer.admission configures", false},
 }
 
 // InfoOf returns the row of a code.
