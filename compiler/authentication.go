@@ -30,7 +30,8 @@ type Authentication struct {
 	// cluster's minor (Release.APIs.Authentication), each issuer's CA embedded as PEM; set when
 	// the description is loaded (readAuthentication).
 	Config *apiserverv1.AuthenticationConfiguration
-	// CAFiles are the CA files the issuers name, relative to SourceDir ("" for inline or none).
+	// CAFiles are the CA files the issuers name, by jwt index, relative to SourceDir ("" for
+	// none).
 	CAFiles []string
 	desc    *description.Authentication
 }
@@ -76,21 +77,20 @@ func readAuthentication(c *Cluster, loc Locator) diag.List {
 			continue
 		}
 		path := FieldPath("apiServer", "authentication", "jwt", i, "issuer", "certificateAuthority")
-		data, what := []byte(iss.CertificateAuthority), "the inline certificateAuthority"
-		if !strings.HasPrefix(iss.CertificateAuthority, "-----BEGIN") {
-			a.CAFiles[i], what = iss.CertificateAuthority, iss.CertificateAuthority
-			p := iss.CertificateAuthority
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(c.SourceDir, filepath.FromSlash(p))
-			}
-			var err error
-			if data, err = untrusted.ReadFile(p, untrusted.PEMLimit); err != nil {
-				ds = append(ds, reported(loc, diag.CodeIO, diag.Error, path, path, "", "cannot read %s: %s", p, fileProblem(err)))
-				continue
-			}
+		// The entry rule keeps line breaks out of description strings, so this is a path.
+		a.CAFiles[i] = iss.CertificateAuthority
+		p := iss.CertificateAuthority
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(c.SourceDir, filepath.FromSlash(p))
+		}
+		data, err := untrusted.ReadFile(p, untrusted.PEMLimit)
+		if err != nil {
+			ds = append(ds, reported(loc, diag.CodeIO, diag.Error, path, path, "", "cannot read %s: %s", p, fileProblem(err)))
+			continue
 		}
 		pemCerts, err := certificatesOnly(data)
 		if err != nil {
+			what := iss.CertificateAuthority
 			ds = append(ds, reported(loc, diag.CodeIssuerCAInvalid, diag.Error, path, path,
 				"give the PEM certificates of the CA that signed the issuer's serving certificate, nothing else: the file is copied into the apiserver's configuration", "%s: %v", what, err))
 			continue
