@@ -63,6 +63,7 @@ func FromSource(src *description.Source, diags diag.List) (*Cluster, *descriptio
 	// says which to read.
 	diags = append(diags, readExternalEtcd(c, src)...)
 	diags = append(diags, readAuditPolicy(c, src)...)
+	diags = append(diags, readAuthentication(c, src)...)
 	if diags.HasErrors() {
 		return nil, src, diags
 	}
@@ -88,7 +89,8 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		Name:            d.Name,
 		ImageRepository: d.ImageRepository,
 		APIServer: APIServer{BindPort: d.APIServer.BindPort, CertSANs: d.APIServer.CertSANs, ExtraArgs: Args(d.APIServer.ExtraArgs),
-			EncryptionAtRest: encryptionAtRest(d.APIServer.EncryptionAtRest), Audit: audit(d.APIServer.Audit)},
+			EncryptionAtRest: encryptionAtRest(d.APIServer.EncryptionAtRest), Audit: audit(d.APIServer.Audit),
+			Admission: admission(d.APIServer.Admission), Authentication: authentication(d.APIServer.Authentication)},
 		ControllerManager: Component{ExtraArgs: Args(d.ControllerManager.ExtraArgs)},
 		Scheduler:         Component{ExtraArgs: Args(d.Scheduler.ExtraArgs)},
 		Etcd:              Etcd{Topology: EtcdTopology(d.Etcd.Topology), DataDir: d.Etcd.DataDir, ExtraArgs: Args(d.Etcd.ExtraArgs)},

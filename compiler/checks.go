@@ -43,6 +43,7 @@ var checks = []check{
 	{"runtime config", (*checker).runtimeConfig},
 	{"image credential providers", (*checker).credentialProviders},
 	{"apiserver security files", (*checker).securityFiles},
+	{"admission and authentication", (*checker).admissionAuthn},
 	{"benchmark waivers", (*checker).waiverChecks},
 	{"version skew", (*checker).versionSkew},
 }

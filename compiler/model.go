@@ -79,6 +79,10 @@ type APIServer struct {
 	// (apiserversec.go).
 	EncryptionAtRest *EncryptionAtRest
 	Audit            *Audit
+	// Admission and Authentication are nil when the description does not ask for them
+	// (admission.go, authentication.go).
+	Admission      *Admission
+	Authentication *Authentication
 }
 
 type Component struct {

@@ -132,3 +132,12 @@ func FirewalldServicePath(service string) string {
 
 // FirewalldZonePath returns the path of the firewalld zone's definition.
 func FirewalldZonePath(zone string) string { return path.Join(FirewalldZonesDir, zone+".xml") }
+
+// The apiserver's admission and authentication configurations (apiServer.admission,
+// apiServer.authentication), each in a directory of its own mounted read-only, root only.
+const (
+	AdmissionConfigDir       = "/etc/kubernetes/admission"
+	AdmissionConfigPath      = "/etc/kubernetes/admission/config.yaml"
+	AuthenticationConfigDir  = "/etc/kubernetes/authentication"
+	AuthenticationConfigPath = "/etc/kubernetes/authentication/config.yaml"
+)

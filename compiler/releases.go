@@ -39,6 +39,10 @@ type ConfigAPIs struct {
 	Kubelet string
 	// KubeProxy is the KubeProxyConfiguration of kube-proxy's ConfigMap.
 	KubeProxy string
+	// Authentication is the AuthenticationConfiguration of --authentication-config
+	// (apiServer.authentication): v1 is served since 1.34, where structured authentication
+	// became GA; v1beta1 from 1.30.
+	Authentication string
 }
 
 // CertSubject is the subject of a certificate: common name and organizations (groups).
@@ -83,9 +87,10 @@ var etcd36Flags = map[string]string{
 
 // apisKubeadmV1beta4 are the configuration APIs of kubeadm 1.31 and later.
 var apisKubeadmV1beta4 = ConfigAPIs{
-	Kubeadm:   "kubeadm.k8s.io/v1beta4",
-	Kubelet:   "kubelet.config.k8s.io/v1beta1",
-	KubeProxy: "kubeproxy.config.k8s.io/v1alpha1",
+	Kubeadm:        "kubeadm.k8s.io/v1beta4",
+	Kubelet:        "kubelet.config.k8s.io/v1beta1",
+	KubeProxy:      "kubeproxy.config.k8s.io/v1alpha1",
+	Authentication: "apiserver.config.k8s.io/v1",
 }
 
 // releases is the version table, oldest minor first.

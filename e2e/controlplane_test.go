@@ -32,6 +32,7 @@ func TestControlPlane(t *testing.T) {
 	t.Run("7 service account tokens and front proxy", s.checkTokensAndFrontProxy)
 	t.Run("7a Secrets encrypted at rest in etcd", s.checkEncryptionAtRest)
 	t.Run("7b audit log records at Metadata", s.checkAuditLog)
+	t.Run("7c Pod Security enforces baseline", s.checkPodSecurity)
 	t.Run("8 kubelet serving certificates", s.checkKubeletServingCerts)
 	t.Run("cluster bundle applied and working", s.checkClusterBundle)
 	t.Logf("checks done after %s", time.Since(began).Round(time.Second))

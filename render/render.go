@@ -50,6 +50,9 @@ var hostRenderers = []hostRenderer{
 	{"apiserver audit", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return apiserversec.HostArtifacts(c, h), nil
 	}},
+	{"apiserver admission and authentication", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
+		return apiserversec.AdmissionAuthnArtifacts(c, h), nil
+	}},
 	{"host config", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return hostconfig.Files(c, h)
 	}},

@@ -43,6 +43,100 @@ type APIServer struct {
 	ExtraArgs        map[string]string `json:"extraArgs"`
 	EncryptionAtRest *EncryptionAtRest `json:"encryptionAtRest,omitempty"`
 	Audit            *Audit            `json:"audit,omitempty"`
+	Admission        *Admission        `json:"admission,omitempty"`
+	Authentication   *Authentication   `json:"authentication,omitempty"`
+}
+
+type Admission struct {
+	PodSecurity    *PodSecurity    `json:"podSecurity,omitempty"`
+	EventRateLimit *EventRateLimit `json:"eventRateLimit,omitempty"`
+}
+
+type PodSecurity struct {
+	Enforce    *PodSecurityMode      `json:"enforce,omitempty"`
+	Audit      *PodSecurityMode      `json:"audit,omitempty"`
+	Warn       *PodSecurityMode      `json:"warn,omitempty"`
+	Exemptions PodSecurityExemptions `json:"exemptions"`
+}
+
+type PodSecurityMode struct {
+	Level   string `json:"level"`
+	Version string `json:"version"`
+}
+
+type PodSecurityExemptions struct {
+	Usernames      []string `json:"usernames"`
+	RuntimeClasses []string `json:"runtimeClasses"`
+	Namespaces     []string `json:"namespaces"`
+}
+
+type EventRateLimit struct {
+	Limits []EventLimit `json:"limits"`
+}
+
+type EventLimit struct {
+	Type      string `json:"type"`
+	QPS       int    `json:"qps"`
+	Burst     int    `json:"burst"`
+	CacheSize int    `json:"cacheSize,omitempty"`
+}
+
+// Authentication mirrors apiserver.config.k8s.io's AuthenticationConfiguration field by field
+// (the compiler re-decodes it as that type), except that issuer.certificateAuthority may name
+// a file.
+type Authentication struct {
+	JWT []JWTAuthenticator `json:"jwt"`
+}
+
+type JWTAuthenticator struct {
+	Issuer               Issuer                `json:"issuer"`
+	ClaimValidationRules []ClaimValidationRule `json:"claimValidationRules,omitempty"`
+	ClaimMappings        ClaimMappings         `json:"claimMappings"`
+	UserValidationRules  []UserValidationRule  `json:"userValidationRules,omitempty"`
+}
+
+type Issuer struct {
+	URL                  string   `json:"url"`
+	Audiences            []string `json:"audiences"`
+	AudienceMatchPolicy  string   `json:"audienceMatchPolicy,omitempty"`
+	CertificateAuthority string   `json:"certificateAuthority,omitempty"`
+}
+
+type ClaimValidationRule struct {
+	Claim         string `json:"claim,omitempty"`
+	RequiredValue string `json:"requiredValue,omitempty"`
+	Expression    string `json:"expression,omitempty"`
+	Message       string `json:"message,omitempty"`
+}
+
+type ClaimMappings struct {
+	Username PrefixedClaimOrExpression  `json:"username"`
+	Groups   *PrefixedClaimOrExpression `json:"groups,omitempty"`
+	UID      *ClaimOrExpression         `json:"uid,omitempty"`
+	Extra    []ExtraMapping             `json:"extra,omitempty"`
+}
+
+// PrefixedClaimOrExpression is a claim with a prefix, or a CEL expression.
+type PrefixedClaimOrExpression struct {
+	Claim      string  `json:"claim,omitempty"`
+	Prefix     *string `json:"prefix,omitempty"`
+	Expression string  `json:"expression,omitempty"`
+}
+
+// ClaimOrExpression is a claim or a CEL expression.
+type ClaimOrExpression struct {
+	Claim      string `json:"claim,omitempty"`
+	Expression string `json:"expression,omitempty"`
+}
+
+type ExtraMapping struct {
+	Key             string `json:"key"`
+	ValueExpression string `json:"valueExpression"`
+}
+
+type UserValidationRule struct {
+	Expression string `json:"expression"`
+	Message    string `json:"message,omitempty"`
 }
 
 type EncryptionAtRest struct {

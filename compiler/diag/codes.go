@@ -47,6 +47,7 @@ var Families = []Family{
 	{"KF20", "Container runtime"},
 	{"KF21", "Image credential providers"},
 	{"KF22", "Apiserver security files (encryption at rest, audit)"},
+	{"KF23", "Admission and authentication configuration"},
 	{"KF24", "Benchmark waivers (checks.waive)"},
 	{"KF25", "Version skew"},
 }
@@ -203,6 +204,13 @@ const (
 	CodeAuditPolicyEmpty        Code = "KF2205"
 	CodeEncryptionResourceTwice Code = "KF2206"
 
+	CodeAdmissionInvalid          Code = "KF2301"
+	CodePodSecurityKubeSystem     Code = "KF2302"
+	CodeAdmissionAuthnFlag        Code = "KF2303"
+	CodeOIDCFlagsWithJWT          Code = "KF2304"
+	CodeAuthenticationInvalid     Code = "KF2305"
+	CodeIssuerCAInvalid           Code = "KF2306"
+	CodeAdmissionPluginDisabled   Code = "KF2307"
 	CodeUnknownControl            Code = "KF2401"
 	CodeWaiverWithoutReason       Code = "KF2402"
 	CodeSkewAPIServers            Code = "KF2501"
@@ -372,6 +380,13 @@ var Codes = []Info{
 	{CodeAuditPolicyEmpty, Warning, "an audit policy without rules: the apiserver logs nothing", false},
 	{CodeEncryptionResourceTwice, Error, "one resource listed twice in apiServer.encryptionAtRest.resources", false},
 
+	{CodeAdmissionInvalid, Error, "apiServer.admission is not a configuration its admission plugin accepts", false},
+	{CodePodSecurityKubeSystem, Warning, "a baseline or restricted Pod Security enforce that does not exempt kube-system, where kube-proxy runs privileged", false},
+	{CodeAdmissionAuthnFlag, Error, "an apiServer.extraArgs flag that apiServer.admission or apiServer.authentication sets", false},
+	{CodeOIDCFlagsWithJWT, Error, "--oidc-* flags together with apiServer.authentication: the apiserver refuses both", false},
+	{CodeAuthenticationInvalid, Error, "apiServer.authentication is not an AuthenticationConfiguration the apiserver accepts", false},
+	{CodeIssuerCAInvalid, Error, "an issuer's certificateAuthority is not PEM certificates only (a private key, other blocks, text)", false},
+	{CodeAdmissionPluginDisabled, Error, "--disable-admission-plugins names a plugin apiServer.admission configures", false},
 	{CodeUnknownControl, Error, "checks.waive names a control kubeforge check does not have", false},
 	{CodeWaiverWithoutReason, Error, "a waiver in checks.waive without a reason (empty or only spaces)", false},
 	{CodeSkewAPIServers, Error, "kube-apiservers more than one minor apart", false},

@@ -1,7 +1,9 @@
 package apiserversec
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -17,7 +19,8 @@ type Mount struct {
 	ReadOnly bool
 }
 
-// Flags returns the apiserver flags that apiServer.encryptionAtRest and apiServer.audit set.
+// Flags returns the apiserver flags that apiServer.encryptionAtRest, audit, admission and
+// authentication set.
 // The static pod and kubeadm's ClusterConfiguration both take them from here, so that a
 // `kubeadm upgrade` regenerating the pod from the ConfigMap keeps them.
 func Flags(c *compiler.Cluster) map[string]string {
@@ -32,7 +35,32 @@ func Flags(c *compiler.Cluster) map[string]string {
 		out["audit-log-maxbackup"] = strconv.Itoa(a.MaxBackup)
 		out["audit-log-maxsize"] = strconv.Itoa(a.MaxSize)
 	}
+	if a := c.APIServer.Admission; a != nil {
+		out["admission-control-config-file"] = compiler.AdmissionConfigPath
+		if a.EventRateLimit != nil {
+			out["enable-admission-plugins"] = EnabledAdmissionPlugins(c)
+		}
+	}
+	if c.APIServer.Authentication != nil {
+		out["authentication-config"] = compiler.AuthenticationConfigPath
+	}
 	return out
+}
+
+// EnabledAdmissionPlugins returns --enable-admission-plugins with EventRateLimit: the user's
+// list from extraArgs, or kubeforge's NodeRestriction, and EventRateLimit at the end unless
+// the list has it. The plugin is off by default and refuses to start without its
+// configuration, so it is enabled exactly when apiServer.admission.eventRateLimit is set.
+// PodSecurity is on by default and needs no entry.
+func EnabledAdmissionPlugins(c *compiler.Cluster) string {
+	list := []string{"NodeRestriction"}
+	if v, ok := c.APIServer.ExtraArgs["enable-admission-plugins"]; ok {
+		list = strings.Split(v, ",")
+	}
+	if !slices.Contains(list, compiler.PluginEventRateLimit) {
+		list = append(list, compiler.PluginEventRateLimit)
+	}
+	return strings.Join(list, ",")
 }
 
 // Mounts returns the directories the apiserver mounts for its security files, in order.
@@ -45,6 +73,12 @@ func Mounts(c *compiler.Cluster) []Mount {
 		out = append(out,
 			Mount{"audit-policy", compiler.AuditPolicyDir, corev1.HostPathDirectory, true},
 			Mount{"audit-log", compiler.AuditLogDir, corev1.HostPathDirectoryOrCreate, false})
+	}
+	if c.APIServer.Admission != nil {
+		out = append(out, Mount{"admission-config", compiler.AdmissionConfigDir, corev1.HostPathDirectory, true})
+	}
+	if c.APIServer.Authentication != nil {
+		out = append(out, Mount{"authentication-config", compiler.AuthenticationConfigDir, corev1.HostPathDirectory, true})
 	}
 	return out
 }

@@ -19,6 +19,8 @@ const apiServerName = "kube-apiserver"
 const (
 	annotationEncryptionProviders = "kubeforge.dev/encryption-providers"
 	annotationAuditPolicy         = "kubeforge.dev/audit-policy-sha256"
+	annotationAdmissionConfig     = "kubeforge.dev/admission-config-sha256"
+	annotationAuthnConfig         = "kubeforge.dev/authentication-config-sha256"
 )
 
 // apiServerPod returns h's kube-apiserver: advertising h's address, serving on the port
@@ -71,7 +73,13 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 	ms.add("k8s-certs", compiler.PKIDir, corev1.HostPathDirectoryOrCreate, true)
 	ms.addCACertDirs(h)
 	sources = append(sources, securityFiles(c, defaults, annotations, ms)...)
-	f := flags{defaults: defaults, extra: c.APIServer.ExtraArgs}
+	// A flag the security fields set wins over the extra arg it merges
+	// (enable-admission-plugins); the compiler refuses the others.
+	extra := maps.Clone(c.APIServer.ExtraArgs)
+	for name := range apiserversec.Flags(c) {
+		delete(extra, name)
+	}
+	f := flags{defaults: defaults, extra: extra}
 	ms.addFlagPaths(apiServerPathFlags, f)
 
 	return component{
@@ -110,6 +118,14 @@ func securityFiles(c *compiler.Cluster, defaults, annotations map[string]string,
 	if a := c.APIServer.Audit; a != nil {
 		annotations[annotationAuditPolicy] = apiserversec.PolicyDigest(a)
 		sources = append(sources, "apiServer.audit")
+	}
+	if a := c.APIServer.Admission; a != nil {
+		annotations[annotationAdmissionConfig] = apiserversec.Digest(apiserversec.AdmissionConfig(a))
+		sources = append(sources, "apiServer.admission")
+	}
+	if a := c.APIServer.Authentication; a != nil {
+		annotations[annotationAuthnConfig] = apiserversec.Digest(apiserversec.AuthenticationConfig(a))
+		sources = append(sources, "apiServer.authentication")
 	}
 	return sources
 }
