@@ -3,8 +3,8 @@ package pki
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/json"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"path"
 	"slices"
@@ -173,6 +173,7 @@ func encryptionRole(stage compiler.RotationStage, i int) string {
 	}
 	return "reads only: " + string(stage)
 }
+
 // parseEncryptionKey returns the secret of a stored key, checked to be base64 of a key of the
 // size every provider takes.
 func parseEncryptionKey(data []byte) (string, error) {
