@@ -195,5 +195,27 @@ func (r *Result) encryptionConfig() ([]byte, error) {
 	if e == nil || len(r.encryptionSecrets) < len(e.Keys) {
 		return nil, nil
 	}
-	return apiserversec.EncryptionConfig(e, r.encryptionSecrets)
+	data, err := apiserversec.EncryptionConfig(e, r.encryptionSecrets)
+	if err != nil {
+		return nil, err
+	}
+	rec := &compiler.EncryptionKeyRecord{}
+	if stored := r.store.get(EncryptionRecordPath); stored != nil {
+		if rec, err = compiler.ParseEncryptionKeyRecord(stored); err != nil {
+			return nil, err
+		}
+	}
+	var made []string
+	for _, k := range rec.Made {
+		if slices.Contains(rec.Compiled, k) {
+			made = append(made, k)
+		}
+	}
+	return append([]byte(encryptionMadeComment+strings.Join(made, ",")+"\n"), data...), nil
 }
+
+// encryptionMadeComment starts the first line of a host's EncryptionConfiguration: the order
+// its keys were made in, oldest first, which the file cannot otherwise tell (stage 1 and
+// stage 2 of a rotation list the same two keys), for `pki check --bundle`. A comment: the
+// apiserver ignores it.
+const encryptionMadeComment = "# kubeforge: keys made in this order, oldest first: "
