@@ -25,7 +25,7 @@ import (
 const encryptionDir = compiler.EncryptionStoreDir
 
 // EncryptionRecordPath is the store path of the encryption keys' record.
-var EncryptionRecordPath = path.Join(encryptionDir, compiler.EncryptionRecordFile)
+const EncryptionRecordPath = encryptionDir + "/" + compiler.EncryptionRecordFile
 
 // encryptionKeyPath returns the store path of an encryption key.
 func encryptionKeyPath(name string) string {
