@@ -34,12 +34,33 @@ type EncryptionAtRest struct {
 	Resources []string
 	// Keys are in the description's order: the first writes, the others only read.
 	Keys []EncryptionKey
+	// KeysAt is where the key list is written (the encryptionAtRest field when the list is
+	// defaulted): the rotation is checked when the PKI store is read, after loading.
+	KeysAt Site
 }
 
 // EncryptionKey is one key of the EncryptionConfiguration.
 type EncryptionKey struct {
 	Name     string
 	Provider string
+	// At is where the key's name is written (KeysAt for the default key).
+	At Site
+}
+
+// Site is a description field and where it is written, kept in the model for the checks that
+// run once the description has been loaded (the PKI store's, in render/pki).
+type Site struct {
+	Path     string
+	Pos, End diag.Position
+}
+
+// siteOf returns the site of the field at path, or of fallback when the user did not write it.
+func siteOf(loc Locator, path, fallback string) Site {
+	if !loc.Written(path) {
+		path = fallback
+	}
+	pos, end := loc.RangeOf(path)
+	return Site{Path: path, Pos: pos, End: end}
 }
 
 // Writer returns the key new data is encrypted with.
@@ -59,21 +80,22 @@ type Audit struct {
 	MaxAge, MaxBackup, MaxSize int
 }
 
-func encryptionAtRest(d *description.EncryptionAtRest) *EncryptionAtRest {
+func (b *builder) encryptionAtRest(d *description.EncryptionAtRest) *EncryptionAtRest {
 	if d == nil {
 		return nil
 	}
-	e := &EncryptionAtRest{Resources: slices.Clone(d.Resources)}
+	field := FieldPath("apiServer", "encryptionAtRest")
+	e := &EncryptionAtRest{Resources: slices.Clone(d.Resources), KeysAt: siteOf(b.loc, FieldPath("apiServer", "encryptionAtRest", "keys"), field)}
 	keys := d.Keys
 	if len(keys) == 0 {
 		keys = []description.EncryptionKey{{Name: DefaultEncryptionKey}}
 	}
-	for _, k := range keys {
+	for i, k := range keys {
 		p := k.Provider
 		if p == "" {
 			p = d.Provider
 		}
-		e.Keys = append(e.Keys, EncryptionKey{Name: k.Name, Provider: p})
+		e.Keys = append(e.Keys, EncryptionKey{Name: k.Name, Provider: p, At: siteOf(b.loc, FieldPath("apiServer", "encryptionAtRest", "keys", i, "name"), e.KeysAt.Path)})
 	}
 	return e
 }

@@ -89,7 +89,7 @@ func Build(d *description.Cluster, loc Locator) (*Cluster, diag.List) {
 		Name:            d.Name,
 		ImageRepository: d.ImageRepository,
 		APIServer: APIServer{BindPort: d.APIServer.BindPort, CertSANs: d.APIServer.CertSANs, ExtraArgs: Args(d.APIServer.ExtraArgs),
-			EncryptionAtRest: encryptionAtRest(d.APIServer.EncryptionAtRest), Audit: audit(d.APIServer.Audit),
+			EncryptionAtRest: b.encryptionAtRest(d.APIServer.EncryptionAtRest), Audit: audit(d.APIServer.Audit),
 			Admission: admission(d.APIServer.Admission), Authentication: authentication(d.APIServer.Authentication)},
 		ControllerManager: Component{ExtraArgs: Args(d.ControllerManager.ExtraArgs)},
 		Scheduler:         Component{ExtraArgs: Args(d.Scheduler.ExtraArgs)},

@@ -1,8 +1,10 @@
 package compiler
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,6 +45,33 @@ func corpusCases(t testing.TB, kind string) []corpusCase {
 		out = append(out, corpusCase{name: kind + "/" + name, paths: []string{p}, want: strings.TrimSuffix(p, ext) + ".want"})
 	}
 	return out
+}
+
+// load returns the case's diagnostics: Load's, then, for a case directory holding a store/
+// (the PKI store's encryption/ names and record, no key material), the rotation check a
+// compile makes against that store.
+func (tc corpusCase) load(t testing.TB) diag.List {
+	c, _, ds := Load(tc.paths...)
+	dir := strings.TrimSuffix(tc.want, ".want")
+	entries, err := os.ReadDir(filepath.Join(dir, "store", EncryptionStoreDir))
+	if c == nil || errors.Is(err, fs.ErrNotExist) {
+		return ds
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored StoredEncryptionKeys
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), EncryptionKeySuffix); ok {
+			stored.Names = append(stored.Names, name)
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "store", EncryptionStoreDir, EncryptionRecordFile)); err == nil {
+		if stored.Record, err = ParseEncryptionKeyRecord(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return append(ds, CheckEncryptionRotation(c.APIServer.EncryptionAtRest, stored)...)
 }
 
 // dirPaths returns how a case directory is loaded: as a CUE package when it holds only .cue
@@ -131,7 +160,7 @@ func TestCorpus(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				_, _, ds := Load(tc.paths...)
+				ds := tc.load(t)
 				got := corpusLines(t, ds)
 				if *update {
 					text := strings.Join(got, "\n")
@@ -226,7 +255,7 @@ func TestCorpusCoversEveryReport(t *testing.T) {
 	codes := map[diag.Code]bool{}
 	for _, kind := range corpusKinds {
 		for _, tc := range corpusCases(t, kind) {
-			_, _, ds := Load(tc.paths...)
+			ds := tc.load(t)
 			for _, d := range ds {
 				codes[d.Code] = true
 			}

@@ -39,26 +39,8 @@ func (s *suite) checkEncryptionAtRest(t *testing.T) {
 		"--from-literal=value="+e2eSecretValue); err != nil {
 		t.Fatalf("kubectl create secret: %v: %s", err, stderr)
 	}
-	h := s.controlPlanes()[0]
-	stdout, stderr, err := s.etcdctlOnHost(h, s.localEtcd(t, h), "get", "/registry/secrets/default/"+e2eSecret, "--print-value-only")
-	if err != nil {
-		t.Fatalf("etcdctl get: %v: %s", err, stderr)
-	}
-	w := e.Writer()
-	if prefix := fmt.Sprintf("k8s:enc:%s:v1:%s:", w.Provider, w.Name); !strings.HasPrefix(stdout, prefix) {
-		t.Errorf("the Secret is stored as %q..., want the prefix %s", firstBytes(stdout, 40), prefix)
-	}
-	if strings.Contains(stdout, e2eSecretValue) {
-		t.Error("etcd holds the Secret's value in plain text")
-	}
-	t.Logf("$ etcdctl get /registry/secrets/default/%s: %q...", e2eSecret, firstBytes(stdout, 40))
-	got, stderr, err := s.kubectl(superAdmin, nil, "get", "secret", e2eSecret, "-n", "default", "-o", "jsonpath={.data.value}")
-	if err != nil {
-		t.Fatalf("kubectl get secret: %v: %s", err, stderr)
-	}
-	if want := "a3ViZWZvcmdlLWUyZS1wbGFpbnRleHQtbWFya2Vy"; got != want { // base64 of e2eSecretValue
-		t.Errorf("the Secret reads back as %q, want %q", got, want)
-	}
+	s.checkStoredWith(t, e.Writer().Name)
+	s.checkSecretReadsBack(t, superAdmin)
 }
 
 // checkAuditLog finds the creation of e2eSecret in a control-plane host's audit log:

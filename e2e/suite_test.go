@@ -28,6 +28,7 @@ type suite struct {
 	run            string // this run's scratch directory
 	logs           string // process logs, under run
 	out            string // `kubeforge compile` output
+	cli            string // the kubeforge binary
 	cluster        *compiler.Cluster
 	hosts          []*simHost
 	mounts         *mountpoints
@@ -118,8 +119,8 @@ func newSuite(t *testing.T) *suite {
 	t.Logf("network %s on bridge %s (%s); load balancer %s:%d -> %v", simNet, bridgeName, bridgeAddr, lbAddr, c.Endpoint.Port, backends)
 	t.Cleanup(func() { s.procs.stopAll(15 * time.Second) })
 
-	cli := buildCLI(t, s.ctx, s.run)
-	s.out = compileBundles(t, s.ctx, cli, s.run)
+	s.cli = buildCLI(t, s.ctx, s.run)
+	s.out = compileBundles(t, s.ctx, s.cli, s.run)
 	for _, h := range s.hosts {
 		h.root = filepath.Join(s.out, h.name)
 		if fi, err := os.Stat(h.root); err != nil || !fi.IsDir() {

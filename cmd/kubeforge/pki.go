@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,12 +39,19 @@ func NewCmdPKICheck(s Streams) *cobra.Command {
 	o := &PKICheckOptions{Streams: s}
 	cmd := &cobra.Command{
 		Use:   "check (--pki-dir DIR | --bundle DIR)",
-		Short: "List certificates with their expiry",
+		Short: "List certificates with their expiry, and the encryption keys with their rotation stage",
 		Long: `List every certificate of a PKI store, or of a compiled bundle (one host's tree or a whole
 output directory), with its expiry and the time left, like kubeadm certs check-expiration.
 Client certificates inside kubeconfigs are listed under the kubeconfig. Each is checked
 against the CA that should have signed it and against its key; the STATUS column says what is
-wrong. Exit 1 when one has expired or fails a check.`,
+wrong. Exit 1 when one has expired or fails a check.
+
+Then the keys of encryption at rest, by fingerprint (never their bytes): for a store, which the
+last compile made the writer, which only read, which no compile lists any more (stale: delete
+them once no host reads them); for a bundle, each control-plane host's EncryptionConfiguration,
+which is what that host runs once installed. Both name the rotation stage: single key, new key
+reading (stage 1 of 3), new key writing with the old still reading (stage 2 of 3).
+--output json prints {"certificates": [...], "encryption": [...]}.`,
 		Example: `  kubeforge pki check --pki-dir out.pki
   kubeforge pki check --bundle out/cp1 --output json`,
 		RunE: runE(o),
@@ -75,26 +83,45 @@ func (o *PKICheckOptions) Validate() error {
 	return o.Report.Validate()
 }
 
-// Run lists the certificates; an expired one, or one that fails a check, exits 1.
+// Run lists the certificates and the encryption keys; an expired certificate, or one or an
+// encryption key that fails a check, exits 1.
 func (o *PKICheckOptions) Run() error {
-	check := pkicheck.Bundle
+	check, encryption := pkicheck.Bundle, pkicheck.BundleEncryption
 	if o.StoreDir != "" {
-		check = pkicheck.Store
+		check, encryption = pkicheck.Store, pkicheck.StoreEncryption
 	}
 	statuses, err := check(o.dir, o.Now())
 	if err != nil {
 		return failf(exitUsage, "%v", err)
 	}
+	keys, err := encryption(o.dir)
+	if err != nil {
+		return failf(exitUsage, "%v", err)
+	}
 	if o.Report.Output == outputJSON {
-		err = pki.WriteJSON(o.Out, statuses)
-	} else {
-		err = pki.WriteTable(o.Out, statuses)
+		if keys == nil {
+			keys = []pki.EncryptionStatus{}
+		}
+		if statuses == nil {
+			statuses = []pki.CertStatus{}
+		}
+		err = writeJSON(o.Out, pkiCheckReport{Certificates: statuses, Encryption: keys})
+	} else if err = pki.WriteTable(o.Out, statuses); err == nil {
+		err = pki.WriteEncryptionTable(o.Out, keys)
 	}
 	if err != nil {
 		return failf(exitUsage, "%v", err)
 	}
-	if pki.AnyFailed(statuses) {
+	if pki.AnyFailed(statuses) || slices.ContainsFunc(keys, pki.EncryptionStatus.Failed) {
 		return exitWith(exitInvalid)
 	}
 	return nil
+}
+
+// pkiCheckReport is pki check's JSON document.
+type pkiCheckReport struct {
+	Certificates []pki.CertStatus `json:"certificates"`
+	// Encryption holds the store's encryption keys, or each control-plane host's
+	// EncryptionConfiguration: keys by fingerprint, which writes, the rotation stage.
+	Encryption []pki.EncryptionStatus `json:"encryption"`
 }

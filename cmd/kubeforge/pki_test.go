@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -55,9 +57,88 @@ func TestPKICheck(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("%s", r)
 	}
-	var st []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st) != 3+13 {
-		t.Errorf("json (%v): %d certificates\n%s", err, len(st), r.stdout)
+	var st struct {
+		Certificates []map[string]any `json:"certificates"`
+		Encryption   []map[string]any `json:"encryption"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st.Certificates) != 3+13 || st.Encryption == nil || len(st.Encryption) != 0 {
+		t.Errorf("json (%v): %d certificates, encryption %v\n%s", err, len(st.Certificates), st.Encryption, r.stdout)
+	}
+}
+
+// rotationStore compiles a description encrypting with each key list in turn into one store,
+// as successive compiles would, and returns the store's directory.
+func rotationStore(t *testing.T, keyLists ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "pki")
+	for _, keys := range keyLists {
+		c, _, diags := compiler.LoadBytes("cluster.yaml", []byte(`apiVersion: kubeforge.dev/v1alpha1
+kind: Cluster
+name: t
+apiServer:
+  encryptionAtRest:
+    keys: `+keys+`
+hosts:
+  - {name: cp1, addresses: [192.168.0.11], roles: [control-plane]}
+`))
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		store, err := pkistore.Open(dir, pkistore.Write, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := pki.Issue(c, pki.Options{Store: store.Content()})
+		if err == nil {
+			err = store.Commit(r.Store())
+		}
+		store.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestPKICheckEncryption: pki check shows a store's encryption keys by fingerprint with the
+// rotation stage the last compile recorded, in text and JSON, and never a key.
+func TestPKICheckEncryption(t *testing.T) {
+	for _, tc := range []struct {
+		keys  []string
+		stage compiler.RotationStage
+		rows  []string
+	}{
+		{[]string{"[{name: key1}]", "[{name: key1}, {name: key2}]"}, compiler.StageNewKeyReading, []string{"key1 .* writes", "key2 .* reads"}},
+		{[]string{"[{name: key1}]", "[{name: key1}, {name: key2}]", "[{name: key2}, {name: key1}]"}, compiler.StageNewKeyWriting, []string{"key2 .* writes", "key1 .* reads"}},
+		{[]string{"[{name: key1}]", "[{name: key1}, {name: key2}]", "[{name: key2}, {name: key1}]", "[{name: key2}]"}, compiler.StageSingleKey,
+			[]string{"key2 .* writes", "key1 .* stale: no longer listed, can be deleted"}},
+	} {
+		dir := rotationStore(t, tc.keys...)
+		r := kubeforge(t, "pki", "check", "--pki-dir", dir)
+		if r.code != exitOK || !strings.Contains(r.stdout, "ENCRYPTION AT REST encryption/: "+string(tc.stage)+" (from the store's record of the last compile)") {
+			t.Errorf("after %s: %s", tc.keys[len(tc.keys)-1], r)
+		}
+		for _, row := range tc.rows {
+			if !regexp.MustCompile(`(?m)^` + row + `\s+ok$`).MatchString(r.stdout) {
+				t.Errorf("after %s: no row %q:\n%s", tc.keys[len(tc.keys)-1], row, r.stdout)
+			}
+		}
+		r = kubeforge(t, "pki", "check", "--pki-dir", dir, "--output", "json")
+		var st struct {
+			Encryption []pki.EncryptionStatus `json:"encryption"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.code != exitOK || len(st.Encryption) != 1 || st.Encryption[0].Stage != tc.stage {
+			t.Errorf("json (%v): %s", err, r)
+		}
+		for _, name := range []string{"key1", "key2"} {
+			key, err := os.ReadFile(filepath.Join(dir, "encryption", name+".key"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if secret := strings.TrimSpace(string(key)); strings.Contains(r.stdout, secret[:16]) {
+				t.Errorf("pki check prints %s", name)
+			}
+		}
 	}
 }
 

@@ -62,7 +62,24 @@ func (s *Source) diagnostics(err error) diag.List {
 			out = append(out, d)
 		}
 	}
-	return out
+	return withoutInsideWrongKind(out)
+}
+
+// withoutInsideWrongKind drops the diagnostics of fields inside a value of the wrong kind: a
+// list written where a mapping belongs makes CUE also try its elements as the mapping's
+// fields, which says nothing the wrong kind does not.
+func withoutInsideWrongKind(ds diag.List) diag.List {
+	var wrong []string
+	for _, d := range ds {
+		if d.Code == diag.CodeWrongKind {
+			wrong = append(wrong, d.Path)
+		}
+	}
+	return slices.DeleteFunc(ds, func(d diag.Diagnostic) bool {
+		return slices.ContainsFunc(wrong, func(p string) bool {
+			return strings.HasPrefix(d.Path, p+".") || strings.HasPrefix(d.Path, p+"[")
+		})
+	})
 }
 
 // groupDiagnostic words the errors CUE reports for one field as one diagnostic; false when

@@ -203,6 +203,8 @@ const (
 	CodeEncryptionKeyNamedTwice Code = "KF2204"
 	CodeAuditPolicyEmpty        Code = "KF2205"
 	CodeEncryptionResourceTwice Code = "KF2206"
+	CodeEncryptionKeyNotReader  Code = "KF2207"
+	CodeEncryptionWriterDropped Code = "KF2208"
 
 	CodeAdmissionInvalid          Code = "KF2301"
 	CodePodSecurityKubeSystem     Code = "KF2302"
@@ -379,6 +381,8 @@ var Codes = []Info{
 	{CodeEncryptionKeyNamedTwice, Error, "one encryption key named twice in apiServer.encryptionAtRest.keys", false},
 	{CodeAuditPolicyEmpty, Warning, "an audit policy without rules: the apiserver logs nothing", false},
 	{CodeEncryptionResourceTwice, Error, "one resource listed twice in apiServer.encryptionAtRest.resources", false},
+	{CodeEncryptionKeyNotReader, Error, "a key the PKI store lacks listed first: it would write before every apiserver can read it", false},
+	{CodeEncryptionWriterDropped, Error, "the key that wrote at the last compile is dropped before another key wrote in its place", false},
 
 	{CodeAdmissionInvalid, Error, "apiServer.admission is not a configuration its admission plugin accepts", false},
 	{CodePodSecurityKubeSystem, Warning, "a baseline or restricted Pod Security enforce that does not exempt kube-system, where kube-proxy runs privileged", false},

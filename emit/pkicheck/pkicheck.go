@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -215,4 +216,55 @@ func entryProblem(fi fs.FileInfo) string {
 		return "is larger than the limit for a PKI file; not read"
 	}
 	return ""
+}
+
+// StoreEncryption returns the encryption keys of the PKI store at dir with the stage of the
+// last compile's key list; nil when the store holds no encryption key.
+func StoreEncryption(dir string) ([]pki.EncryptionStatus, error) {
+	root, err := checkedRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	in, err := readInput(root)
+	if err != nil {
+		return nil, err
+	}
+	if st := pki.CheckStoreEncryption(in); st != nil {
+		return []pki.EncryptionStatus{*st}, nil
+	}
+	return nil, nil
+}
+
+// BundleEncryption returns the EncryptionConfiguration of each host tree of a compiled output,
+// or of one host's tree, at dir (the trees Bundle reads), in host order: control-plane hosts
+// have one, others none.
+func BundleEncryption(dir string) ([]pki.EncryptionStatus, error) {
+	root, err := checkedRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	hosts, _, err := bundleHosts(root)
+	if err != nil {
+		return nil, err
+	}
+	trees := map[string]string{"": root}
+	if hosts != nil {
+		trees = map[string]string{}
+		for _, h := range hosts {
+			if fi, err := os.Lstat(filepath.Join(root, h)); err == nil && fi.IsDir() {
+				trees[h] = filepath.Join(root, h)
+			}
+		}
+	}
+	var out []pki.EncryptionStatus
+	for _, h := range slices.Sorted(maps.Keys(trees)) {
+		in, err := readInput(trees[h])
+		if err != nil {
+			return nil, err
+		}
+		if st := pki.CheckTreeEncryption(in, h); st != nil {
+			out = append(out, *st)
+		}
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package pki
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
 // encryptedCluster returns a cluster of one control-plane host and one worker whose
@@ -138,11 +140,52 @@ func TestEncryptionRotation(t *testing.T) {
 func TestNewKeyMustReadFirst(t *testing.T) {
 	st, _ := issuedStore(t, encryptedCluster(t, "[{name: key1}]"))
 	_, err := Issue(encryptedCluster(t, "[{name: key2}, {name: key1}]"), Options{Store: st, Now: at(t0)})
-	if err == nil || !strings.Contains(err.Error(), "key key2 is not in the PKI store") {
-		t.Errorf("a new writer was accepted: %v", err)
+	var ds diag.List
+	if !errors.As(err, &ds) || len(ds) != 1 || ds[0].Code != diag.CodeEncryptionKeyNotReader {
+		t.Fatalf("a new writer was accepted, or refused without its diagnostic: %v", err)
+	}
+	// keys: [{name: key2}, ...] is on line 9 of encryptedCluster's description.
+	if d := ds[0]; d.Path != "apiServer.encryptionAtRest.keys[0].name" || d.Pos.Line != 9 || d.Pos.Column == 0 {
+		t.Errorf("diagnostic at %s %s, want keys[0].name on line 9", d.Pos, d.Path)
 	}
 	if _, err := Issue(encryptedCluster(t, "[{name: key2}, {name: key1}]"), Options{Store: &Store{}, Now: at(t0)}); err != nil {
 		t.Errorf("first compile: %v", err)
+	}
+}
+
+// TestEncryptionRotationRecorded: the store records the order keys were made in and the last
+// key list, the compile report gives each stage, and dropping the key that wrote last before
+// another wrote (skipping stage 2) is refused.
+func TestEncryptionRotationRecorded(t *testing.T) {
+	st, _ := issuedStore(t, encryptedCluster(t, "[{name: key1}]"))
+	for _, stage := range []struct {
+		keys, record string
+		want         compiler.RotationStage
+	}{
+		{"[{name: key1}, {name: key2}]", `{"made":["key1","key2"],"compiled":["key1","key2"]}`, compiler.StageNewKeyReading},
+		{"[{name: key2}, {name: key1}]", `{"made":["key1","key2"],"compiled":["key2","key1"]}`, compiler.StageNewKeyWriting},
+		{"[{name: key2}]", `{"made":["key1","key2"],"compiled":["key2"]}`, compiler.StageSingleKey},
+	} {
+		if stage.want == compiler.StageSingleKey {
+			// Before: the same step taken straight from stage 1 is refused.
+			stage1 := st.clone()
+			stage1.set(EncryptionRecordPath, []byte(`{"made":["key1","key2"],"compiled":["key1","key2"]}`), StoreCertMode)
+			_, err := Issue(encryptedCluster(t, stage.keys), Options{Store: stage1, Now: at(t0)})
+			var ds diag.List
+			if !errors.As(err, &ds) || ds[0].Code != diag.CodeEncryptionWriterDropped || ds[0].Path != "apiServer.encryptionAtRest.keys" {
+				t.Errorf("key1 dropped while it wrote: %v", err)
+			}
+		}
+		r := issue(t, encryptedCluster(t, stage.keys), Options{Store: st})
+		st = r.Store()
+		if got := strings.TrimSpace(string(st.Files[EncryptionRecordPath].Data)); got != stage.record {
+			t.Errorf("keys %s: record %s, want %s", stage.keys, got, stage.record)
+		}
+		for _, e := range r.Report() {
+			if strings.HasPrefix(e.Name, "encryption-key") && !strings.Contains(e.Reason, string(stage.want)) && stage.want != compiler.StageSingleKey {
+				t.Errorf("keys %s: %s reported as %q, want the stage %q", stage.keys, e.Name, e.Reason, stage.want)
+			}
+		}
 	}
 }
 
