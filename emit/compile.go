@@ -38,6 +38,10 @@ type CompileOptions struct {
 	// are about to be written.
 	Progress func(render.Progress)
 	Writing  func(files int)
+
+	// noReuse renders every host even when the output's content index says some are unchanged
+	// (the retry after the output changed under the compile).
+	noReuse bool
 }
 
 // StoreDirFor returns the default PKI store of an output: OUTPUT.pki beside it.
@@ -54,6 +58,11 @@ type CompileResult struct {
 	// WouldChange (a Preview without the store) names, per host and node path, the files a
 	// compile with the store would issue or re-issue, and why.
 	WouldChange map[string]map[string]string
+	// Unchanged are the hosts not rendered (not in Hosts): their inputs were those the
+	// output's content index records, and their files were kept.
+	Unchanged []UnchangedHost
+
+	reuse *reusePlan
 }
 
 // Step names where a compile failed, so that a command can tell a description that cannot be
@@ -97,7 +106,7 @@ func Compile(c *compiler.Cluster, o CompileOptions) (*CompileResult, error) {
 	}
 	defer store.Close()
 	out := Output{Hosts: res.Hosts, Cluster: res.Cluster, Formats: o.Formats, Partial: len(o.Hosts) > 0,
-		Inventory: inventory(c), Notes: o.Notes}
+		Inventory: inventory(c), Notes: o.Notes, reuse: res.reuse}
 	if store != nil {
 		out.Store = store.Update(res.PKI.Store())
 	}
@@ -109,9 +118,21 @@ func Compile(c *compiler.Cluster, o CompileOptions) (*CompileResult, error) {
 		o.Writing(files)
 	}
 	if err := Write(o.Output, out); err != nil {
+		if errors.Is(err, errStaleReuse) && !o.noReuse {
+			// Nothing was written: compile again, rendering every host.
+			store.Close()
+			o.noReuse = true
+			return Compile(c, o)
+		}
 		return nil, &CompileError{StepWrite, fmt.Errorf("writing %s: %w", o.Output, err)}
 	}
 	return res, nil
+}
+
+// reusable reports whether a compile may keep unchanged hosts through the content index: a
+// whole compile (not --host) writing the dir format only, the one the index describes.
+func reusable(o CompileOptions) bool {
+	return len(o.Hosts) == 0 && (len(o.Formats) == 0 || len(o.Formats) == 1 && o.Formats[0] == FormatDir)
 }
 
 // Preview compiles a checked cluster in memory, as Compile would into o.Output, reading the PKI
@@ -173,12 +194,36 @@ func compileWith(c *compiler.Cluster, o CompileOptions, access pkistore.Access) 
 	if store != nil {
 		ro.PKI = &pki.Options{Store: store.Content(), RenewBefore: o.RenewBefore}
 	}
+	if access == pkistore.Write && reusable(o) {
+		storeID := "-"
+		var content *pki.Store
+		if store != nil {
+			storeID, content = store.Dir(), store.Content()
+		}
+		var err error
+		if res.reuse, err = planReuse(c, o, content, storeID); err != nil {
+			store.Close()
+			return fail(StepSetup, err)
+		}
+		ro.Unchanged = res.reuse.unchangedHosts()
+	}
 	r, err := render.Compile(c, ro)
 	if err != nil {
 		store.Close()
 		return fail(StepRender, err)
 	}
 	res.Hosts, res.Cluster, res.PKI = r.Hosts, r.Cluster, r.PKI
+	if res.reuse != nil {
+		if err := res.reuse.recordRendered(c, r); err != nil {
+			store.Close()
+			if errors.Is(err, errStaleReuse) && !o.noReuse {
+				o.noReuse = true
+				return compileWith(c, o, access)
+			}
+			return fail(StepRender, err)
+		}
+		res.Unchanged = res.reuse.unchangedReport(c, ro.PKI)
+	}
 	if o.Redact {
 		for i := range res.Hosts {
 			res.Hosts[i] = Redact(res.Hosts[i])

@@ -48,6 +48,10 @@ type Output struct {
 	// the output: staged after the output is, swapped in just before it, and swapped back when
 	// the output cannot follow, so that a failed compile leaves the store as it was.
 	Store *pkistore.Update
+
+	// reuse, set by Compile for a whole compile in the dir format, keeps the hosts it found
+	// unchanged (not in Hosts) from the live output and writes the next content index.
+	reuse *reusePlan
 }
 
 // Write emits out under dir, together with the PKI store's update, as one transaction. The
@@ -86,6 +90,11 @@ func Write(dir string, out Output) error {
 	}
 	// Only what differs from the live output is written; an unchanged output is not touched.
 	g := newGeneration(dir, openLive(dir))
+	if out.reuse != nil {
+		if err := g.keepUnchanged(out.reuse); err != nil {
+			return err
+		}
+	}
 	staged, err := g.write(out)
 	if err != nil {
 		g.discard()
@@ -177,6 +186,11 @@ func (g *generation) write(out Output) (string, error) {
 		}
 		if err := w(g, out); err != nil {
 			return "", fmt.Errorf("format %s: %w", f, err)
+		}
+	}
+	if out.reuse != nil {
+		if err := g.putIndex(out); err != nil {
+			return "", err
 		}
 	}
 	return g.finish()

@@ -33,8 +33,14 @@ type generation struct {
 	mask    fs.FileMode
 	written bool                // something differs from the live output
 	kept    []string            // files (relative to the output) identical in the live output
-	trees   []artifact.Bundle   // bundle trees identical in the live output
+	trees   []keptTree          // bundle trees identical in the live output
 	same    map[string]struct{} // the kept files and trees, for the check for extra live entries
+}
+
+// keptTree is a bundle's tree the live output holds as the generation wants it.
+type keptTree struct {
+	name    string
+	entries []indexEntry
 }
 
 // newGeneration starts a generation of the output dir; live is nil for a compile that must
@@ -60,7 +66,7 @@ func (g *generation) stage() (string, fs.FileMode, error) {
 }
 
 // keep records a file or tree the live output already holds as the generation wants it.
-func (g *generation) keep(rel string, tree *artifact.Bundle) {
+func (g *generation) keep(rel string, tree *keptTree) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if tree != nil {
@@ -88,9 +94,11 @@ func (g *generation) putFile(rel string, data []byte, mode fs.FileMode) error {
 // manifest as this compile writes it: the live tree is kept when the live output's manifest
 // says the same and the tree still matches it (see liveOutput.holdsTree).
 func (g *generation) putTree(b artifact.Bundle, manifest []byte) error {
-	if g.live != nil && g.live.holdsFile(ManifestFile(b.Name), manifest, 0o644) && g.live.holdsTree(b) {
-		g.keep(b.Name, &b)
-		return nil
+	if g.live != nil && g.live.holdsFile(ManifestFile(b.Name), manifest, 0o644) {
+		if entries, ok := entriesOf(b); ok && g.live.holdsTree(b.Name, entries) {
+			g.keep(b.Name, &keptTree{name: b.Name, entries: entries})
+			return nil
+		}
 	}
 	root, mask, err := g.stage()
 	if err != nil {
@@ -138,8 +146,8 @@ func (g *generation) linkKept(root string, mask fs.FileMode) error {
 		return err
 	}
 	return parallel.ForErr(len(g.trees), func(i int) error {
-		b := g.trees[i]
-		return linkTree(filepath.Join(g.live.dir, b.Name), filepath.Join(root, b.Name), b, mask)
+		t := g.trees[i]
+		return linkTree(filepath.Join(g.live.dir, t.name), filepath.Join(root, t.name), t.entries, mask)
 	})
 }
 
@@ -164,21 +172,18 @@ func syncFS(p string) error {
 	return unix.Syncfs(int(f.Fd()))
 }
 
-// linkTree lays a bundle out under root, as writeTree does, with each file a hard link to the
-// same file under from, a tree known to hold exactly the bundle (liveOutput.holdsTree).
-func linkTree(from, root string, b artifact.Bundle, mask fs.FileMode) error {
+// linkTree lays a bundle's entries out under root, as writeTree does, with each file a hard
+// link to the same file under from, a tree known to hold exactly them (liveOutput.holdsTree).
+func linkTree(from, root string, entries []indexEntry, mask fs.FileMode) error {
 	made := map[string]bool{}
-	for _, a := range b.Artifacts {
-		rel, err := nodeRel(a.Path)
-		if err != nil {
-			return err
-		}
+	for _, e := range entries {
+		rel := e.rel
 		if err := mkdirs(root, filepath.Dir(rel), made, mask); err != nil {
 			return err
 		}
 		p := filepath.Join(root, rel)
-		if a.IsDir() {
-			if err := makeDir(p, a.Mode.Perm(), mask); err != nil {
+		if e.dir {
+			if err := makeDir(p, fs.FileMode(e.perm), mask); err != nil {
 				return err
 			}
 			continue
@@ -218,6 +223,8 @@ type liveOutput struct {
 	// stamp is the modification time of the output's marker, written after every other file
 	// of its generation.
 	stamp unix.Timespec
+	// ino is the marker's inode: a new generation has a new marker.
+	ino uint64
 	// uid owns the files this process creates: a file of another owner is not what a fresh
 	// write makes.
 	uid uint32
@@ -234,7 +241,7 @@ func openLive(dir string) *liveOutput {
 	if err != nil || string(data) != markerText || unix.Lstat(filepath.Join(dir, markerName), &marker) != nil {
 		return nil
 	}
-	return &liveOutput{dir: dir, stamp: marker.Mtim, uid: uint32(os.Geteuid())}
+	return &liveOutput{dir: dir, stamp: marker.Mtim, ino: marker.Ino, uid: uint32(os.Geteuid())}
 }
 
 // holdsFile reports whether the live output has, at rel, a regular file of this process's owner
@@ -249,35 +256,33 @@ func (l *liveOutput) holdsFile(rel string, data []byte, mode fs.FileMode) bool {
 	return err == nil && bytes.Equal(got, data)
 }
 
-// holdsTree reports whether the live tree OUT/<name>/ still is what its generation wrote for b,
-// by a walk of its entries' status, without reading the files: exactly the entries b and their
-// parent directories make, each of its type, mode and owner, each file of its size and modified
-// no later than the marker. The contents were those the live manifest lists (the caller compared
-// it with b's), and writing to a file (an operator's edit, a restore from a backup) moves its
-// modification time past the marker's, so such a file, as a missing or an extra entry, makes
-// the compile write the bundle again. Only a change that keeps the size and sets the time back
-// on purpose (touch -d) goes unnoticed.
-func (l *liveOutput) holdsTree(b artifact.Bundle) bool {
-	want, ok := treeEntries(b)
-	if !ok {
-		return false
-	}
-	root := filepath.Join(l.dir, b.Name)
-	seen := 0
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		w, listed := want[rel]
+// holdsStat reports, by its status only, whether the live output has at rel the 0644 file of
+// size its generation wrote: a regular file of this process's owner not modified after the
+// marker (see holdsTree).
+func (l *liveOutput) holdsStat(rel string, size int64) bool {
+	var st unix.Stat_t
+	return unix.Lstat(filepath.Join(l.dir, rel), &st) == nil && st.Uid == l.uid &&
+		liveEntry{perm: 0o644, size: size}.matches(&st, l.stamp)
+}
+
+// holdsTree reports whether the live tree OUT/<name>/ still is what its generation wrote, the
+// entries, by their status, without reading the files or the directories: each entry and
+// parent directory of its type, mode and owner, each file of its size, and each file and
+// directory modified no later than the marker. The contents were those the live manifest lists
+// (the caller compared it with the bundle's, or the content index recorded it). Writing to a
+// file (an operator's edit, a restore from a backup) moves its modification time past the
+// marker's, and adding, removing or renaming an entry moves its directory's, so that such a
+// change makes the compile write the bundle again. Only a change that sets the time back on
+// purpose (touch -d) goes unnoticed.
+func (l *liveOutput) holdsTree(name string, entries []indexEntry) bool {
+	root := filepath.Join(l.dir, name)
+	for rel, w := range treeEntries(entries) {
 		var st unix.Stat_t
-		if !listed || unix.Lstat(p, &st) != nil || st.Uid != l.uid || !w.matches(&st, l.stamp) {
-			return fs.ErrInvalid
+		if unix.Lstat(filepath.Join(root, rel), &st) != nil || st.Uid != l.uid || !w.matches(&st, l.stamp) {
+			return false
 		}
-		seen++
-		return nil
-	})
-	return err == nil && seen == len(want)
+	}
+	return true
 }
 
 // liveEntry is what one entry of a bundle's tree is on disk.
@@ -288,11 +293,13 @@ type liveEntry struct {
 }
 
 func (w liveEntry) matches(st *unix.Stat_t, stamp unix.Timespec) bool {
-	if w.dir {
-		return st.Mode&unix.S_IFMT == unix.S_IFDIR && st.Mode&0o7777 == w.perm
+	if after(st.Mtim, stamp) || st.Mode&0o7777 != w.perm {
+		return false
 	}
-	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Mode&0o7777 == w.perm && st.Size == w.size &&
-		!after(st.Mtim, stamp)
+	if w.dir {
+		return st.Mode&unix.S_IFMT == unix.S_IFDIR
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Size == w.size
 }
 
 // after reports whether time a is later than b.
@@ -300,23 +307,20 @@ func after(a, b unix.Timespec) bool {
 	return a.Sec > b.Sec || a.Sec == b.Sec && a.Nsec > b.Nsec
 }
 
-// treeEntries returns the entries writeTree makes for b, by path relative to the bundle's
-// root ("." is the root); false when b has a path writeTree refuses.
-func treeEntries(b artifact.Bundle) (map[string]liveEntry, bool) {
-	want := map[string]liveEntry{".": {dir: true, perm: 0o755}}
-	for _, a := range b.Artifacts {
-		rel, err := nodeRel(a.Path)
-		if err != nil {
-			return nil, false
-		}
-		for d := filepath.Dir(rel); d != "."; d = filepath.Dir(d) {
+// treeEntries returns what writeTree makes for a bundle's entries, by path relative to the
+// bundle's root ("." is the root): the entries and their parent directories.
+func treeEntries(entries []indexEntry) map[string]liveEntry {
+	want := make(map[string]liveEntry, len(entries)+8)
+	want["."] = liveEntry{dir: true, perm: 0o755}
+	for _, e := range entries {
+		for d := filepath.Dir(e.rel); d != "."; d = filepath.Dir(d) {
 			if _, ok := want[d]; !ok {
 				want[d] = liveEntry{dir: true, perm: 0o755}
 			}
 		}
-		want[rel] = liveEntry{dir: a.IsDir(), perm: uint32(a.Mode.Perm()), size: int64(len(a.Data))}
+		want[e.rel] = liveEntry{dir: e.dir, perm: e.perm, size: e.size}
 	}
-	return want, true
+	return want
 }
 
 // holdsMore reports whether the live output has an entry besides the marker and the files and

@@ -17,6 +17,10 @@ type Options struct {
 	// Hosts names a subset of hosts to compile; empty compiles every host and the cluster
 	// bundle.
 	Hosts []string
+	// Unchanged names hosts of a whole-cluster compile that are not rendered: the caller keeps
+	// their previous output (emit's content index). The cluster bundle is still rendered, and
+	// the PKI step keeps their store files as they are, unverified. Ignored with Hosts.
+	Unchanged map[string]bool
 	// PKI, when set, issues (or reuses from its store) every certificate, key and kubeconfig
 	// the hosts need and adds them to their bundles. Its Hosts field is set by Compile.
 	PKI *pki.Options
@@ -58,6 +62,16 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 	hosts, err := SelectHosts(c, opts.Hosts)
 	if err != nil {
 		return nil, err
+	}
+	if len(opts.Hosts) == 0 && len(opts.Unchanged) > 0 {
+		// Not nil: the PKI step reads nil as every host.
+		rendered := make([]*compiler.Host, 0, len(hosts))
+		for _, h := range hosts {
+			if !opts.Unchanged[h.Name] {
+				rendered = append(rendered, h)
+			}
+		}
+		hosts = rendered
 	}
 	report := opts.Progress
 	if report == nil {

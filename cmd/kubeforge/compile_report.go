@@ -49,10 +49,17 @@ func (r *compileReport) result(res *emit.CompileResult, dir string, formats []em
 		r.Hosts = append(r.Hosts, b.Name)
 		r.Files += len(b.Artifacts)
 	}
+	// Hosts whose inputs did not change were kept, not rendered: compiled all the same.
+	var kept []pki.Event
+	for _, u := range res.Unchanged {
+		r.Hosts = append(r.Hosts, u.Name)
+		r.Files += u.Files
+		kept = append(kept, u.Certificates...)
+	}
 	if res.PKI == nil {
 		return
 	}
-	r.PKI = &pkiReport{StoreDir: res.StoreDir, Events: res.PKI.Report()}
+	r.PKI = &pkiReport{StoreDir: res.StoreDir, Events: append(res.PKI.Report(), kept...)}
 	for _, e := range r.PKI.Events {
 		switch e.Kind {
 		case pki.Issued:
