@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -37,9 +36,6 @@ func TestDefaultsCompilesTheSame(t *testing.T) {
 		inputs = append(inputs, m...)
 	}
 	inputs = append(inputs, "../../examples/large", corpus+"valid/cue-package")
-	// external-etcd names client files relative to itself: its defaults would have to be
-	// written beside it.
-	inputs = slices.DeleteFunc(inputs, func(p string) bool { return strings.Contains(p, "external-etcd") })
 	layered := filepath.Join(t.TempDir(), "layered.yaml")
 	os.WriteFile(layered, []byte(layeredTaints), 0o644)
 	inputs = append(inputs, layered)
@@ -50,7 +46,11 @@ func TestDefaultsCompilesTheSame(t *testing.T) {
 			if r.code != exitOK || strings.Contains(r.stderr, ": error: ") {
 				t.Fatalf("defaults: %s", r)
 			}
-			out := filepath.Join(t.TempDir(), "defaults.yaml")
+			// The defaults go beside copies of the files the input names relative to itself
+			// (CA files, policies).
+			dir := t.TempDir()
+			copySiblingFiles(t, in, dir)
+			out := filepath.Join(dir, "defaults.yaml")
 			os.WriteFile(out, []byte(r.stdout), 0o644)
 			if v := kubeforge(t, "validate", out); v.code != exitOK {
 				t.Fatalf("the defaults do not validate: %s\n%s", v, r.stdout)
@@ -107,4 +107,30 @@ func compileNoPKI(t *testing.T, path string) map[string][]artifact.Artifact {
 		out[b.Name] = b.Artifacts
 	}
 	return out
+}
+
+// copySiblingFiles copies the regular files beside in (in's own folder when in is one) into
+// dir.
+func copySiblingFiles(t *testing.T, in, dir string) {
+	t.Helper()
+	src := filepath.Dir(in)
+	if fi, err := os.Stat(in); err == nil && fi.IsDir() {
+		src = in
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

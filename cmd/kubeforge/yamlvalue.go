@@ -106,6 +106,11 @@ func structNode(v reflect.Value) (*yaml.Node, error) {
 		if child == nil || fv.Kind() == reflect.Struct && len(child.Content) == 0 {
 			continue
 		}
+		// An embedded struct without a name is inlined, as encoding/json does.
+		if f.Anonymous && name == "" && fv.Kind() == reflect.Struct {
+			n.Content = append(n.Content, child.Content...)
+			continue
+		}
 		n.Content = append(n.Content, scalar("!!str", name), child)
 	}
 	if len(n.Content) == 0 {
