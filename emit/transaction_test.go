@@ -1,17 +1,23 @@
 package emit
 
 import (
+	"bufio"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/emit/pkistore"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/pki"
@@ -304,5 +310,155 @@ func TestStoreOutsideOutput(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("output %s, store %s: %v", tc.out, tc.store, err)
 		}
+	}
+}
+
+// indexedKillPoints are the steps of a compile that keeps hosts through the content index,
+// in order: the changed host's bundle written, the kept hosts linked into the next
+// generation, the output staged, the store staged and committed, the output swapped in.
+var indexedKillPoints = []string{"bundle w2", "kept linked", "staged", "store staged", "store committed", "swapped"}
+
+// indexedGeneration returns examples/ha.yaml at generation gen: w2's address is the only
+// difference between generations, so a compile of the next one renders w2 alone and keeps the
+// other hosts through the content index.
+func indexedGeneration(t *testing.T, gen int) string {
+	if gen == 0 {
+		return haDescription(t)
+	}
+	return haDescription(t, "192.168.10.22", fmt.Sprintf("192.168.10.%d", 100+gen))
+}
+
+// TestKilledTransactionIndexed extends TestKilledTransaction to the path a real compile takes
+// when the live output's content index keeps hosts: emit.Compile with the PKI store, one
+// worker changed, killed at every step. The child reports the bundles it wrote, which shows
+// that the other hosts were kept through the index (not rendered at all). After each kill the
+// output is the old generation or the new one, complete and byte for byte what a fresh
+// compile with the same store writes; the store's certificate of w2 names the address of a
+// generation never older than the output's. A clean compile afterwards leaves nothing beside
+// the output and the store.
+func TestKilledTransactionIndexed(t *testing.T) {
+	if os.Getenv("KUBEFORGE_EMIT_IDX_CHILD") != "" {
+		t.Skip("child process")
+	}
+	parent := t.TempDir()
+	desc := filepath.Join(t.TempDir(), "cluster.yaml") // the same path for every generation
+	out, store := filepath.Join(parent, "out"), filepath.Join(parent, "out.pki")
+	compileGen := func(gen int, output string) {
+		t.Helper()
+		if err := os.WriteFile(desc, []byte(indexedGeneration(t, gen)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Compile(compilertest.Load(t, desc), CompileOptions{Output: output, StoreDir: store}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// servingAddress returns the address the store's serving certificate of w2 names.
+	servingAddress := func() string {
+		data, err := os.ReadFile(filepath.Join(store, "hosts", "w2", "kubelet-serving.crt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, _ := pem.Decode(data)
+		if block == nil {
+			t.Fatal("w2's serving certificate is not PEM")
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cert.IPAddresses) != 1 {
+			t.Fatalf("w2's serving certificate names %v", cert.IPAddresses)
+		}
+		return cert.IPAddresses[0].String()
+	}
+	address := func(gen int) string {
+		if gen == 0 {
+			return "192.168.10.22"
+		}
+		return fmt.Sprintf("192.168.10.%d", 100+gen)
+	}
+	compileGen(0, out)
+	outGen, storeGen := 0, 0
+	for i, point := range indexedKillPoints {
+		gen := i + 1
+		if err := os.WriteFile(desc, []byte(indexedGeneration(t, gen)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := snapshot(t, out)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestIndexedCompileChild$")
+		cmd.Env = append(os.Environ(), "KUBEFORGE_EMIT_IDX_CHILD="+desc, "KUBEFORGE_EMIT_OUT="+out,
+			"KUBEFORGE_EMIT_STOP="+point)
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		cmd.Process.Kill()
+		cmd.Wait()
+		if want := "at " + point + "; bundles written: w2\n"; line != want {
+			t.Fatalf("child: %q, want %q (a bundle other than w2 means the index kept nothing)", line, want)
+		}
+		switch point {
+		case "store committed":
+			storeGen = gen
+		case "swapped":
+			outGen, storeGen = gen, gen
+		}
+		got := snapshot(t, out)
+		if outGen == gen {
+			// Compiling the same generation with the same store changes nothing.
+			fresh := filepath.Join(t.TempDir(), "out")
+			compileGen(gen, fresh)
+			if d := cmp.Diff(snapshot(t, fresh), got); d != "" {
+				t.Fatalf("killed at %q: the output is not generation %d as a fresh compile writes it:\n%s", point, gen, d)
+			}
+		} else if d := cmp.Diff(old, got); d != "" {
+			t.Fatalf("killed at %q: the output is not the previous generation %d:\n%s", point, outGen, d)
+		}
+		if got, want := servingAddress(), address(storeGen); got != want {
+			t.Fatalf("killed at %q: the store's w2 certificate names %s, want %s (generation %d)", point, got, want, storeGen)
+		}
+	}
+	compileGen(9, out)
+	fresh := filepath.Join(t.TempDir(), "out")
+	compileGen(9, fresh)
+	if d := cmp.Diff(snapshot(t, fresh), snapshot(t, out)); d != "" {
+		t.Fatalf("after the leftovers' removal:\n%s", d)
+	}
+	entries, _ := os.ReadDir(parent)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if d := cmp.Diff([]string{"out", "out.pki"}, names); d != "" {
+		t.Errorf("beside the output after a clean compile:\n%s", d)
+	}
+}
+
+// TestIndexedCompileChild compiles the description at KUBEFORGE_EMIT_IDX_CHILD into
+// KUBEFORGE_EMIT_OUT and, at KUBEFORGE_EMIT_STOP, prints the bundles it wrote and waits to be
+// killed.
+func TestIndexedCompileChild(t *testing.T) {
+	desc := os.Getenv("KUBEFORGE_EMIT_IDX_CHILD")
+	if desc == "" {
+		t.Skip("only run as a child of TestKilledTransactionIndexed")
+	}
+	stop := os.Getenv("KUBEFORGE_EMIT_STOP")
+	var mu sync.Mutex
+	var written []string
+	testPoint = func(p string) {
+		mu.Lock()
+		if name, ok := strings.CutPrefix(p, "bundle "); ok {
+			written = append(written, name)
+		}
+		if p == stop {
+			slices.Sort(written)
+			fmt.Printf("at %s; bundles written: %s\n", p, strings.Join(written, ","))
+			select {} // wait to be killed, holding mu
+		}
+		mu.Unlock()
+	}
+	if _, err := Compile(compilertest.Load(t, desc), CompileOptions{Output: os.Getenv("KUBEFORGE_EMIT_OUT")}); err != nil {
+		t.Fatal(err)
 	}
 }

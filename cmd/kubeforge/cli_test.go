@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,16 +12,38 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/diag"
 	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/schema"
 )
 
-// commandPaths lists every command, as typed after kubeforge.
+// commandPaths lists every command, as typed after kubeforge (TestCommandPathsComplete keeps
+// it in step with the command tree).
 var commandPaths = [][]string{
-	{}, {"init"}, {"defaults"}, {"schema"}, {"validate"}, {"compile"}, {"diff"}, {"pki"},
-	{"pki", "check"}, {"version"}, {"completion"}, {"completion", "bash"},
+	{}, {"init"}, {"defaults"}, {"schema"}, {"validate"}, {"compile"}, {"diff"}, {"check"},
+	{"pki"}, {"pki", "check"}, {"pki", "rotate-ca"}, {"upgrade"}, {"upgrade", "plan"},
+	{"version"}, {"completion"}, {"completion", "bash"},
+}
+
+// TestCommandPathsComplete: every command of the tree is in commandPaths, so that the shared
+// help and usage tests reach a new command without anyone remembering to list it. Cobra adds
+// help and completion only when the command runs; commandPaths names those itself.
+func TestCommandPathsComplete(t *testing.T) {
+	var walk func(cmd *cobra.Command, path []string)
+	walk = func(cmd *cobra.Command, path []string) {
+		if !slices.ContainsFunc(commandPaths, func(p []string) bool { return slices.Equal(p, path) }) {
+			t.Errorf("kubeforge %s is not in commandPaths", strings.Join(path, " "))
+		}
+		for _, sub := range cmd.Commands() {
+			if !sub.Hidden && sub.Name() != "help" {
+				walk(sub, append(slices.Clone(path), sub.Name()))
+			}
+		}
+	}
+	walk(NewCmdRoot(Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}), []string{})
 }
 
 // TestHelp: --help and -h print the command's help on standard output and exit 0; help CMD
@@ -51,7 +74,7 @@ func TestHelp(t *testing.T) {
 
 // TestExamplesInHelp: each command that does work shows how to call it.
 func TestExamplesInHelp(t *testing.T) {
-	for _, cmd := range []string{"init", "defaults", "schema", "validate", "compile", "diff", "version"} {
+	for _, cmd := range []string{"init", "defaults", "schema", "validate", "compile", "diff", "check", "version"} {
 		if r := kubeforge(t, cmd, "--help"); !strings.Contains(r.stdout, "Examples:\n  kubeforge "+cmd) {
 			t.Errorf("%s --help has no example:\n%s", cmd, r.stdout)
 		}

@@ -269,7 +269,7 @@ func (r *Result) issueLeaves(l *loaded) error {
 			if !spec.For(c, h) {
 				continue
 			}
-			req := certRequest{Subject: subjectFor(c, spec.Name, h), Usages: spec.Usages}
+			req := certRequest{Subject: subjectFor(spec.Name, h), Usages: spec.Usages}
 			if spec.SANs != nil {
 				req.SANs = spec.SANs(c, h)
 			}

@@ -285,12 +285,13 @@ type subject struct {
 	PerNode bool
 }
 
-// subjectFor returns the subject of leaf name on host h: the one the cluster's row of the
-// version table (compiler.Release) gives it.
-func subjectFor(c *compiler.Cluster, name string, h *compiler.Host) subject {
-	s, ok := c.Release.Subjects[name]
+// subjectFor returns the subject of leaf name on host h: the one the host's row of the
+// version table (compiler.Release) gives it, since the host runs the kubeadm and components
+// of its own version while a roll-out moves hosts one by one.
+func subjectFor(name string, h *compiler.Host) subject {
+	s, ok := h.Release.Subjects[name]
 	if !ok {
-		panic("pki: no subject for " + name + " in the version table row of Kubernetes " + c.Version.MinorString())
+		panic("pki: no subject for " + name + " in the version table row of Kubernetes " + h.Version.MinorString() + " (host " + h.Name + ")")
 	}
 	out := subject{CN: s.CN, O: slices.Clone(s.Organizations), PerNode: s.PerNode}
 	if out.PerNode {
