@@ -213,6 +213,7 @@ const (
 	CodeAuthenticationInvalid     Code = "KF2305"
 	CodeIssuerCAInvalid           Code = "KF2306"
 	CodeAdmissionPluginDisabled   Code = "KF2307"
+	CodeAnonymousFlagWithConfig   Code = "KF2308"
 	CodeUnknownControl            Code = "KF2401"
 	CodeWaiverWithoutReason       Code = "KF2402"
 	CodeSkewAPIServers            Code = "KF2501"
