@@ -56,6 +56,11 @@ func (k *checker) admissionAuthn() {
 				"--%s together with apiServer.authentication", flag)
 		}
 	}
+	if _, ok := a.ExtraArgs["anonymous-auth"]; ok && a.Authentication.desc.Anonymous != nil {
+		k.errorf(diag.CodeAnonymousFlagWithConfig, FieldPath("apiServer", "extraArgs", Key("anonymous-auth")),
+			"the apiserver refuses --anonymous-auth when its AuthenticationConfiguration configures anonymous; remove the extra arg",
+			"--anonymous-auth together with apiServer.authentication.anonymous")
+	}
 }
 
 // addrFlags reports the extra args among flags, which field sets instead.

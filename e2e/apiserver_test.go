@@ -107,6 +107,13 @@ func (s *suite) checkAPIServers(t *testing.T) {
 			}
 		}
 		t.Logf("%s$ kubectl --server=https://%s get --raw='/readyz?verbose' | grep -e etcd -e passed\n%s", h.name, addr, grepLines(out, "etcd", "passed"))
+		// The probes above ran without credentials; e2e.yaml limits anonymous requests to the
+		// health endpoints (apiServer.authentication.anonymous), so the API itself refuses them.
+		if got, err := getFromHost(h, "https://"+addr+"/api"); err == nil || !strings.Contains(got, ": 401 Unauthorized") {
+			t.Errorf("%s: anonymous GET /api: %s (%v), want 401 Unauthorized", h.name, got, err)
+		} else {
+			t.Logf("%s: anonymous %s", h.name, got)
+		}
 	}
 
 	c := s.cluster

@@ -19,7 +19,7 @@ name: t
 apiServer:
   extraArgs:
     anonymous-auth: "false"
-    enable-admission-plugins: NodeRestriction,DenyServiceExternalIPs,AlwaysPullImages,EventRateLimit
+    enable-admission-plugins: NodeRestriction,EventRateLimit
     kubelet-certificate-authority: /etc/kubernetes/pki/ca.crt
     profiling: "false"
     tls-cipher-suites: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
@@ -37,8 +37,8 @@ kubelet:
     seccomp-default: "true"
 checks:
   waive:
-    "4.1.1": "kubelet.service is 0644 as kubeadm's packages ship it"
-    "4.1.9": "config.yaml is 0644 as kubeadm writes it"
+    "1.2.3": "no Service here may have external IPs, and an admission webhook refuses them"
+    "1.2.11": "images are pulled from a registry that authorizes each pull"
 hosts:
   - {name: cp1, addresses: [192.168.0.11], roles: [control-plane]}
   - {name: w1, addresses: [192.168.0.21], roles: [worker]}
@@ -57,20 +57,21 @@ func TestCheckExitCodes(t *testing.T) {
 		return p
 	}
 	waived := write("waived.yaml", checkedCluster)
-	unwaived := write("unwaived.yaml", strings.Replace(checkedCluster, `    "4.1.9": "config.yaml is 0644 as kubeadm writes it"`+"\n", "", 1))
-	typo := write("typo.yaml", strings.Replace(checkedCluster, `"4.1.9":`, `"4.1.99":`, 1))
+	unwaived := write("unwaived.yaml", strings.Replace(checkedCluster, `    "1.2.11": "images are pulled from a registry that authorizes each pull"`+"\n", "", 1))
+	typo := write("typo.yaml", strings.Replace(checkedCluster, `"1.2.11":`, `"1.2.99":`, 1))
 	for _, tc := range []struct {
 		name           string
 		args           []string
 		code           int
 		stdout, stderr string
 	}{
-		{name: "waived", args: []string{waived}, code: exitOK, stdout: "WAIVED 4.1.9  If the kubelet config.yaml"},
+		{name: "waived", args: []string{waived}, code: exitOK, stdout: "WAIVED 1.2.11  Ensure that the admission control plugin AlwaysPullImages is set"},
 		{name: "summary", args: []string{waived}, code: exitOK, stdout: "0 fail, 2 waived"},
-		{name: "unwaived", args: []string{unwaived}, code: exitInvalid, stdout: "FAIL   4.1.9  If the kubelet config.yaml configuration file is being used validate permissions set to 600 or more restrictive — cp1,w1: /var/lib/kubelet/config.yaml is 0644, more than 0600"},
+		{name: "unwaived", args: []string{unwaived}, code: exitInvalid, stdout: "FAIL   1.2.11  Ensure that the admission control plugin AlwaysPullImages is set — cp1: /etc/kubernetes/manifests/kube-apiserver.yaml: --enable-admission-plugins=NodeRestriction,EventRateLimit does not include AlwaysPullImages"},
+		{name: "hardened example", args: []string{"../../examples/hardened.yaml"}, code: exitOK, stdout: "0 fail, 0 waived"},
 		{name: "field that fixes", args: []string{"../../examples/ha.yaml"}, code: exitInvalid, stdout: `(fix: apiServer.extraArgs["profiling"])`},
 		{name: "embedded example", args: nil, code: exitInvalid, stderr: "using the embedded example"},
-		{name: "unknown control", args: []string{typo}, code: exitInvalid, stderr: `typo.yaml:26:15: error: no benchmark control "4.1.99"`},
+		{name: "unknown control", args: []string{typo}, code: exitInvalid, stderr: `typo.yaml:26:15: error: no benchmark control "1.2.99"`},
 		{name: "missing file", args: []string{filepath.Join(dir, "nope.yaml")}, code: exitUsage, stderr: "cannot read"},
 		{name: "no github output", args: []string{"--output", "github", waived}, code: exitUsage, stderr: "--output must be text, json"},
 	} {

@@ -85,7 +85,18 @@ type EventLimit struct {
 // (the compiler re-decodes it as that type), except that issuer.certificateAuthority may name
 // a file.
 type Authentication struct {
-	JWT []JWTAuthenticator `json:"jwt"`
+	JWT       []JWTAuthenticator `json:"jwt,omitempty"`
+	Anonymous *AnonymousAuth     `json:"anonymous,omitempty"`
+}
+
+// AnonymousAuth is whether the apiserver accepts anonymous requests, and to which paths.
+type AnonymousAuth struct {
+	Enabled    bool                 `json:"enabled"`
+	Conditions []AnonymousCondition `json:"conditions,omitempty"`
+}
+
+type AnonymousCondition struct {
+	Path string `json:"path"`
 }
 
 type JWTAuthenticator struct {

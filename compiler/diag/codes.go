@@ -213,6 +213,7 @@ const (
 	CodeAuthenticationInvalid     Code = "KF2305"
 	CodeIssuerCAInvalid           Code = "KF2306"
 	CodeAdmissionPluginDisabled   Code = "KF2307"
+	CodeAnonymousFlagWithConfig   Code = "KF2308"
 	CodeUnknownControl            Code = "KF2401"
 	CodeWaiverWithoutReason       Code = "KF2402"
 	CodeSkewAPIServers            Code = "KF2501"
@@ -391,6 +392,7 @@ var Codes = []Info{
 	{CodeAuthenticationInvalid, Error, "apiServer.authentication is not an AuthenticationConfiguration the apiserver accepts", false},
 	{CodeIssuerCAInvalid, Error, "an issuer's certificateAuthority is not PEM certificates only (a private key, other blocks, text)", false},
 	{CodeAdmissionPluginDisabled, Error, "--disable-admission-plugins names a plugin apiServer.admission configures", false},
+	{CodeAnonymousFlagWithConfig, Error, "--anonymous-auth together with apiServer.authentication.anonymous: the apiserver refuses both", false},
 	{CodeUnknownControl, Error, "checks.waive names a control kubeforge check does not have", false},
 	{CodeWaiverWithoutReason, Error, "a waiver in checks.waive without a reason (empty or only spaces)", false},
 	{CodeSkewAPIServers, Error, "kube-apiservers more than one minor apart", false},

@@ -37,15 +37,47 @@ func etcdDataDirOwner(h *host) verdict {
 	return passed()
 }
 
-// anonymousAuthOff passes when the apiserver refuses anonymous requests; with a structured
-// authentication configuration, anonymous access is configured in that file, which a person
-// must read.
+// anonymousAuthOff passes when the apiserver refuses anonymous requests, or accepts them only
+// on its health endpoints: kubeadm's probes of the apiserver are unauthenticated GETs of
+// /livez and /readyz, which --anonymous-auth=false breaks, and which an
+// AuthenticationConfiguration's anonymous conditions keep open alone. Without an anonymous
+// section in that file, --anonymous-auth decides (default true).
 func anonymousAuthOff(h *host) verdict {
-	if v, ok := h.arg(APIServer, "authentication-config"); ok {
-		return manual("anonymous access is configured in %s (--authentication-config): check its anonymous section", v)
+	p, ok := h.arg(APIServer, "authentication-config")
+	if !ok {
+		return argIs(APIServer, "anonymous-auth", "false", "true")(h)
 	}
-	return argIs(APIServer, "anonymous-auth", "false", "true")(h)
+	a, ok := h.files[p]
+	if !ok {
+		return failed("--authentication-config names %s, which is not in the bundle", p)
+	}
+	var cfg apiserverv1.AuthenticationConfiguration
+	if err := yaml.UnmarshalStrict(a.Data, &cfg); err != nil {
+		return failed("%s: %v", p, err)
+	}
+	anon := cfg.Anonymous
+	switch {
+	case anon == nil:
+		return argIs(APIServer, "anonymous-auth", "false", "true")(h)
+	case !anon.Enabled:
+		return passed()
+	case len(anon.Conditions) == 0:
+		return failed("%s: anonymous is enabled on every path", p)
+	}
+	var open []string
+	for _, c := range anon.Conditions {
+		if !healthPaths[c.Path] {
+			open = append(open, c.Path)
+		}
+	}
+	if len(open) > 0 {
+		return failed("%s: anonymous is enabled on %s, not only the health endpoints", p, strings.Join(open, ", "))
+	}
+	return passed()
 }
+
+// healthPaths are the apiserver's health endpoints, which serve no cluster data.
+var healthPaths = map[string]bool{"/livez": true, "/readyz": true, "/healthz": true}
 
 // encryptionConfig decodes the apiserver's EncryptionConfiguration, strictly.
 func encryptionConfig(h *host) (*apiserverv1.EncryptionConfiguration, verdict) {

@@ -34,8 +34,8 @@ func TestConfigEveryExample(t *testing.T) {
 			c := loadExample(t, name)
 			for _, h := range c.Hosts {
 				a := lookup(t, render(t, c, h), compiler.KubeletConfigPath)
-				if a.Mode != 0o644 {
-					t.Errorf("%s: mode %o", h.Name, a.Mode)
+				if a.Mode != 0o600 {
+					t.Errorf("%s: mode %o, want 0600 (CIS 4.1.9)", h.Name, a.Mode)
 				}
 				cfg := strictDecode(t, a.Data)
 				checkNoNoise(t, h.Name, a.Data)

@@ -42,7 +42,7 @@ func Artifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, erro
 		// kubeadm creates the kubelet's directory 0700: it holds the kubelet's keys and the
 		// pods' volumes, Secrets included.
 		artifact.Dir(compiler.KubeletDir, kubeletDirMode, hostField(h, "roles")),
-		artifact.File(compiler.KubeletConfigPath, 0o644, data, src...).Affecting(artifact.RestartKubelet))
+		artifact.File(compiler.KubeletConfigPath, kubeletFileMode, data, src...).Affecting(artifact.RestartKubelet))
 	if cfg.StaticPodPath != "" {
 		// What staticPodPath names exists, with kubeadm's mode, on hosts without static pods
 		// too (the control plane's renderer lists the same directory where it has pods).

@@ -45,7 +45,12 @@ func TestArtifactsPerRole(t *testing.T) {
 				continue
 			}
 			got = append(got, a.Path)
-			if a.Mode != 0o644 || a.Secret || a.UID != 0 || a.GID != 0 {
+			// The unit, its drop-ins and config.yaml are root's alone (CIS 4.1.1, 4.1.9).
+			wantMode := fs.FileMode(0o644)
+			if a.Unit == kubeletUnit || a.Path == compiler.KubeletConfigPath {
+				wantMode = 0o600
+			}
+			if a.Mode != wantMode || a.Secret || a.UID != 0 || a.GID != 0 {
 				t.Errorf("%s: %s mode %o secret %v owner %d:%d", h.Name, a.Path, a.Mode, a.Secret, a.UID, a.GID)
 			}
 		}

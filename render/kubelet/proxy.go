@@ -43,7 +43,7 @@ func proxyArtifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
 	if c.Endpoint.Explicit {
 		src.add("controlPlaneEndpoint")
 	}
-	out := []artifact.Artifact{kubeletUnitFile(artifact.File(compiler.ProxyDropInPath(kubeletUnit), 0o644, data, src.list()...))}
+	out := []artifact.Artifact{kubeletUnitFile(compiler.ProxyDropInPath(kubeletUnit), data, src.list()...)}
 	for _, svc := range runtimeServices(c.Runtime.Kind) {
 		rs := sources{}
 		rs.add(src.list()...)

@@ -141,7 +141,7 @@ func sliceArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact,
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %s: %w", h.Name, path.Base(compiler.KubeletReservedCgroupsDropInPath), err)
 	}
-	out = append(out, kubeletUnitFile(artifact.File(compiler.KubeletReservedCgroupsDropInPath, 0o644, data, src.list()...)))
+	out = append(out, kubeletUnitFile(compiler.KubeletReservedCgroupsDropInPath, data, src.list()...))
 	return out, nil
 }
 

@@ -25,7 +25,7 @@ func unitArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", u.path, err)
 		}
-		out = append(out, kubeletUnitFile(artifact.File(u.path, 0o644, data)))
+		out = append(out, kubeletUnitFile(u.path, data))
 	}
 	return out, nil
 }
@@ -33,10 +33,15 @@ func unitArtifacts(c *compiler.Cluster, h *compiler.Host) ([]artifact.Artifact, 
 // kubeletUnit is the kubelet's systemd unit, named by its unit file.
 var kubeletUnit = path.Base(compiler.KubeletUnitPath)
 
-// kubeletUnitFile returns a as kubelet.service's unit file or one of its drop-ins: systemd
+// kubeletFileMode is the mode of the kubelet's unit, drop-ins and config.yaml: only root (the
+// kubelet and systemd) reads them. kubeadm's packages write 0644; the CIS Benchmark (4.1.1,
+// 4.1.9) asks for 600 or more restrictive, as they name the kubelet's credentials and flags.
+const kubeletFileMode = 0o600
+
+// kubeletUnitFile returns kubelet.service's unit file or one of its drop-ins at p: systemd
 // reloads it, and the kubelet only runs the new command line once restarted.
-func kubeletUnitFile(a artifact.Artifact) artifact.Artifact {
-	return a.OfUnit(kubeletUnit).Affecting(artifact.RestartKubelet)
+func kubeletUnitFile(p string, data []byte, sources ...string) artifact.Artifact {
+	return artifact.File(p, kubeletFileMode, data, sources...).OfUnit(kubeletUnit).Affecting(artifact.RestartKubelet)
 }
 
 // unitSource is a unit file that depends on no description field, and how to write it.
@@ -126,5 +131,5 @@ func etcdServiceManagerArtifact(c *compiler.Cluster, h *compiler.Host) (artifact
 	src := sources{}
 	src.add("etcd.topology", hostField(h, "roles"), h.Kubelet.Origin["extraArgs"])
 	src.add(from...)
-	return kubeletUnitFile(artifact.File(p, 0o644, data, src.list()...)), nil
+	return kubeletUnitFile(p, data, src.list()...), nil
 }
