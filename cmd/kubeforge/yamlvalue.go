@@ -96,7 +96,9 @@ func structNode(v reflect.Value) (*yaml.Node, error) {
 			continue
 		}
 		fv := v.Field(i)
-		if strings.Contains(opts, "omitempty") && fv.Kind() == reflect.String && fv.String() == "" {
+		// omitempty leaves out a zero scalar, as encoding/json does (a cache size the schema
+		// gives no default is absent, not 0).
+		if strings.Contains(opts, "omitempty") && isZeroScalar(fv) {
 			continue
 		}
 		child, err := yamlNode(fv)
@@ -121,4 +123,13 @@ func structNode(v reflect.Value) (*yaml.Node, error) {
 
 func scalar(tag, value string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+}
+
+// isZeroScalar reports whether v is a string, number or bool at its zero value.
+func isZeroScalar(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int32, reflect.Int64, reflect.Float64:
+		return v.IsZero()
+	}
+	return false
 }
