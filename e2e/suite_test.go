@@ -23,6 +23,7 @@ const runDirName = "kubeforge-e2e"
 type suite struct {
 	ctx    context.Context
 	binDir string // the real binaries
+	cli    string // the kubeforge CLI under test
 	// conformanceBin holds e2e.test and agnhost, for the conformance run's images.
 	conformanceBin string
 	run            string // this run's scratch directory
@@ -118,8 +119,8 @@ func newSuite(t *testing.T) *suite {
 	t.Logf("network %s on bridge %s (%s); load balancer %s:%d -> %v", simNet, bridgeName, bridgeAddr, lbAddr, c.Endpoint.Port, backends)
 	t.Cleanup(func() { s.procs.stopAll(15 * time.Second) })
 
-	cli := buildCLI(t, s.ctx, s.run)
-	s.out = compileBundles(t, s.ctx, cli, s.run)
+	s.cli = buildCLI(t, s.ctx, s.run)
+	s.out = compileBundles(t, s.ctx, s.cli, s.run)
 	for _, h := range s.hosts {
 		h.root = filepath.Join(s.out, h.name)
 		if fi, err := os.Stat(h.root); err != nil || !fi.IsDir() {
