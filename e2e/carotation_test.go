@@ -23,8 +23,9 @@ const rotatedCA = "ca"
 // rotationStep is one `kubeforge pki rotate-ca` step and what it must leave served.
 type rotationStep struct {
 	step string
-	// dropKubeletClientCerts: the README's stage-2 instruction, remove the client certificates
-	// a kubelet rotated itself (signed by the outgoing CA) before restarting it.
+	// dropKubeletClientCerts: the README's stage-2 instruction, once every controller-manager
+	// signs with the incoming CA, remove the client certificates a kubelet got itself (signed
+	// by the outgoing CA) and restart it.
 	dropKubeletClientCerts bool
 }
 
@@ -223,14 +224,24 @@ func (s *suite) rollOutStage(t *testing.T, c *bootedCluster, next string, change
 			t.Logf("$ kubectl apply -f %v\n%s", cluster, strings.TrimSpace(out))
 		}
 	}
+	if !dropKubeletClientCerts {
+		return
+	}
+	// The kubelets restart only now that every controller-manager signs with the incoming CA:
+	// one restarted earlier without its client certificates could get its new one from a
+	// controller-manager still signing with the outgoing CA (seen here: it was refused after
+	// finish).
+	for _, h := range order {
+		s.restartKubelet(t, nodes[h.name], true)
+	}
 }
 
 // rollOutHost installs one host's changed files from its new bundle and restarts what reads
 // them: its static pods (the kubelet replaces a pod whose manifest changed; the suite stops the
-// container of one whose mounted files changed, and the kubelet starts it again) and its
-// kubelet. It returns once every restarted pod is Ready again and the kubelet, restarted, has
-// renewed its node lease.
-func (s *suite) rollOutHost(t *testing.T, n *node, bundle string, hc hostChange, dropKubeletClientCerts bool) {
+// container of one whose mounted files changed, and the kubelet starts it again) and, unless
+// deferKubelet (the caller restarts it later), its kubelet. It returns once every restarted pod
+// is Ready again and the kubelet, restarted, has renewed its node lease.
+func (s *suite) rollOutHost(t *testing.T, n *node, bundle string, hc hostChange, deferKubelet bool) {
 	h := n.host
 	if len(hc.written)+len(hc.removed) == 0 {
 		return
@@ -289,24 +300,9 @@ func (s *suite) rollOutHost(t *testing.T, n *node, bundle string, hc hostChange,
 			t.Fatalf("%s: stopping container %s: %v: %s", r.sp.name(), shortID(r.containerID), err, out)
 		}
 	}
-	var kubeletRestarted time.Time
-	if kubeletFiles {
-		if dropKubeletClientCerts {
-			pems, _ := filepath.Glob(h.path(filepath.Join(compiler.KubeletPKIDir, "kubelet-client-*.pem")))
-			for _, p := range pems {
-				if err := os.Remove(p); err != nil {
-					t.Fatal(err)
-				}
-			}
-			t.Logf("%s: removed the kubelet's own client certificates: %v", h.name, pems)
-		}
-		n.kubelet.stop(10 * time.Second)
-		kubeletRestarted = time.Now()
-		if err := s.startKubelet(n); err != nil {
-			t.Fatalf("%s: restarting the kubelet: %v", h.name, err)
-		}
+	if kubeletFiles && !deferKubelet {
+		s.restartKubelet(t, n, false)
 	}
-	superAdmin := s.superAdminConf(t)
 	for _, r := range restarts {
 		err := waitFor(s.ctx, r.sp.name()+" restarted and Ready", 4*time.Minute, []*process{n.kubelet, n.containerd}, func() error {
 			p, err := s.mirrorPod(t, r.sp)
@@ -322,30 +318,50 @@ func (s *suite) rollOutHost(t *testing.T, n *node, bundle string, hc hostChange,
 			t.Fatal(err)
 		}
 	}
-	if !kubeletRestarted.IsZero() {
-		err := waitFor(s.ctx, h.nodeName+"'s lease renewed by its restarted kubelet", 2*time.Minute, []*process{n.kubelet, n.containerd}, func() error {
-			out, _, err := s.kubectl(superAdmin, nil, "get", "lease", "-n", "kube-node-lease", h.nodeName, "-o", "jsonpath={.spec.renewTime}")
-			if err != nil {
-				return err
-			}
-			renewed, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(out))
-			if err != nil {
-				return err
-			}
-			if !renewed.After(kubeletRestarted) {
-				return fmt.Errorf("renewed %s, before the restart", renewed.Format(time.RFC3339))
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	var names []string
 	for _, r := range restarts {
 		names = append(names, r.sp.pod.Name)
 	}
-	t.Logf("%s: %d files installed, %d removed; restarted %v, kubelet %v", h.name, len(hc.written), len(hc.removed), names, !kubeletRestarted.IsZero())
+	t.Logf("%s: %d files installed, %d removed; restarted %v, kubelet %v", h.name, len(hc.written), len(hc.removed), names, kubeletFiles && !deferKubelet)
+}
+
+// restartKubelet restarts n's kubelet, first removing the client certificates it got itself
+// when dropClientCerts, and waits until it has renewed its node lease (it authenticates).
+func (s *suite) restartKubelet(t *testing.T, n *node, dropClientCerts bool) {
+	t.Helper()
+	h := n.host
+	if dropClientCerts {
+		pems, _ := filepath.Glob(h.path(filepath.Join(compiler.KubeletPKIDir, "kubelet-client-*.pem")))
+		for _, p := range pems {
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("%s: removed the kubelet's own client certificates: %v", h.name, pems)
+	}
+	n.kubelet.stop(10 * time.Second)
+	kubeletRestarted := time.Now()
+	if err := s.startKubelet(n); err != nil {
+		t.Fatalf("%s: restarting the kubelet: %v", h.name, err)
+	}
+	superAdmin := s.superAdminConf(t)
+	err := waitFor(s.ctx, h.nodeName+"'s lease renewed by its restarted kubelet", 2*time.Minute, []*process{n.kubelet, n.containerd}, func() error {
+		out, _, err := s.kubectl(superAdmin, nil, "get", "lease", "-n", "kube-node-lease", h.nodeName, "-o", "jsonpath={.spec.renewTime}")
+		if err != nil {
+			return err
+		}
+		renewed, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(out))
+		if err != nil {
+			return err
+		}
+		if !renewed.After(kubeletRestarted) {
+			return fmt.Errorf("renewed %s, before the restart", renewed.Format(time.RFC3339))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // installFile replaces dst with src's content and mode, atomically: a reader sees the old
