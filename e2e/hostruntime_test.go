@@ -264,14 +264,22 @@ func (s *suite) startNode(t *testing.T, n *node, hs []cgroupHierarchy, hostPaths
 	}
 	t.Logf("%s: containerd up, %d images imported in %s", h.name, len(images), time.Since(began).Round(time.Second))
 
-	cmd = exec.Command("nsenter", append([]string{"-t", fmt.Sprint(n.containerd.cmd.Process.Pid), "-m", "-n", "-u", "--"}, n.kubeletArgv...)...)
-	cmd.Env = append([]string(nil), baseEnv...)
-	cmd.Dir = "/"
-	if n.kubelet, err = s.procs.start(h.name+"/kubelet", cmd, filepath.Join(s.logs, h.name+"-kubelet.log")); err != nil {
+	if err := s.startKubelet(n); err != nil {
 		return err
 	}
 	t.Logf("%s: kubelet started as systemd would run it: %s", h.name, strings.Join(n.kubeletArgv, " "))
 	return nil
+}
+
+// startKubelet starts n's kubelet in its containerd's namespaces, with the command line
+// systemd would run; its output goes on in the node's kubelet log.
+func (s *suite) startKubelet(n *node) error {
+	cmd := exec.Command("nsenter", append([]string{"-t", fmt.Sprint(n.containerd.cmd.Process.Pid), "-m", "-n", "-u", "--"}, n.kubeletArgv...)...)
+	cmd.Env = append([]string(nil), baseEnv...)
+	cmd.Dir = "/"
+	var err error
+	n.kubelet, err = s.procs.start(n.host.name+"/kubelet", cmd, filepath.Join(s.logs, n.host.name+"-kubelet.log"))
+	return err
 }
 
 // ctr runs containerd's client on n, inside its mount namespace (so that the FIFOs and paths

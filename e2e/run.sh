@@ -60,7 +60,7 @@ if [ $mode = conformance ]; then
   KUBEFORGE_E2E_BIN=$bin KUBEFORGE_E2E_CONFORMANCE_BIN=$conformance_bin \
     go test -tags 'e2e conformance' -count=1 -timeout 4h -v -run '^TestConformance$' ./e2e/ "$@" || status=$?
 else
-  KUBEFORGE_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 30m -v ./e2e/ "$@" || status=$?
+  KUBEFORGE_E2E_BIN=$bin go test -tags e2e -count=1 -timeout 45m -v ./e2e/ "$@" || status=$?
 fi
 echo "e2e: go test finished in $(( $(date +%s) - start ))s (exit $status); process logs in ${KUBEFORGE_E2E_LOGS:-e2e/logs}"
 exit $status

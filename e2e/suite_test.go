@@ -23,6 +23,7 @@ const runDirName = "kubeforge-e2e"
 type suite struct {
 	ctx    context.Context
 	binDir string // the real binaries
+	cli    string // the kubeforge CLI under test
 	// conformanceBin holds e2e.test and agnhost, for the conformance run's images.
 	conformanceBin string
 	run            string // this run's scratch directory

@@ -28,5 +28,9 @@ func TestWorkloads(t *testing.T) {
 	t.Run("test pod on "+testNode.name+": DNS, API through kube-proxy, logs and exec", func(t *testing.T) { s.checkTestPod(t, testNode) })
 	t.Run("system pods did not restart since Ready", func(t *testing.T) { s.checkNoRestarts(t, c.ready) })
 	s.reportResources(t, c.nodes)
+	// Last, as it restarts the control plane and the kubelets: see carotation_test.go.
+	rotationBegan := time.Now()
+	t.Run("cluster CA rotated through its three stages on the running cluster", func(t *testing.T) { s.checkCARotation(t, c) })
+	t.Logf("the CA rotation added %s", time.Since(rotationBegan).Round(time.Second))
 	t.Logf("checks done after %s", time.Since(began).Round(time.Second))
 }

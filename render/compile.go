@@ -10,6 +10,7 @@ import (
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/clusterbundle"
 	"kubeforge.dev/kubeforge/render/pki"
+	"kubeforge.dev/kubeforge/render/staticpod"
 )
 
 // Options selects what Compile renders.
@@ -94,9 +95,9 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 			}
 		}
 		report(Progress{Stage: StageCertificates, Done: issued, Total: issued})
-		f = hostInputs{externalCA: res.PKI.ExternalCA(), extra: res.PKI.HostArtifacts}
+		f = hostInputs{pods: staticpod.Options{ExternalCA: res.PKI.ExternalCA()}, extra: res.PKI.HostArtifacts}
 		if s := res.PKI.ClusterSigningCert(); s != compiler.CACertPath {
-			f.signingCert = s
+			f.pods.ClusterSigningCert = s
 		}
 	}
 	var rendered atomic.Int64
@@ -106,7 +107,7 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if len(opts.Hosts) == 0 {
-		arts, err := clusterbundle.Artifacts(c)
+		arts, err := clusterbundle.Artifacts(c, f.pods)
 		if err != nil {
 			return nil, fmt.Errorf("cluster bundle: %w", err)
 		}

@@ -28,10 +28,10 @@ type hostRenderer struct {
 // that other files depend on (passed in rather than written into the model, which rendering
 // never changes), and a progress callback.
 type hostInputs struct {
-	// externalCA: the cluster CA's key is not in the store, so no host receives it.
-	externalCA bool
-	// signingCert is the controller-manager's signing certificate file (pki.ClusterSigningCert).
-	signingCert string
+	// pods: whether the cluster CA's key is outside the store (no host receives it) and the
+	// controller-manager's signing certificate file (pki.ClusterSigningCert); the cluster
+	// bundle's kubeadm-config gets the same.
+	pods staticpod.Options
 	// extra adds the PKI's artifacts to a host's bundle; nil without PKI.
 	extra func(*compiler.Host) []artifact.Artifact
 	// rendered, when set, is called as each host is done (progress).
@@ -45,7 +45,7 @@ var hostRenderers = []hostRenderer{
 		return kubelet.Artifacts(c, h)
 	}},
 	{"static pods", func(c *compiler.Cluster, h *compiler.Host, f hostInputs) ([]artifact.Artifact, error) {
-		return staticpod.Manifests(c, h, staticpod.Options{ExternalCA: f.externalCA, ClusterSigningCert: f.signingCert})
+		return staticpod.Manifests(c, h, f.pods)
 	}},
 	{"apiserver audit", func(c *compiler.Cluster, h *compiler.Host, _ hostInputs) ([]artifact.Artifact, error) {
 		return apiserversec.HostArtifacts(c, h), nil

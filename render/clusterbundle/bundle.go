@@ -11,6 +11,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/staticpod"
 )
 
 // section is a directory of the bundle. kubectl applies a directory in lexical order, so the
@@ -59,11 +60,12 @@ type manifest struct {
 // Artifacts returns the cluster-level bundle: one manifest per file, sorted by path, mode
 // 0644. Paths start at the bundle's root ("/00-rbac/3-clusterrolebinding-….yaml"), which is
 // emitted as OUT/cluster/. The cluster-info ConfigMap, which needs the cluster CA, comes from
-// ClusterInfo.
-func Artifacts(c *compiler.Cluster) ([]artifact.Artifact, error) {
+// ClusterInfo. pods are the options the control plane's static pods were rendered with, which
+// the uploaded kubeadm configuration must agree with.
+func Artifacts(c *compiler.Cluster, pods staticpod.Options) ([]artifact.Artifact, error) {
 	var ms []manifest
 	ms = append(ms, rbacManifests()...)
-	cfg, err := configManifests(c)
+	cfg, err := configManifests(c, pods)
 	if err != nil {
 		return nil, err
 	}

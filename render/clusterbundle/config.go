@@ -6,6 +6,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/kubelet"
+	"kubeforge.dev/kubeforge/render/staticpod"
 )
 
 // Keys kubeadm reads the uploaded configuration from.
@@ -16,8 +17,8 @@ const (
 
 // configManifests returns the kubeadm-config and kubelet-config ConfigMaps kubeadm init
 // uploads, which kubeadm upgrade and kubeadm join read back.
-func configManifests(c *compiler.Cluster) ([]manifest, error) {
-	cc, err := clusterConfig(c)
+func configManifests(c *compiler.Cluster, pods staticpod.Options) ([]manifest, error) {
+	cc, err := clusterConfig(c, pods)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/render/artifact"
+	"kubeforge.dev/kubeforge/render/staticpod"
 )
 
 // examplePaths are the example descriptions, relative to this package.
@@ -28,7 +29,7 @@ var loaded sync.Map
 // render returns the bundle of a description, failing the test on error.
 func render(t *testing.T, c *compiler.Cluster) []artifact.Artifact {
 	t.Helper()
-	arts, err := Artifacts(c)
+	arts, err := Artifacts(c, staticpod.Options{})
 	if err != nil {
 		t.Fatalf("Artifacts: %v", err)
 	}

@@ -8,7 +8,10 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/internal/realbin"
+	"kubeforge.dev/kubeforge/render/pki"
+	"kubeforge.dev/kubeforge/render/staticpod"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -45,12 +48,12 @@ func kubeadmValidate(t *testing.T, kubeadm, config string) (string, error) {
 	return string(out), err
 }
 
-// kubeadmDocuments returns the configurations the bundle uploads, as one multi-document file
+// kubeadmDocuments returns the configurations a bundle uploads, as one multi-document file
 // kubeadm reads: the ClusterConfiguration, the KubeletConfiguration and, with kube-proxy, the
 // KubeProxyConfiguration.
-func kubeadmDocuments(t *testing.T, c *compiler.Cluster) string {
+func kubeadmDocuments(t *testing.T, arts []artifact.Artifact) string {
 	t.Helper()
-	d := decodeBundle(t, render(t, c))
+	d := decodeBundle(t, arts)
 	var docs []string
 	for _, want := range []struct{ name, key string }{
 		{configMapKubeadmConfig, keyClusterConfiguration},
@@ -87,7 +90,7 @@ func TestKubeadmReadsUploadedConfiguration(t *testing.T) {
 			c = &older
 			c.Version, c.Release = v, rel
 		}
-		out, err := kubeadmValidate(t, kubeadm, kubeadmDocuments(t, c))
+		out, err := kubeadmValidate(t, kubeadm, kubeadmDocuments(t, render(t, c)))
 		if err != nil {
 			t.Fatalf("kubeadm config validate: %v\n%s", err, out)
 		}
@@ -99,11 +102,29 @@ func TestKubeadmReadsUploadedConfiguration(t *testing.T) {
 	})
 }
 
+// TestKubeadmReadsRotationConfiguration: the ClusterConfiguration of a cluster whose CA is
+// being rotated (the controller-manager signing with ca-signing.crt) is one kubeadm reads.
+func TestKubeadmReadsRotationConfiguration(t *testing.T) {
+	kubeadm := filepath.Join(binDir(t), "kubeadm")
+	c := compilertest.Load(t, "../../examples/ha.yaml")
+	arts, err := Artifacts(c, staticpod.Options{ClusterSigningCert: pki.ClusterSigningCertPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := kubeadmDocuments(t, arts)
+	if !strings.Contains(docs, "- name: cluster-signing-cert-file\n    value: "+pki.ClusterSigningCertPath+"\n") {
+		t.Fatalf("no signing certificate flag in the ClusterConfiguration:\n%s", docs)
+	}
+	if out, err := kubeadmValidate(t, kubeadm, docs); err != nil {
+		t.Fatalf("kubeadm config validate: %v\n%s", err, out)
+	}
+}
+
 // TestKubeadmRejectsUnknownFields makes sure the validation above can fail: kubeadm must
 // refuse a field its types do not have, in each of the documents.
 func TestKubeadmRejectsUnknownFields(t *testing.T) {
 	kubeadm := filepath.Join(binDir(t), "kubeadm")
-	docs := strings.Split(kubeadmDocuments(t, compilertest.Load(t, "../../examples/ha.yaml")), "---\n")
+	docs := strings.Split(kubeadmDocuments(t, render(t, compilertest.Load(t, "../../examples/ha.yaml"))), "---\n")
 	for i := range docs {
 		bad := append([]string{}, docs...)
 		bad[i] += "notAKubeadmField: 1\n"

@@ -10,6 +10,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/apiserversec"
+	"kubeforge.dev/kubeforge/render/staticpod"
 )
 
 // kubeadm's configuration types cannot be imported (they live in k8s.io/kubernetes); these
@@ -93,8 +94,9 @@ type kubeadmAddon struct {
 // kubeadmConfigVersion is the ClusterConfiguration version kubeadm 1.35 to 1.37 store.
 const kubeadmConfigVersion = "kubeadm.k8s.io/v1beta4"
 
-// clusterConfig returns the ClusterConfiguration kubeadm init would upload for the cluster.
-func clusterConfig(c *compiler.Cluster) (*clusterConfiguration, error) {
+// clusterConfig returns the ClusterConfiguration kubeadm init would upload for the cluster
+// whose static pods were rendered with pods.
+func clusterConfig(c *compiler.Cluster, pods staticpod.Options) (*clusterConfiguration, error) {
 	cc := &clusterConfiguration{
 		TypeMeta:                    metav1.TypeMeta{APIVersion: kubeadmConfigVersion, Kind: "ClusterConfiguration"},
 		ClusterName:                 c.Name,
@@ -111,7 +113,7 @@ func clusterConfig(c *compiler.Cluster) (*clusterConfiguration, error) {
 			DNSDomain:     c.Network.DNSDomain,
 		},
 		APIServer:         apiServerConfig(c),
-		ControllerManager: kubeadmComponent{ExtraArgs: kubeadmArgs(c.ControllerManager.ExtraArgs)},
+		ControllerManager: controllerManagerConfig(c, pods),
 		Scheduler:         kubeadmComponent{ExtraArgs: kubeadmArgs(c.Scheduler.ExtraArgs)},
 		DNS:               kubeadmAddon{Disabled: !c.Addons.CoreDNS},
 		Proxy:             kubeadmAddon{Disabled: !c.Addons.KubeProxy},
@@ -152,6 +154,19 @@ func apiServerConfig(c *compiler.Cluster) kubeadmAPIServer {
 		out.ExtraVolumes = append(out.ExtraVolumes, kubeadmVolume{Name: m.Name, HostPath: m.Path, MountPath: m.Path, ReadOnly: m.ReadOnly, PathType: m.Type})
 	}
 	return out
+}
+
+// controllerManagerConfig returns the controller-manager's part: the flags its static pod has
+// beyond kubeadm's defaults (the signing certificate during a cluster CA rotation, without
+// which `kubeadm upgrade` would point it at a ca.crt holding two certificates), then the user's
+// extra flags, which replace them as in the static pod.
+func controllerManagerConfig(c *compiler.Cluster, pods staticpod.Options) kubeadmComponent {
+	args := pods.ControllerManagerFlags()
+	if args == nil {
+		args = compiler.Args{}
+	}
+	maps.Copy(args, c.ControllerManager.ExtraArgs)
+	return kubeadmComponent{ExtraArgs: kubeadmArgs(args)}
 }
 
 // externalEtcd names the client files where the apiservers read them on the control-plane

@@ -5,6 +5,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/render/staticpod"
 )
 
 // TestKubeadmConfigKeepsSecurityFiles checks that kubeadm's ClusterConfiguration names the
@@ -25,7 +26,7 @@ func TestKubeadmConfigKeepsSecurityFiles(t *testing.T) {
 	} {
 		c := compilertest.LoadYAML(t, "apiVersion: kubeforge.dev/v1alpha1\nkind: Cluster\nname: s\n"+tc.desc+
 			"\nhosts:\n  - {name: cp1, addresses: [10.0.0.1], roles: [control-plane]}\n")
-		cc, err := clusterConfig(c)
+		cc, err := clusterConfig(c, staticpod.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

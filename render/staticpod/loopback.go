@@ -1,6 +1,7 @@
 package staticpod
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 
@@ -133,9 +134,7 @@ func controllerManagerParts(c *compiler.Cluster, h *compiler.Host, facts minorFa
 	d["root-ca-file"] = compiler.CACertPath
 	d["service-account-private-key-file"] = compiler.ServiceAccountKeyPath
 	d["use-service-account-credentials"] = "true"
-	if opts.ClusterSigningCert != "" {
-		d["cluster-signing-cert-file"] = opts.ClusterSigningCert
-	}
+	maps.Copy(d, opts.ControllerManagerFlags())
 	if opts.ExternalCA {
 		// As kubeadm does: the controller-manager cannot sign CSRs without the CA key, so the
 		// signing flags are emptied (kubelet client certificates are then renewed by the

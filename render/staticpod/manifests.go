@@ -39,6 +39,18 @@ type Options struct {
 	ClusterSigningCert string
 }
 
+// ControllerManagerFlags returns the controller-manager flags that these options set and
+// kubeadm would not: the signing certificate while the cluster CA is rotated. The cluster
+// bundle's kubeadm-config carries them too, so that `kubeadm upgrade` regenerates the same
+// pod. (An external CA needs nothing there: kubeadm empties the signing flags itself when
+// ca.key is absent.)
+func (o Options) ControllerManagerFlags() compiler.Args {
+	if o.ExternalCA || o.ClusterSigningCert == "" {
+		return nil
+	}
+	return compiler.Args{"cluster-signing-cert-file": o.ClusterSigningCert}
+}
+
 // Manifests returns the manifests directory and one file per static pod h runs (etcd.yaml,
 // kube-apiserver.yaml, ...), and an etcd member's data directory; nothing for a host without
 // static pods.
