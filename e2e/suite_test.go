@@ -29,7 +29,6 @@ type suite struct {
 	run            string // this run's scratch directory
 	logs           string // process logs, under run
 	out            string // `kubeforge compile` output
-	cli            string // the kubeforge binary
 	cluster        *compiler.Cluster
 	hosts          []*simHost
 	mounts         *mountpoints
