@@ -89,12 +89,14 @@ func rotationStatus(t *testing.T, store string) (map[string]string, result) {
 	if r.code != exitOK {
 		t.Fatalf("pki check --output json: %s", r)
 	}
-	var rows []struct{ File, Rotation string }
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+	var report struct {
+		Certificates []struct{ File, Rotation string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
 		t.Fatalf("pki check --output json: %v\n%s", err, r.stdout)
 	}
 	out := map[string]string{}
-	for _, row := range rows {
+	for _, row := range report.Certificates {
 		out[row.File] = row.Rotation
 	}
 	return out, r
