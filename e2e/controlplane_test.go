@@ -36,6 +36,6 @@ func TestControlPlane(t *testing.T) {
 	t.Run("8 kubelet serving certificates", s.checkKubeletServingCerts)
 	t.Run("cluster bundle applied and working", s.checkClusterBundle)
 	// Last: it restarts the apiservers and leaves them on another key.
-	t.Run("7c encryption key rotated in three stages, the Secret readable after each", s.checkEncryptionRotation)
+	t.Run("9 encryption key rotated in three stages, the Secret readable after each", s.checkEncryptionRotation)
 	t.Logf("checks done after %s", time.Since(began).Round(time.Second))
 }
