@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -94,9 +93,8 @@ func (o *UpgradePlanOptions) Validate() error {
 	if o.Output != outputText && o.Output != outputJSON {
 		return usagef("--output must be text or json, not %q", o.Output)
 	}
-	lower := strings.ToLower(o.File)
-	if !strings.HasSuffix(lower, ".yaml") && !strings.HasSuffix(lower, ".yml") && !strings.HasSuffix(lower, ".json") {
-		return usagef("upgrade plan reads one YAML or JSON file, not %q (export a CUE description with `cue export --out yaml`)", o.File)
+	if err := upgrade.CheckFile(o.File); err != nil {
+		return usagef("%v", err)
 	}
 	if o.PKI.StoreDir != "" && o.WriteDir == "" {
 		return usagef("--pki-dir applies to --write")

@@ -84,6 +84,7 @@ func TestUpgradePlanExitCodes(t *testing.T) {
 	ha := haAt(t, "v1.36.3")
 	invalid := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(invalid, []byte("apiVersion: kubeforge.dev/v1alpha1\nkind: Cluster\nname: t\nhosts: []\n"), 0o644)
+	stages := filepath.Join(t.TempDir(), "stages")
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -96,6 +97,7 @@ func TestUpgradePlanExitCodes(t *testing.T) {
 		{[]string{ha, "--to", "1.37", "--output", "yaml"}, exitUsage, "--output"},
 		{[]string{"cluster.cue", "--to", "1.37"}, exitUsage, "YAML or JSON"},
 		{[]string{filepath.Join(t.TempDir(), "missing.yaml"), "--to", "1.37"}, exitUsage, "missing.yaml"},
+		{[]string{ha, "--to", "1.37", "--write", stages, "--pki-dir", filepath.Join(stages, "keys")}, exitUsage, "holds no key outside the bundles"},
 		{[]string{ha, "--to", "1.35"}, exitInvalid, "not downgrades"},
 		{[]string{invalid, "--to", "1.37"}, exitInvalid, "bad.yaml:4:1: error: the list is empty"},
 	} {
@@ -103,5 +105,8 @@ func TestUpgradePlanExitCodes(t *testing.T) {
 		if r.code != tc.code || !strings.Contains(r.stderr, tc.says) {
 			t.Errorf("%v: want exit %d saying %q, got %s", tc.args, tc.code, tc.says, r)
 		}
+	}
+	if _, err := os.Lstat(stages); !os.IsNotExist(err) {
+		t.Errorf("a refused --write left %s (%v)", stages, err)
 	}
 }

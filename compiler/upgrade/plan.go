@@ -82,11 +82,20 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s does not pass the checks (%d errors)", where, len(e.Diagnostics.Errors()))
 }
 
+// CheckFile refuses a description file a plan cannot be made from: the stages are the file
+// edited as YAML (JSON is YAML), so CUE is not one.
+func CheckFile(name string) error {
+	lower := strings.ToLower(name)
+	if !strings.HasSuffix(lower, ".yaml") && !strings.HasSuffix(lower, ".yml") && !strings.HasSuffix(lower, ".json") {
+		return fmt.Errorf("an upgrade is planned from one YAML or JSON file, not %q (export a CUE description with `cue export --out yaml`)", name)
+	}
+	return nil
+}
+
 // Make plans the upgrade of in to the version to, with batch workers a stage.
 func Make(in Input, to compiler.Version, batch Batch) (*Plan, error) {
-	lower := strings.ToLower(in.Name)
-	if !strings.HasSuffix(lower, ".yaml") && !strings.HasSuffix(lower, ".yml") && !strings.HasSuffix(lower, ".json") {
-		return nil, &Error{Reason: "an upgrade is planned from one YAML or JSON file (export a CUE description with `cue export --out yaml`)"}
+	if err := CheckFile(in.Name); err != nil {
+		return nil, &Error{Reason: err.Error()}
 	}
 	c, ds := load(in.Name, in.Data)
 	if ds.HasErrors() {

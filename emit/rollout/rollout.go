@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/compiler/upgrade"
 	"kubeforge.dev/kubeforge/emit"
 	"kubeforge.dev/kubeforge/render"
@@ -182,11 +183,22 @@ const (
 
 // Write writes each stage into dir/NAME/: its description and its bundles, compiled by
 // emit.Compile as `kubeforge compile` would compile the description into NAME/bundles with the
-// same store.
+// same store. dir is for review, so it holds no key outside the bundles: the store must lie
+// outside it, and a description holding a private key is refused before anything is written.
 func Write(dir string, p *upgrade.Plan, o WriteOptions) error {
 	store := o.StoreDir
 	if store == "" {
 		store = emit.StoreDirFor(dir)
+	}
+	if !o.NoPKI {
+		if err := emit.CheckStoreOutside(dir, store); err != nil {
+			return fmt.Errorf("the stages directory %s is for review and holds no key outside the bundles: %w", dir, err)
+		}
+	}
+	for _, s := range p.Stages {
+		if untrusted.ContainsPrivateKey(s.Description) {
+			return fmt.Errorf("stage %s: the description holds a private key, which %s would carry to every reviewer; keep keys in files the description names", s.Name, DescriptionFile)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

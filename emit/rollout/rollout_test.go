@@ -2,6 +2,11 @@ package rollout
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,6 +17,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/description"
+	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/compiler/upgrade"
 	"kubeforge.dev/kubeforge/emit"
 )
@@ -19,11 +25,18 @@ import (
 // plan136 plans examples/ha.yaml from 1.36 to 1.37, workers two a stage.
 func plan136(t *testing.T) *upgrade.Plan {
 	t.Helper()
+	return plan136With(t, nil)
+}
+
+// plan136With is plan136 with extra appended to the description.
+func plan136With(t *testing.T, extra []byte) *upgrade.Plan {
+	t.Helper()
 	data, err := os.ReadFile("../../examples/ha.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := upgrade.Input{Name: "../../examples/ha-136.yaml", Data: bytes.Replace(data, []byte("v1.37.2"), []byte("v1.36.3"), 1)}
+	data = append(bytes.Replace(data, []byte("v1.37.2"), []byte("v1.36.3"), 1), extra...)
+	in := upgrade.Input{Name: "../../examples/ha-136.yaml", Data: data}
 	to, _, err := compiler.ParseVersion("1.37")
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +116,90 @@ func TestWriteEqualsCompile(t *testing.T) {
 			firstCA = ca
 		} else if !bytes.Equal(ca, firstCA) {
 			t.Errorf("%s: cp1's apiserver certificate changed between stages", s.Name)
+		}
+	}
+}
+
+// TestWriteKeepsKeysInBundles: with the default store, the only files under the stages
+// directory that hold a private key are bundle files of mode 0600, and the store is beside
+// the directory, not in it.
+func TestWriteKeepsKeysInBundles(t *testing.T) {
+	p := plan136(t)
+	out := filepath.Join(t.TempDir(), "stages")
+	if err := Write(out, p, WriteOptions{Formats: []emit.Format{emit.FormatDir}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(emit.StoreDirFor(out)); err != nil {
+		t.Errorf("the store beside the stages: %v", err)
+	}
+	keys := 0
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if !untrusted.ContainsPrivateKey(data) {
+			return nil
+		}
+		keys++
+		rel, _ := filepath.Rel(out, path)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if parts := strings.Split(rel, string(filepath.Separator)); len(parts) < 3 || parts[1] != BundlesDir || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s (mode %v) holds a private key", rel, info.Mode().Perm())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys == 0 {
+		t.Error("no key file in the control-plane bundles: the walk checked nothing")
+	}
+}
+
+// TestWriteRefusesKeysOutsideBundles: a store inside the stages directory, or a description
+// holding a private key (here in a comment, which the stages keep), is refused before
+// anything is written.
+func TestWriteRefusesKeysOutsideBundles(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comment bytes.Buffer
+	for _, line := range strings.Split(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), "\n") {
+		comment.WriteString("# " + line + "\n")
+	}
+	for name, tc := range map[string]struct {
+		plan  *upgrade.Plan
+		store string
+		says  string
+	}{
+		"store inside":     {plan136(t), "keys", "inside the output directory"},
+		"key in a comment": {plan136With(t, comment.Bytes()), "", "holds a private key"},
+		"store is the dir": {plan136(t), ".", "is the output directory"},
+	} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "stages")
+		store := ""
+		if tc.store != "" {
+			store = filepath.Join(out, tc.store)
+		}
+		err := Write(out, tc.plan, WriteOptions{StoreDir: store, Formats: []emit.Format{emit.FormatDir}})
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, tc.says)
+		}
+		if _, err := os.Lstat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: the stages directory was written (%v)", name, err)
 		}
 	}
 }
