@@ -12,14 +12,8 @@ import (
 
 // NewCmdPKI returns kubeforge pki, which groups the PKI commands.
 func NewCmdPKI(s Streams) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "pki",
-		Short: "Inspect a PKI store or the certificates of a bundle; rotate a CA",
-		Args:  bareCommandArgs,
-		RunE:  bareCommand,
-	}
-	cmd.AddCommand(NewCmdPKICheck(s), NewCmdPKIRotateCA(s))
-	return cmd
+	return newCommandGroup("pki", "Inspect a PKI store or the certificates of a bundle; rotate a CA",
+		NewCmdPKICheck(s), NewCmdPKIRotateCA(s))
 }
 
 // PKICheckOptions are the inputs of kubeforge pki check.

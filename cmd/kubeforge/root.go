@@ -74,6 +74,14 @@ nothing for the embedded example (examples/ha.yaml).`,
 	return cmd
 }
 
+// newCommandGroup returns a command that only groups subs (kubeforge pki, kubeforge upgrade):
+// run bare or with an unknown subcommand, it names what is wrong.
+func newCommandGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: bareCommandArgs, RunE: bareCommand}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 // bareCommandArgs lets a command that only groups others (kubeforge, kubeforge pki) reach
 // bareCommand with any arguments, so that it can name what is wrong.
 func bareCommandArgs(*cobra.Command, []string) error { return nil }

@@ -17,14 +17,7 @@ import (
 
 // NewCmdUpgrade returns kubeforge upgrade, which groups the upgrade commands.
 func NewCmdUpgrade(s Streams) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "upgrade",
-		Short: "Plan a rolling upgrade stage by stage",
-		Args:  bareCommandArgs,
-		RunE:  bareCommand,
-	}
-	cmd.AddCommand(NewCmdUpgradePlan(s))
-	return cmd
+	return newCommandGroup("upgrade", "Plan a rolling upgrade stage by stage", NewCmdUpgradePlan(s))
 }
 
 // UpgradePlanOptions are the inputs of kubeforge upgrade plan.
