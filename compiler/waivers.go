@@ -35,10 +35,13 @@ func waivers(d description.Checks) []Waiver {
 // able to read). Control characters in the reason are refused where every string is.
 func (k *checker) waiverChecks() {
 	for _, w := range k.c.Waivers {
-		if !cisids.Known(w.ID) {
-			k.errorf(diag.CodeUnknownControl, w.Field,
-				"a waiver names a control of the CIS Kubernetes Benchmark v1.11 (\"1.2.15\") or an NSA-... item; kubeforge check lists them",
-				"no benchmark control %q%s", w.ID, nearestControl(w.ID))
+		const want = "a waiver names a control of the CIS Kubernetes Benchmark v1.11 (\"1.2.15\") or an NSA-... item; kubeforge check lists them"
+		switch {
+		case len(w.ID) > cisids.MaxLen:
+			// The field path names the key already; quoting it again would double kilobytes.
+			k.errorf(diag.CodeUnknownControl, w.Field, want, "no benchmark control has an ID of %d bytes", len(w.ID))
+		case !cisids.Known(w.ID):
+			k.errorf(diag.CodeUnknownControl, w.Field, want, "no benchmark control %q%s", w.ID, nearestControl(w.ID))
 		}
 		if strings.TrimSpace(w.Reason) == "" {
 			k.errorf(diag.CodeWaiverWithoutReason, w.Field,

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler/diag"
+	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/render/cis"
 )
 
@@ -84,8 +85,8 @@ func TestCheckExitCodes(t *testing.T) {
 	}
 }
 
-// TestCheckJSON: --output json prints the report alone, which decodes into cis.Report, or for
-// an invalid description the diagnostics as validate prints them.
+// TestCheckJSON: --output json prints the report alone, which decodes into cis.Report and
+// holds no key, or for an invalid description the diagnostics as validate prints them.
 func TestCheckJSON(t *testing.T) {
 	t.Parallel()
 	r := kubeforge(t, "check", "--output", "json", "../../examples/ha.yaml")
@@ -100,6 +101,10 @@ func TestCheckJSON(t *testing.T) {
 	}
 	if rep.Cluster != "prod" || rep.Summary.Fail == 0 || len(rep.Controls) != len(cis.Controls()) {
 		t.Errorf("cluster %q, summary %+v, %d controls", rep.Cluster, rep.Summary, len(rep.Controls))
+	}
+	// The in-memory PKI check compiles stays there: no key reaches either stream.
+	if untrusted.ContainsPrivateKey([]byte(r.stdout + r.stderr)) {
+		t.Error("kubeforge check --output json printed a private key")
 	}
 	r = kubeforge(t, "check", "--output", "json", corpus+"hostile/waive-unknown-id.yaml")
 	var ds []diag.Diagnostic

@@ -45,5 +45,15 @@ var NSA = []string{
 	"NSA-LEAST-PRIVILEGE-RBAC",
 }
 
+// MaxLen is the length of the longest ID: a longer key names no control, and a diagnostic
+// need not quote it (a waiver's key may be kilobytes long).
+var MaxLen = func() int {
+	n := 0
+	for _, id := range append(slices.Clone(CIS), NSA...) {
+		n = max(n, len(id))
+	}
+	return n
+}()
+
 // Known reports whether id names a control of either list.
 func Known(id string) bool { return slices.Contains(CIS, id) || slices.Contains(NSA, id) }

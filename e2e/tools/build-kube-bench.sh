@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds kube-bench (github.com/aquasecurity/kube-bench) from the Go module proxy and caches it
 # by version with its cfg/ directory beside it: a warm run only checks the cache. Prints the
-# directory holding kube-bench and cfg/. render/cis's cross-check (e2e/kubebench_test.go) runs it.
+# directory holding kube-bench and cfg/, for a cross-check of render/cis that is not written
+# yet (render/cis/doc.go, "Cross-check status").
 #
 #   e2e/tools/build-kube-bench.sh
 #
@@ -27,7 +28,8 @@ trap 'rm -rf "$work"' EXIT
 src=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "github.com/aquasecurity/kube-bench@$KUBE_BENCH_VERSION" \
   | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
 [ -d "$src" ] || { echo "kube-bench $KUBE_BENCH_VERSION: not in the module cache" >&2; exit 1; }
-mkdir -p "$OUT.tmp"
+# A build that died left $OUT.tmp: cp -r into its cfg/ would nest cfg/cfg.
+rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp"
 # The module cache is read-only; build from a copy so that go may write go.sum entries.
 cp -r "$src" "$work/src" && chmod -R u+w "$work/src"
 (cd "$work/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$OUT.tmp/kube-bench" .)

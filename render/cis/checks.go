@@ -1,7 +1,6 @@
 package cis
 
 import (
-	"fmt"
 	"io/fs"
 	"slices"
 	"strconv"
@@ -95,11 +94,11 @@ func argIs(t Target, flag, want, dflt string) func(*host) verdict {
 		case ok && strings.EqualFold(v, want):
 			return passed()
 		case ok:
-			return failed("%s: --%s=%s, not %s", where(t), flag, v, want)
+			return failed("%s: --%s=%s, not %s", manifestPath(t), flag, v, want)
 		case dflt == want:
 			return passed()
 		}
-		return failed("%s: --%s is not set (default %s), not %s", where(t), flag, dflt, want)
+		return failed("%s: --%s is not set (default %s), not %s", manifestPath(t), flag, dflt, want)
 	}
 }
 
@@ -108,7 +107,7 @@ func argsSet(t Target, flags ...string) func(*host) verdict {
 	return func(h *host) verdict {
 		for _, f := range flags {
 			if v, ok := h.arg(t, f); !ok || v == "" {
-				return failed("%s: --%s is not set", where(t), f)
+				return failed("%s: --%s is not set", manifestPath(t), f)
 			}
 		}
 		return passed()
@@ -119,7 +118,7 @@ func argsSet(t Target, flags ...string) func(*host) verdict {
 func argUnset(t Target, flag string) func(*host) verdict {
 	return func(h *host) verdict {
 		if v, ok := h.arg(t, flag); ok {
-			return failed("%s: --%s=%s is set", where(t), flag, v)
+			return failed("%s: --%s=%s is set", manifestPath(t), flag, v)
 		}
 		return passed()
 	}
@@ -129,7 +128,7 @@ func argUnset(t Target, flag string) func(*host) verdict {
 func argNot(t Target, flag, bad string) func(*host) verdict {
 	return func(h *host) verdict {
 		if v, ok := h.arg(t, flag); ok && strings.EqualFold(v, bad) {
-			return failed("%s: --%s=%s", where(t), flag, v)
+			return failed("%s: --%s=%s", manifestPath(t), flag, v)
 		}
 		return passed()
 	}
@@ -139,7 +138,7 @@ func argNot(t Target, flag, bad string) func(*host) verdict {
 func listHas(t Target, flag, elem string) func(*host) verdict {
 	return func(h *host) verdict {
 		if l := h.argList(t, flag); !slices.Contains(l, elem) {
-			return failed("%s: --%s=%s does not include %s", where(t), flag, strings.Join(l, ","), elem)
+			return failed("%s: --%s=%s does not include %s", manifestPath(t), flag, strings.Join(l, ","), elem)
 		}
 		return passed()
 	}
@@ -149,7 +148,7 @@ func listHas(t Target, flag, elem string) func(*host) verdict {
 func listLacks(t Target, flag, elem string) func(*host) verdict {
 	return func(h *host) verdict {
 		if l := h.argList(t, flag); slices.Contains(l, elem) {
-			return failed("%s: --%s=%s includes %s", where(t), flag, strings.Join(l, ","), elem)
+			return failed("%s: --%s=%s includes %s", manifestPath(t), flag, strings.Join(l, ","), elem)
 		}
 		return passed()
 	}
@@ -160,10 +159,10 @@ func argAtLeast(t Target, flag string, min int) func(*host) verdict {
 	return func(h *host) verdict {
 		v, ok := h.arg(t, flag)
 		if !ok {
-			return failed("%s: --%s is not set", where(t), flag)
+			return failed("%s: --%s is not set", manifestPath(t), flag)
 		}
 		if n, err := strconv.Atoi(v); err != nil || n < min {
-			return failed("%s: --%s=%s, less than %d", where(t), flag, v, min)
+			return failed("%s: --%s=%s, less than %d", manifestPath(t), flag, v, min)
 		}
 		return passed()
 	}
@@ -172,13 +171,21 @@ func argAtLeast(t Target, flag string, min int) func(*host) verdict {
 // gateNotOff passes when a feature gate is not switched off in the flag.
 func gateNotOff(t Target, gate string) func(*host) verdict {
 	return func(h *host) verdict {
-		for _, g := range h.argList(t, "feature-gates") {
-			if name, v, _ := strings.Cut(g, "="); name == gate && strings.EqualFold(v, "false") {
-				return failed("%s: --feature-gates turns %s off", where(t), gate)
-			}
+		if gateOff(h.argList(t, "feature-gates"), gate) {
+			return failed("%s: --feature-gates turns %s off", manifestPath(t), gate)
 		}
 		return passed()
 	}
+}
+
+// gateOff reports whether a --feature-gates list (Name=bool,...) switches gate off.
+func gateOff(gates []string, gate string) bool {
+	for _, g := range gates {
+		if name, v, _ := strings.Cut(g, "="); name == gate && strings.EqualFold(v, "false") {
+			return true
+		}
+	}
+	return false
 }
 
 // within passes when a list is non-empty and every element is allowed.
@@ -217,11 +224,3 @@ var strongCiphers = strings.Split("TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384
 var strongKubeletCiphers = strings.Split("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,"+
 	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,"+
 	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_128_GCM_SHA256", ",")
-
-// sprint formats a pointer's value for findings, "unset" when nil.
-func sprint[T any](p *T) string {
-	if p == nil {
-		return "unset"
-	}
-	return fmt.Sprint(*p)
-}

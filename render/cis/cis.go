@@ -6,7 +6,6 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render"
-	"kubeforge.dev/kubeforge/render/artifact"
 )
 
 // Benchmark names what the controls follow, in every report.
@@ -202,6 +201,3 @@ func evaluate(ctl Control, hosts []*host, cluster *host) Result {
 	r.Detail = r.Findings[0].Detail
 	return r
 }
-
-// bundleName is the name the cluster bundle carries in results.
-const bundleName = artifact.ClusterBundle

@@ -12,6 +12,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/cisids"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/render"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/pki"
@@ -55,6 +56,16 @@ type mutation struct {
 }
 
 func edit(oldNew ...string) mutation { return mutation{edits: oldNew} }
+
+// withAPIArg adds a line to apiServer.extraArgs, withKubeletArg one to kubelet.extraArgs and
+// withKubelet lines to kubelet.
+func withAPIArg(line string) mutation {
+	return edit(`anonymous-auth: "false"`, `anonymous-auth: "false"`+"\n    "+line)
+}
+func withKubeletArg(line string) mutation {
+	return edit(`seccomp-default: "true"`, `seccomp-default: "true"`+"\n    "+line)
+}
+func withKubelet(lines string) mutation { return edit("kubelet:\n", "kubelet:\n  "+lines) }
 
 // onArtifact changes the artifact at path in every bundle holding it.
 func onArtifact(path string, change func(*artifact.Artifact)) mutation {
@@ -112,7 +123,37 @@ func compileChecked(t *testing.T, m mutation) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	assertNoSecret(t, res, rep)
 	return rep
+}
+
+// assertNoSecret fails when the report, as text or JSON, holds a line of a private key, a
+// kubeconfig with one or the encryption configuration of the compile: kubeforge check
+// --output json goes to CI logs.
+func assertNoSecret(t *testing.T, res *render.Result, rep *Report) {
+	t.Helper()
+	var out bytes.Buffer
+	if err := WriteText(&out, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&out, rep); err != nil {
+		t.Fatal(err)
+	}
+	if untrusted.ContainsPrivateKey(out.Bytes()) {
+		t.Fatal("the report holds a private key")
+	}
+	for _, b := range append(slices.Clone(res.Hosts), *res.Cluster) {
+		for _, a := range b.Artifacts {
+			if a.Path != compiler.EncryptionConfigPath && !untrusted.ContainsPrivateKey(a.Data) {
+				continue
+			}
+			for line := range strings.Lines(string(a.Data)) {
+				if line = strings.TrimSpace(line); len(line) >= 40 && bytes.Contains(out.Bytes(), []byte(line)) {
+					t.Fatalf("the report holds a line of %s (%s): %q", a.Path, b.Name, line)
+				}
+			}
+		}
+	}
 }
 
 func statusOf(r *Report, id string) Result {
@@ -151,21 +192,21 @@ var breaks = map[string]mutation{
 	"1.2.3":  edit(",DenyServiceExternalIPs", ""),
 	"1.2.4":  dropArg(APIServer, "kubelet-client-key"),
 	"1.2.5":  edit("    kubelet-certificate-authority: /etc/kubernetes/pki/ca.crt\n", ""),
-	"1.2.6":  edit(`anonymous-auth: "false"`, `anonymous-auth: "false"`+"\n    authorization-mode: Node,RBAC,AlwaysAllow"),
-	"1.2.7":  edit(`anonymous-auth: "false"`, `anonymous-auth: "false"`+"\n    authorization-mode: RBAC"),
-	"1.2.8":  edit(`anonymous-auth: "false"`, `anonymous-auth: "false"`+"\n    authorization-mode: Node"),
+	"1.2.6":  withAPIArg("authorization-mode: Node,RBAC,AlwaysAllow"),
+	"1.2.7":  withAPIArg("authorization-mode: RBAC"),
+	"1.2.8":  withAPIArg("authorization-mode: Node"),
 	"1.2.9":  edit(",EventRateLimit", ""),
 	"1.2.10": edit(",EventRateLimit", ",EventRateLimit,AlwaysAdmit"),
 	"1.2.11": edit(",AlwaysPullImages", ""),
-	"1.2.12": edit(`anonymous-auth: "false"`, `anonymous-auth: "false"`+"\n    disable-admission-plugins: ServiceAccount"),
-	"1.2.13": edit(`anonymous-auth: "false"`, `anonymous-auth: "false"`+"\n    disable-admission-plugins: NamespaceLifecycle"),
+	"1.2.12": withAPIArg("disable-admission-plugins: ServiceAccount"),
+	"1.2.13": withAPIArg("disable-admission-plugins: NamespaceLifecycle"),
 	"1.2.14": edit("NodeRestriction,", ""),
 	"1.2.15": edit(`profiling: "false"`+"\n    tls", `profiling: "true"`+"\n    tls"),
 	"1.2.16": dropArg(APIServer, "audit-log-path"),
 	"1.2.17": edit("maxAge: 30", "maxAge: 7"),
 	"1.2.18": edit("maxBackup: 10", "maxBackup: 3"),
 	"1.2.19": edit("maxSize: 100", "maxSize: 10"),
-	"1.2.21": edit(`anonymous-auth: "false"`, `anonymous-auth: "false"`+"\n    service-account-lookup: \"false\""),
+	"1.2.21": withAPIArg("service-account-lookup: \"false\""),
 	"1.2.22": dropArg(APIServer, "service-account-key-file"),
 	"1.2.23": dropArg(APIServer, "etcd-keyfile"),
 	"1.2.24": dropArg(APIServer, "tls-private-key-file"),
@@ -206,32 +247,32 @@ var breaks = map[string]mutation{
 	"4.1.9":  chmod(compiler.KubeletConfigPath, 0o644),
 	"4.1.10": chown(compiler.KubeletConfigPath),
 
-	"4.2.1": edit("kubelet:\n", "kubelet:\n  anonymousAuth: true\n"),
-	"4.2.2": edit("kubelet:\n", "kubelet:\n  authorizationMode: AlwaysAllow\n  webhookAuthentication: false\n"),
-	"4.2.3": edit("kubelet:\n", "kubelet:\n  clientCAFile: \"\"\n  webhookAuthentication: false\n  authorizationMode: AlwaysAllow\n"),
-	"4.2.4": edit("kubelet:\n", "kubelet:\n  readOnlyPort: 10255\n"),
-	"4.2.5": edit(`seccomp-default: "true"`, `seccomp-default: "true"`+"\n    streaming-connection-idle-timeout: \"0\""),
-	"4.2.6": edit(`seccomp-default: "true"`, `seccomp-default: "true"`+"\n    make-iptables-util-chains: \"false\""),
+	"4.2.1": withKubelet("anonymousAuth: true\n"),
+	"4.2.2": withKubelet("authorizationMode: AlwaysAllow\n  webhookAuthentication: false\n"),
+	"4.2.3": withKubelet("clientCAFile: \"\"\n  webhookAuthentication: false\n  authorizationMode: AlwaysAllow\n"),
+	"4.2.4": withKubelet("readOnlyPort: 10255\n"),
+	"4.2.5": withKubeletArg("streaming-connection-idle-timeout: \"0\""),
+	"4.2.6": withKubeletArg("make-iptables-util-chains: \"false\""),
 	"4.2.7": edit("{name: w1,", "{name: w1, nodeName: worker-1,"),
 	"4.2.9": onArtifact(compiler.KubeletConfigPath, func(a *artifact.Artifact) {
 		a.Data = regexp.MustCompile(`(?m)^tlsCertFile:.*\n`).ReplaceAll(a.Data, nil)
 	}),
-	"4.2.10": edit("kubelet:\n", "kubelet:\n  rotateCertificates: false\n"),
-	"4.2.11": edit("kubelet:\n", "kubelet:\n  featureGates: {RotateKubeletServerCertificate: false}\n"),
+	"4.2.10": withKubelet("rotateCertificates: false\n"),
+	"4.2.11": withKubelet("featureGates: {RotateKubeletServerCertificate: false}\n"),
 	"4.2.12": edit("kubelet:\n  extraArgs:\n    tls-cipher-suites: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "kubelet:\n  extraArgs:\n    tls-cipher-suites: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"),
 	"4.2.13": edit(`pod-max-pids: "4096"`, `pod-max-pids: "-1"`),
 	"4.2.14": edit(`seccomp-default: "true"`, `seccomp-default: "false"`),
 
 	"NSA-AUTHN-ANONYMOUS":   edit(`anonymous-auth: "false"`, `anonymous-auth: "true"`),
-	"NSA-AUTHZ-RBAC":        edit(`anonymous-auth: "false"`, `anonymous-auth: "false"`+"\n    authorization-mode: Node"),
+	"NSA-AUTHZ-RBAC":        withAPIArg("authorization-mode: Node"),
 	"NSA-SECRETS-ENCRYPTED": edit("  encryptionAtRest: {provider: secretbox}\n", ""),
 	"NSA-AUDIT-LOG":         edit("  audit: {maxAge: 30, maxBackup: 10, maxSize: 100}\n", ""),
 	"NSA-ETCD-TLS":          edit("controllerManager:", "etcd: {extraArgs: {client-cert-auth: \"false\"}}\ncontrollerManager:"),
 	"NSA-APISERVER-ETCD-TLS": onArtifact(manifestPath(APIServer), func(a *artifact.Artifact) {
 		a.Data = bytes.ReplaceAll(a.Data, []byte("https://127.0.0.1:2379"), []byte("http://127.0.0.1:2379"))
 	}),
-	"NSA-KUBELET-AUTH":                 edit("kubelet:\n", "kubelet:\n  anonymousAuth: true\n"),
-	"NSA-KUBELET-READONLY-PORT":        edit("kubelet:\n", "kubelet:\n  readOnlyPort: 10255\n"),
+	"NSA-KUBELET-AUTH":                 withKubelet("anonymousAuth: true\n"),
+	"NSA-KUBELET-READONLY-PORT":        withKubelet("readOnlyPort: 10255\n"),
 	"NSA-CONTROLLER-MANAGER-LOCALHOST": edit(`terminated-pod-gc-threshold: "1000", `, `terminated-pod-gc-threshold: "1000", bind-address: 0.0.0.0, `),
 	"NSA-SCHEDULER-LOCALHOST":          edit(`extraArgs: {profiling: "false"}`, `extraArgs: {profiling: "false", bind-address: 0.0.0.0}`),
 	"NSA-HOST-FIREWALL":                edit("controllerManager:", "firewall: {enabled: false}\ncontrollerManager:"),

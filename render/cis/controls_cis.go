@@ -116,7 +116,7 @@ var cisControls = []Control{
 	{ID: "1.2.27", Section: secAPIServer, Target: APIServer, Field: "apiServer.encryptionAtRest", Title: "Ensure that the --encryption-provider-config argument is set as appropriate", Check: argsSet(APIServer, "encryption-provider-config")},
 	{ID: "1.2.28", Section: secAPIServer, Target: APIServer, Field: "apiServer.encryptionAtRest.provider", Title: "Ensure that encryption providers are appropriately configured", Check: encryptionProviders},
 	{ID: "1.2.29", Section: secAPIServer, Target: APIServer, Field: apiArg("tls-cipher-suites"), Title: "Ensure that the API Server only makes use of Strong Cryptographic Ciphers", Check: func(h *host) verdict {
-		return within(where(APIServer)+": --tls-cipher-suites", h.argList(APIServer, "tls-cipher-suites"), strongCiphers)
+		return within(manifestPath(APIServer)+": --tls-cipher-suites", h.argList(APIServer, "tls-cipher-suites"), strongCiphers)
 	}},
 	{ID: "1.2.30", Section: secAPIServer, Target: APIServer, Field: apiArg("service-account-extend-token-expiration"), Title: "Ensure that the --service-account-extend-token-expiration parameter is set to false", Check: argIs(APIServer, "service-account-extend-token-expiration", "false", "true")},
 

@@ -2,7 +2,6 @@ package cis
 
 import (
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
@@ -59,7 +58,7 @@ func newHost(b *artifact.Bundle) *host {
 	return h
 }
 
-func manifestPath(t Target) string { return path.Join(compiler.ManifestsDir, string(t)+".yaml") }
+func manifestPath(t Target) string { return compiler.StaticPodManifestPath(string(t)) }
 
 // readPod decodes a static pod with the official type and keeps its component's container.
 func (h *host) readPod(t Target, data []byte) error {
@@ -154,9 +153,9 @@ func unquoteEnv(v string) string {
 func (h *host) runs(t Target) bool {
 	switch t {
 	case ClusterBundle:
-		return h.name == bundleName
+		return h.name == artifact.ClusterBundle
 	case Kubelet:
-		return h.name != bundleName && h.kubelet != nil
+		return h.name != artifact.ClusterBundle && h.kubelet != nil
 	}
 	_, ok := h.runAsUser[t]
 	return ok || h.broken[t] != nil
@@ -176,9 +175,6 @@ func (h *host) argList(t Target, flag string) []string {
 	}
 	return strings.Split(v, ",")
 }
-
-// where names a static pod's manifest in findings.
-func where(t Target) string { return manifestPath(t) }
 
 // owner returns a file's owner as uid:gid.
 func owner(a artifact.Artifact) string { return strconv.Itoa(a.UID) + ":" + strconv.Itoa(a.GID) }

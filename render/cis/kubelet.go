@@ -1,6 +1,7 @@
 package cis
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -10,13 +11,13 @@ import (
 // The kubelet's effective settings: a flag (kubeadm-flags.env, a drop-in) overrides
 // config.yaml, and a field config.yaml leaves out has the kubelet's default.
 
-// kubeletSetting returns a setting as text and whether it was written: the flag if given,
-// else the config value (cfg returns "" when the field is absent).
-func kubeletSetting(h *host, flag string, cfg func() string) (string, string, bool) {
+// kubeletSetting returns a setting as text, where it comes from and whether it was written:
+// the flag if given, else the config value (cfg returns "" when the field is absent).
+func kubeletSetting(h *host, flag string, cfg func(*host) string) (string, string, bool) {
 	if v, ok := h.kubeletArgs[flag]; ok {
 		return v, "--" + flag, true
 	}
-	if v := cfg(); v != "" {
+	if v := cfg(h); v != "" {
 		return v, compiler.KubeletConfigPath, true
 	}
 	return "", compiler.KubeletConfigPath, false
@@ -25,7 +26,7 @@ func kubeletSetting(h *host, flag string, cfg func() string) (string, string, bo
 // kubeletIs passes when a setting is want, or absent with the kubelet's default want.
 func kubeletIs(flag string, cfg func(*host) string, want, dflt string) func(*host) verdict {
 	return func(h *host) verdict {
-		v, from, ok := kubeletSetting(h, flag, func() string { return cfg(h) })
+		v, from, ok := kubeletSetting(h, flag, cfg)
 		if !ok {
 			v = dflt
 		}
@@ -42,7 +43,7 @@ func kubeletIs(flag string, cfg func(*host) string, want, dflt string) func(*hos
 // kubeletNot passes when a setting is not bad.
 func kubeletNot(flag string, cfg func(*host) string, bad string) func(*host) verdict {
 	return func(h *host) verdict {
-		if v, from, ok := kubeletSetting(h, flag, func() string { return cfg(h) }); ok && strings.EqualFold(v, bad) {
+		if v, from, ok := kubeletSetting(h, flag, cfg); ok && strings.EqualFold(v, bad) {
 			return failed("%s: %s is %s", from, flag, v)
 		}
 		return passed()
@@ -52,7 +53,7 @@ func kubeletNot(flag string, cfg func(*host) string, bad string) func(*host) ver
 // kubeletSet passes when a setting is written with a non-empty value.
 func kubeletSet(flag string, cfg func(*host) string) func(*host) verdict {
 	return func(h *host) verdict {
-		if _, from, ok := kubeletSetting(h, flag, func() string { return cfg(h) }); !ok {
+		if _, from, ok := kubeletSetting(h, flag, cfg); !ok {
 			return failed("%s: %s is not set", from, flag)
 		}
 		return passed()
@@ -93,7 +94,7 @@ func podPidsLimit(h *host) string { return sprintOrEmpty(h.kubelet.PodPidsLimit)
 
 // streamingTimeoutOn passes unless the idle timeout is zero, which keeps streams open forever.
 func streamingTimeoutOn(h *host) verdict {
-	v, from, ok := kubeletSetting(h, "streaming-connection-idle-timeout", func() string { return streamingIdleTimeout(h) })
+	v, from, ok := kubeletSetting(h, "streaming-connection-idle-timeout", streamingIdleTimeout)
 	if ok && (v == "0" || v == "0s") {
 		return failed("%s: streaming-connection-idle-timeout is %s", from, v)
 	}
@@ -102,7 +103,7 @@ func streamingTimeoutOn(h *host) verdict {
 
 // podPidsLimited passes when pods get a positive PID limit.
 func podPidsLimited(h *host) verdict {
-	v, from, ok := kubeletSetting(h, "pod-max-pids", func() string { return podPidsLimit(h) })
+	v, from, ok := kubeletSetting(h, "pod-max-pids", podPidsLimit)
 	if n, err := strconv.ParseInt(v, 10, 64); !ok || err != nil || n <= 0 {
 		if !ok {
 			return failed("%s: podPidsLimit is not set: a pod may take every PID of the node", from)
@@ -115,7 +116,7 @@ func podPidsLimited(h *host) verdict {
 // rotatesCertificates passes when the kubelet rotates its client certificate: config.yaml's
 // rotateCertificates is a plain bool, so absent means false, the kubelet's default.
 func rotatesCertificates(h *host) verdict {
-	v, from, _ := kubeletSetting(h, "rotate-certificates", func() string { return rotateCerts(h) })
+	v, from, _ := kubeletSetting(h, "rotate-certificates", rotateCerts)
 	if !strings.EqualFold(v, "true") {
 		return failed("%s: rotateCertificates is %s", from, v)
 	}
@@ -127,17 +128,15 @@ func serverCertRotationOn(h *host) verdict {
 	if on, ok := h.kubelet.FeatureGates["RotateKubeletServerCertificate"]; ok && !on {
 		return failed("%s: featureGates turns RotateKubeletServerCertificate off", compiler.KubeletConfigPath)
 	}
-	for _, g := range strings.Split(h.kubeletArgs["feature-gates"], ",") {
-		if name, v, _ := strings.Cut(g, "="); name == "RotateKubeletServerCertificate" && strings.EqualFold(v, "false") {
-			return failed("--feature-gates turns RotateKubeletServerCertificate off")
-		}
+	if gateOff(strings.Split(h.kubeletArgs["feature-gates"], ","), "RotateKubeletServerCertificate") {
+		return failed("--feature-gates turns RotateKubeletServerCertificate off")
 	}
 	return passed()
 }
 
 // kubeletCiphers passes when the kubelet's cipher suites are set and strong.
 func kubeletCiphers(h *host) verdict {
-	v, from, _ := kubeletSetting(h, "tls-cipher-suites", func() string { return tlsCipherSuites(h) })
+	v, from, _ := kubeletSetting(h, "tls-cipher-suites", tlsCipherSuites)
 	var got []string
 	if v != "" {
 		got = strings.Split(v, ",")
@@ -148,7 +147,7 @@ func kubeletCiphers(h *host) verdict {
 // eventQPS is manual: the benchmark leaves "appropriate" to the site; the finding says what
 // is set.
 func eventQPS(h *host) verdict {
-	v, _, ok := kubeletSetting(h, "event-qps", func() string { return eventRecordQPS(h) })
+	v, _, ok := kubeletSetting(h, "event-qps", eventRecordQPS)
 	if !ok {
 		v = "the default, 50"
 	}
@@ -157,7 +156,7 @@ func eventQPS(h *host) verdict {
 
 // kubeletClientCA picks the file the kubelet's client CA setting names.
 func kubeletClientCA(h *host) []string {
-	v, _, ok := kubeletSetting(h, "client-ca-file", func() string { return clientCAFile(h) })
+	v, _, ok := kubeletSetting(h, "client-ca-file", clientCAFile)
 	if !ok {
 		return nil
 	}
@@ -168,7 +167,7 @@ func sprintOrEmpty[T any](p *T) string {
 	if p == nil {
 		return ""
 	}
-	return sprint(p)
+	return fmt.Sprint(*p)
 }
 
 func itoaOrEmpty(n int64) string {

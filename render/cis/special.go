@@ -9,6 +9,7 @@ import (
 	proxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
 	"sigs.k8s.io/yaml"
 
+	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/render/artifact"
 )
 
@@ -83,7 +84,7 @@ var healthPaths = map[string]bool{"/livez": true, "/readyz": true, "/healthz": t
 func encryptionConfig(h *host) (*apiserverv1.EncryptionConfiguration, verdict) {
 	p, ok := h.arg(APIServer, "encryption-provider-config")
 	if !ok {
-		return nil, failed("%s: --encryption-provider-config is not set: Secrets are stored in etcd in clear", where(APIServer))
+		return nil, failed("%s: --encryption-provider-config is not set: Secrets are stored in etcd in clear", manifestPath(APIServer))
 	}
 	a, ok := h.files[p]
 	if !ok {
@@ -154,7 +155,7 @@ func providerName(p apiserverv1.ProviderConfiguration) string {
 func auditPolicy(h *host) verdict {
 	p, ok := h.arg(APIServer, "audit-policy-file")
 	if !ok {
-		return failed("%s: --audit-policy-file is not set: the apiserver records nothing", where(APIServer))
+		return failed("%s: --audit-policy-file is not set: the apiserver records nothing", manifestPath(APIServer))
 	}
 	if _, ok := h.files[p]; !ok {
 		return failed("--audit-policy-file names %s, which is not in the bundle", p)
@@ -170,7 +171,7 @@ func auditLogged(h *host) verdict {
 	_, path := h.arg(APIServer, "audit-log-path")
 	_, hook := h.arg(APIServer, "audit-webhook-config-file")
 	if !path && !hook {
-		return failed("%s: neither --audit-log-path nor --audit-webhook-config-file is set", where(APIServer))
+		return failed("%s: neither --audit-log-path nor --audit-webhook-config-file is set", manifestPath(APIServer))
 	}
 	return passed()
 }
@@ -180,7 +181,7 @@ func auditLogged(h *host) verdict {
 func uniqueEtcdCA(h *host) verdict {
 	etcdCA, ok := h.arg(Etcd, "trusted-ca-file")
 	if !ok {
-		return failed("%s: --trusted-ca-file is not set", where(Etcd))
+		return failed("%s: --trusted-ca-file is not set", manifestPath(Etcd))
 	}
 	a, ok := h.files[etcdCA]
 	if !ok {
@@ -198,7 +199,7 @@ func uniqueEtcdCA(h *host) verdict {
 func etcdOverTLS(h *host) verdict {
 	for _, u := range h.argList(APIServer, "etcd-servers") {
 		if !strings.HasPrefix(u, "https://") {
-			return failed("%s: --etcd-servers includes %s, not https", where(APIServer), u)
+			return failed("%s: --etcd-servers includes %s, not https", manifestPath(APIServer), u)
 		}
 	}
 	return passed()
@@ -231,7 +232,7 @@ func kubeProxyMetricsLocal(h *host) verdict {
 // firewalled passes when the host's bundle configures firewalld.
 func firewalled(h *host) verdict {
 	for p := range h.files {
-		if strings.HasPrefix(p, "/etc/firewalld/zones/") {
+		if strings.HasPrefix(p, compiler.FirewalldZonesDir+"/") {
 			return passed()
 		}
 	}
