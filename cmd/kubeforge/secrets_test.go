@@ -134,6 +134,8 @@ hosts:
 		{"pki", "check", "--pki-dir", store}, {"pki", "check", "--pki-dir", store, "--output", "json"},
 		{"pki", "check", "--bundle", out}, {"pki", "check", "--bundle", golden}, {"pki", "check", "--bundle", bundle},
 		{"pki", "check", "--bundle", bundle, "--output", "json"},
+		{"check", desc}, {"check", "--output", "json", desc}, {"check", keyYAML},
+		{"upgrade", "plan", "../../examples/kubernetes-1.35.yaml", "--to", "1.37", "--output", "json"}, {"upgrade", "plan", keyYAML, "--to", "1.37"},
 		{"schema"}, {"version"}, {"init"}, {"help", "compile"},
 	}
 	for _, args := range runs {
