@@ -21,8 +21,8 @@ type Admission struct {
 // EventRateLimitConfiguration is the Configuration of eventratelimit.admission.k8s.io/v1alpha1.
 // Its Go type lives in k8s.io/kubernetes (plugin/pkg/admission/eventratelimit/apis), which is
 // not a library: its go.mod replaces every staging module with v0.0.0, so no module can
-// depend on it. kubeforge declares the same fields and checks them as that package's
-// ValidateConfiguration does (checkEventRateLimit).
+// depend on it. kubeforge declares the same fields; the schema and checker.eventRateLimit
+// refuse what that package's ValidateConfiguration refuses.
 type EventRateLimitConfiguration struct {
 	metav1.TypeMeta `json:",inline"`
 	Limits          []EventLimit `json:"limits"`
@@ -36,9 +36,7 @@ type EventLimit struct {
 	CacheSize int32  `json:"cacheSize,omitempty"`
 }
 
-// The event limit types the plugin knows, and its API version.
-var eventLimitTypes = []string{"Server", "Namespace", "User", "SourceAndObject"}
-
+// The EventRateLimit configuration's API version.
 const eventRateLimitAPIVersion = "eventratelimit.admission.k8s.io/v1alpha1"
 
 // The admission plugins apiServer.admission configures.

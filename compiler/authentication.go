@@ -30,10 +30,7 @@ type Authentication struct {
 	// cluster's minor (Release.APIs.Authentication), each issuer's CA embedded as PEM; set when
 	// the description is loaded (readAuthentication).
 	Config *apiserverv1.AuthenticationConfiguration
-	// CAFiles are the CA files the issuers name, by jwt index, relative to SourceDir ("" for
-	// none).
-	CAFiles []string
-	desc    *description.Authentication
+	desc   *description.Authentication
 }
 
 func authentication(d *description.Authentication) *Authentication {
@@ -70,15 +67,12 @@ func readAuthentication(c *Cluster, loc Locator) diag.List {
 	var ds diag.List
 	d := *a.desc
 	d.JWT = append([]description.JWTAuthenticator(nil), d.JWT...)
-	a.CAFiles = make([]string, len(d.JWT))
 	for i := range d.JWT {
 		iss := &d.JWT[i].Issuer
 		if iss.CertificateAuthority == "" {
 			continue
 		}
 		path := FieldPath("apiServer", "authentication", "jwt", i, "issuer", "certificateAuthority")
-		// The entry rule keeps line breaks out of description strings, so this is a path.
-		a.CAFiles[i] = iss.CertificateAuthority
 		p := iss.CertificateAuthority
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(c.SourceDir, filepath.FromSlash(p))
@@ -146,14 +140,19 @@ func validateAuthentication(cfg *apiserverv1.AuthenticationConfiguration, saIssu
 	return validation.ValidateAuthenticationConfiguration(authcel.NewDefaultCompiler(), &internal, saIssuers)
 }
 
+// ServiceAccountIssuer returns the --service-account-issuer kubeforge gives the apiserver, as
+// kubeadm does: the apiserver's in-cluster URL. An apiServer.extraArgs entry replaces it.
+func (c *Cluster) ServiceAccountIssuer() string {
+	return "https://kubernetes.default.svc." + c.Network.DNSDomain
+}
+
 // serviceAccountIssuers returns the apiserver's --service-account-issuer values: kubeforge's,
 // or the user's extra arg (a comma-separated list, as the flag takes it).
 func serviceAccountIssuers(c *Cluster) []string {
 	if v, ok := c.APIServer.ExtraArgs["service-account-issuer"]; ok {
 		return strings.Split(v, ",")
 	}
-	// As render/staticpod sets it, after kubeadm.
-	return []string{"https://kubernetes.default.svc." + c.Network.DNSDomain}
+	return []string{c.ServiceAccountIssuer()}
 }
 
 // fieldProblem words a validation error without its value: the field's position shows it, and

@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -26,7 +25,7 @@ var (
 func (k *checker) admissionAuthn() {
 	a := k.c.APIServer
 	if adm := a.Admission; adm != nil {
-		k.addrFlags(admissionFlags, "apiServer.admission")
+		k.fieldSetFlags(diag.CodeAdmissionAuthnFlag, admissionFlags, "apiServer.admission")
 		if adm.PodSecurity != nil {
 			k.podSecurity()
 		}
@@ -48,7 +47,7 @@ func (k *checker) admissionAuthn() {
 	if a.Authentication == nil {
 		return
 	}
-	k.addrFlags(authenticationFlags, "apiServer.authentication")
+	k.fieldSetFlags(diag.CodeAdmissionAuthnFlag, authenticationFlags, "apiServer.authentication")
 	for _, flag := range slices.Sorted(maps.Keys(a.ExtraArgs)) {
 		if strings.HasPrefix(flag, "oidc-") {
 			k.errorf(diag.CodeOIDCFlagsWithJWT, FieldPath("apiServer", "extraArgs", Key(flag)),
@@ -60,17 +59,6 @@ func (k *checker) admissionAuthn() {
 		k.errorf(diag.CodeAnonymousFlagWithConfig, FieldPath("apiServer", "extraArgs", Key("anonymous-auth")),
 			"the apiserver refuses --anonymous-auth when its AuthenticationConfiguration configures anonymous; remove the extra arg",
 			"--anonymous-auth together with apiServer.authentication.anonymous")
-	}
-}
-
-// addrFlags reports the extra args among flags, which field sets instead.
-func (k *checker) addrFlags(flags []string, field string) {
-	for _, flag := range flags {
-		if _, ok := k.c.APIServer.ExtraArgs[flag]; ok {
-			k.errorf(diag.CodeAdmissionAuthnFlag, FieldPath("apiServer", "extraArgs", Key(flag)),
-				field+" sets it to the file kubeforge emits; remove the extra arg",
-				"--%s is set by %s", flag, field)
-		}
 	}
 }
 
@@ -119,28 +107,16 @@ func podSecurityField(p string) string {
 	return "." + p
 }
 
-// eventRateLimit checks the EventRateLimit configuration as the plugin's ValidateConfiguration
-// does, and refuses a type given two limits, which would make two buckets of one kind.
+// eventRateLimit refuses a type given two limits, which would make two buckets of one kind.
+// What the plugin's ValidateConfiguration checks besides (the types, positive qps and burst)
+// the schema refuses before.
 func (k *checker) eventRateLimit() {
-	cfg := k.c.APIServer.Admission.EventRateLimit
-	at := func(i int, f string) string {
-		return FieldPath("apiServer", "admission", "eventRateLimit", "limits", i, f)
-	}
 	seen := map[string]bool{}
-	for i, l := range cfg.Limits {
-		var problems []string
-		if !slices.Contains(eventLimitTypes, l.Type) {
-			problems = append(problems, fmt.Sprintf("type %q is not one of %s", l.Type, strings.Join(eventLimitTypes, ", ")))
-		}
-		if l.QPS <= 0 || l.Burst <= 0 || l.CacheSize < 0 {
-			problems = append(problems, "qps and burst must be positive, cacheSize not negative")
-		}
+	for i, l := range k.c.APIServer.Admission.EventRateLimit.Limits {
 		if seen[l.Type] {
-			problems = append(problems, fmt.Sprintf("type %s has a limit already", l.Type))
+			k.errorf(diag.CodeAdmissionInvalid, FieldPath("apiServer", "admission", "eventRateLimit", "limits", i, "type"),
+				"each limit is a token bucket of one type: Server, Namespace, User or SourceAndObject", "type %s has a limit already", l.Type)
 		}
 		seen[l.Type] = true
-		for _, p := range problems {
-			k.errorf(diag.CodeAdmissionInvalid, at(i, "type"), "each limit is a token bucket of one type: Server, Namespace, User or SourceAndObject", "%s", p)
-		}
 	}
 }

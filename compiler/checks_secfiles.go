@@ -15,7 +15,7 @@ var (
 func (k *checker) securityFiles() {
 	a := k.c.APIServer
 	if e := a.EncryptionAtRest; e != nil {
-		k.secFileFlags(encryptionFlags, "apiServer.encryptionAtRest")
+		k.fieldSetFlags(diag.CodeSecurityFileFlag, encryptionFlags, "apiServer.encryptionAtRest")
 		seen := map[string]bool{}
 		for i, key := range e.Keys {
 			if seen[key.Name] {
@@ -34,7 +34,7 @@ func (k *checker) securityFiles() {
 		}
 	}
 	if a.Audit != nil {
-		k.secFileFlags(auditFlags, "apiServer.audit")
+		k.fieldSetFlags(diag.CodeSecurityFileFlag, auditFlags, "apiServer.audit")
 		return
 	}
 	args := a.ExtraArgs
@@ -50,11 +50,12 @@ func (k *checker) securityFiles() {
 	}
 }
 
-// secFileFlags reports the extra args among flags, which field sets instead.
-func (k *checker) secFileFlags(flags []string, field string) {
+// fieldSetFlags reports, as code, the apiserver extra args among flags, which field sets
+// instead (to the file kubeforge emits).
+func (k *checker) fieldSetFlags(code diag.Code, flags []string, field string) {
 	for _, flag := range flags {
 		if _, ok := k.c.APIServer.ExtraArgs[flag]; ok {
-			k.errorf(diag.CodeSecurityFileFlag, FieldPath("apiServer", "extraArgs", Key(flag)),
+			k.errorf(code, FieldPath("apiServer", "extraArgs", Key(flag)),
 				field+" sets it to the file kubeforge emits; remove the extra arg",
 				"--%s is set by %s", flag, field)
 		}

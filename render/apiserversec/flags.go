@@ -38,7 +38,7 @@ func Flags(c *compiler.Cluster) map[string]string {
 	if a := c.APIServer.Admission; a != nil {
 		out["admission-control-config-file"] = compiler.AdmissionConfigPath
 		if a.EventRateLimit != nil {
-			out["enable-admission-plugins"] = EnabledAdmissionPlugins(c)
+			out["enable-admission-plugins"] = enabledAdmissionPlugins(c)
 		}
 	}
 	if c.APIServer.Authentication != nil {
@@ -47,16 +47,21 @@ func Flags(c *compiler.Cluster) map[string]string {
 	return out
 }
 
-// EnabledAdmissionPlugins returns --enable-admission-plugins with EventRateLimit: the user's
-// list from extraArgs, or kubeforge's NodeRestriction, and EventRateLimit at the end unless
-// the list has it. The plugin is off by default and refuses to start without its
-// configuration, so it is enabled exactly when apiServer.admission.eventRateLimit is set.
-// PodSecurity is on by default and needs no entry.
-func EnabledAdmissionPlugins(c *compiler.Cluster) string {
-	list := []string{"NodeRestriction"}
-	if v, ok := c.APIServer.ExtraArgs["enable-admission-plugins"]; ok {
-		list = strings.Split(v, ",")
+// DefaultAdmissionPlugins is kubeforge's --enable-admission-plugins, as kubeadm's: the
+// plugins the apiserver enables beyond its defaults.
+const DefaultAdmissionPlugins = "NodeRestriction"
+
+// enabledAdmissionPlugins returns --enable-admission-plugins with EventRateLimit: the user's
+// list from extraArgs, or DefaultAdmissionPlugins, and EventRateLimit at the end unless the
+// list has it. The plugin is off by default and refuses to start without its configuration,
+// so it is enabled exactly when apiServer.admission.eventRateLimit is set. PodSecurity is on
+// by default and needs no entry.
+func enabledAdmissionPlugins(c *compiler.Cluster) string {
+	v, ok := c.APIServer.ExtraArgs["enable-admission-plugins"]
+	if !ok {
+		v = DefaultAdmissionPlugins
 	}
+	list := strings.Split(v, ",")
 	if !slices.Contains(list, compiler.PluginEventRateLimit) {
 		list = append(list, compiler.PluginEventRateLimit)
 	}

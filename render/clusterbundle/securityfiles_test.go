@@ -9,9 +9,11 @@ import (
 )
 
 // TestKubeadmConfigKeepsSecurityFiles checks that kubeadm's ClusterConfiguration names the
-// encryption and audit flags and mounts the static pod has: `kubeadm upgrade` regenerates the
-// apiserver from it, and without them an upgraded apiserver would stop encrypting Secrets and
-// auditing. The user's own extra flags stay beside them.
+// encryption, audit, admission and authentication flags and mounts the static pod has:
+// `kubeadm upgrade` regenerates the apiserver from it, and without them an upgraded apiserver
+// would stop encrypting Secrets, auditing, enforcing Pod Security and accepting the JWT
+// issuers. The user's own extra flags stay beside them, and the plugin list the user gave
+// gains EventRateLimit.
 func TestKubeadmConfigKeepsSecurityFiles(t *testing.T) {
 	for _, tc := range []struct {
 		desc        string
@@ -22,6 +24,11 @@ func TestKubeadmConfigKeepsSecurityFiles(t *testing.T) {
 			map[string]string{"v": "2", "encryption-provider-config": compiler.EncryptionConfigPath,
 				"audit-policy-file": compiler.AuditPolicyPath, "audit-log-path": compiler.AuditLogPath, "audit-log-maxage": "7"},
 			[]string{compiler.EncryptionConfigDir, compiler.AuditPolicyDir, compiler.AuditLogDir}},
+		{`apiServer: {admission: {eventRateLimit: {limits: [{type: Server, qps: 1, burst: 1}]}}, extraArgs: {enable-admission-plugins: "NodeRestriction,AlwaysPullImages"},
+			authentication: {jwt: [{issuer: {url: "https://issuer.example.com", audiences: [k8s]}, claimMappings: {username: {claim: sub, prefix: "oidc:"}}}]}}`,
+			map[string]string{"admission-control-config-file": compiler.AdmissionConfigPath, "authentication-config": compiler.AuthenticationConfigPath,
+				"enable-admission-plugins": "NodeRestriction,AlwaysPullImages,EventRateLimit"},
+			[]string{compiler.AdmissionConfigDir, compiler.AuthenticationConfigDir}},
 		{`apiServer: {extraArgs: {v: "2"}}`, map[string]string{"v": "2"}, nil},
 	} {
 		c := compilertest.LoadYAML(t, "apiVersion: kubeforge.dev/v1alpha1\nkind: Cluster\nname: s\n"+tc.desc+

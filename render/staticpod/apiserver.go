@@ -40,7 +40,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 		"advertise-address":                  addr.String(),
 		"allow-privileged":                   "true",
 		"client-ca-file":                     compiler.CACertPath,
-		"enable-admission-plugins":           "NodeRestriction",
+		"enable-admission-plugins":           apiserversec.DefaultAdmissionPlugins,
 		"enable-bootstrap-token-auth":        "true",
 		"etcd-cafile":                        compiler.EtcdCACertPath,
 		"etcd-certfile":                      compiler.APIServerEtcdClientCert,
@@ -57,7 +57,7 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 		"requestheader-group-headers":        "X-Remote-Group",
 		"requestheader-username-headers":     "X-Remote-User",
 		"secure-port":                        strconv.Itoa(port),
-		"service-account-issuer":             "https://kubernetes.default.svc." + c.Network.DNSDomain,
+		"service-account-issuer":             c.ServiceAccountIssuer(),
 		"service-account-key-file":           compiler.ServiceAccountPubPath,
 		"service-account-signing-key-file":   compiler.ServiceAccountKeyPath,
 		"service-cluster-ip-range":           compiler.JoinPrefixes(c.Network.ServiceSubnets),
@@ -72,11 +72,13 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 	ms := &mounts{}
 	ms.add("k8s-certs", compiler.PKIDir, corev1.HostPathDirectoryOrCreate, true)
 	ms.addCACertDirs(h)
-	sources = append(sources, securityFiles(c, defaults, annotations, ms)...)
+	secFlags := apiserversec.Flags(c)
+	maps.Copy(defaults, secFlags)
+	sources = append(sources, securityFiles(c, annotations, ms)...)
 	// A flag the security fields set wins over the extra arg it merges
 	// (enable-admission-plugins); the compiler refuses the others.
 	extra := maps.Clone(c.APIServer.ExtraArgs)
-	for name := range apiserversec.Flags(c) {
+	for name := range secFlags {
 		delete(extra, name)
 	}
 	f := flags{defaults: defaults, extra: extra}
@@ -100,13 +102,12 @@ func apiServerPod(c *compiler.Cluster, h *compiler.Host) (*corev1.Pod, []string)
 	}.pod(), sources
 }
 
-// securityFiles adds to the apiserver what apiServer.encryptionAtRest and apiServer.audit
-// ask: the flags naming their files, read-only mounts of the directories holding them (a
-// file mount would keep showing a file replaced by rename), the writable log directory, and
-// annotations that change with the files' content, since the apiserver reads them only when
-// it starts and a changed manifest is what restarts it. It returns the fields used.
-func securityFiles(c *compiler.Cluster, defaults, annotations map[string]string, ms *mounts) []string {
-	maps.Copy(defaults, apiserversec.Flags(c))
+// securityFiles adds to the apiserver what apiServer.encryptionAtRest, audit, admission and
+// authentication ask beyond their flags (apiserversec.Flags): read-only mounts of the
+// directories holding their files, the writable log directory, and annotations that change
+// with the files' content, since the apiserver reads them only when it starts and a changed
+// manifest is what restarts it. It returns the fields used.
+func securityFiles(c *compiler.Cluster, annotations map[string]string, ms *mounts) []string {
 	for _, m := range apiserversec.Mounts(c) {
 		ms.add(m.Name, m.Path, m.Type, m.ReadOnly)
 	}
