@@ -223,21 +223,23 @@ func (g *generation) putRecords(out Output) error {
 	if out.Cluster != nil {
 		bundles = append(bundles, *out.Cluster)
 	}
-	g.manifests = make(map[string][]byte, len(bundles))
-	manifests := make([][]byte, len(bundles))
+	sizes := make([]int64, len(bundles))
 	// Each bundle has its own manifest (and the cluster its own directory): put in parallel.
 	err := parallel.ForErr(len(bundles), func(i int) error {
 		b := bundles[i]
-		manifests[i] = ManifestOf(b).JSON()
-		if out.Cluster != nil && i == len(bundles)-1 {
-			if err := g.putTree(b, manifests[i]); err != nil {
-				return err
-			}
+		manifest := ManifestOf(b).JSON()
+		sizes[i] = int64(len(manifest))
+		if err := g.putFile(ManifestFile(b.Name), manifest, 0o644); err != nil {
+			return err
 		}
-		return g.putFile(ManifestFile(b.Name), manifests[i], 0o644)
+		if out.Cluster != nil && i == len(bundles)-1 {
+			return g.putTree(b)
+		}
+		return nil
 	})
+	g.manifestSizes = make(map[string]int64, len(bundles))
 	for i, b := range bundles {
-		g.manifests[b.Name] = manifests[i]
+		g.manifestSizes[b.Name] = sizes[i]
 	}
 	return err
 }
@@ -246,7 +248,7 @@ func (g *generation) putRecords(out Output) error {
 func writeDirFormat(g *generation, out Output) error {
 	return parallel.ForErr(len(out.Hosts), func(i int) error {
 		b := out.Hosts[i]
-		if err := g.putTree(b, g.manifests[b.Name]); err != nil {
+		if err := g.putTree(b); err != nil {
 			return err
 		}
 		testPoint("bundle " + b.Name)

@@ -25,8 +25,9 @@ import (
 type generation struct {
 	dir  string
 	live *liveOutput // nil when nothing of dir may be kept
-	// manifests are the bundles' manifests as this compile writes them, by bundle name.
-	manifests map[string][]byte
+	// manifestSizes are the sizes of the bundles' manifests as this compile writes them, by
+	// bundle name (the content index records them).
+	manifestSizes map[string]int64
 
 	mu      sync.Mutex
 	staged  string
@@ -77,6 +78,14 @@ func (g *generation) keep(rel string, tree *keptTree) {
 	g.same[rel] = struct{}{}
 }
 
+// holds reports whether the file or tree at rel was kept from the live output.
+func (g *generation) holds(rel string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.same[rel]
+	return ok
+}
+
 // putFile gives the generation a file at rel (relative to the output) with exactly mode.
 func (g *generation) putFile(rel string, data []byte, mode fs.FileMode) error {
 	if g.live != nil && g.live.holdsFile(rel, data, mode) {
@@ -90,11 +99,11 @@ func (g *generation) putFile(rel string, data []byte, mode fs.FileMode) error {
 	return writeFile(root, rel, data, mode)
 }
 
-// putTree gives the generation a bundle's tree at OUT/<name>/. manifest is the bundle's
-// manifest as this compile writes it: the live tree is kept when the live output's manifest
-// says the same and the tree still matches it (see liveOutput.holdsTree).
-func (g *generation) putTree(b artifact.Bundle, manifest []byte) error {
-	if g.live != nil && g.live.holdsFile(ManifestFile(b.Name), manifest, 0o644) {
+// putTree gives the generation a bundle's tree at OUT/<name>/, after its manifest was put: the
+// live tree is kept when the live manifest was (it lists the same contents) and the tree still
+// matches it (see liveOutput.holdsTree).
+func (g *generation) putTree(b artifact.Bundle) error {
+	if g.live != nil && g.holds(ManifestFile(b.Name)) {
 		if entries, ok := entriesOf(b); ok && g.live.holdsTree(b.Name, entries) {
 			g.keep(b.Name, &keptTree{name: b.Name, entries: entries})
 			return nil
@@ -131,7 +140,7 @@ func (g *generation) finish() (string, error) {
 	if err := os.Chmod(root, 0o755); err != nil {
 		return "", err
 	}
-	return root, syncFS(root)
+	return root, atomicdir.SyncFS(root)
 }
 
 // linkKept links the kept files and trees from the live output into root.
@@ -160,17 +169,6 @@ func (g *generation) discard() {
 
 // markerText is the content of the output's marker file.
 const markerText = "kubeforge output; replaced as a whole by each compile\n"
-
-// syncFS flushes the file system holding p: one call that makes a whole generation durable,
-// where a flush per file would wait for the disk once per file.
-func syncFS(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
-}
 
 // linkTree lays a bundle's entries out under root, as writeTree does, with each file a hard
 // link to the same file under from, a tree known to hold exactly them (liveOutput.holdsTree).

@@ -26,14 +26,20 @@ import (
 // (hosts/<host>/...). A store file elsewhere is an input of every host.
 const storeHostsDir = "hosts/"
 
-// inputDigests returns, for each host of c, the digest of everything its bundle is made from:
-// this kubeforge build, the compile's options, the cluster-wide part of the model, every
-// control-plane and etcd host (other hosts' files name them: etcd members, apiserver
-// endpoints), the host itself, the store's shared files (CAs, service-account and encryption
-// keys, files of hosts no longer described) and the host's own store files. Two compiles whose
-// digests for a host are equal render the same bundle for it, unless a certificate of it comes
-// within renew-before of its expiry (indexedHost.notAfter).
-func inputDigests(c *compiler.Cluster, store *pki.Store, options string) (map[string]string, error) {
+// modelDigest is the part of the hosts' input digests the description and the build make:
+// computed once per compile, then combined with the store's content before and after the PKI
+// step (withStore) without marshalling the model again.
+type modelDigest struct {
+	// shared digests this kubeforge build, the compile's options, the cluster-wide part of the
+	// model and every control-plane and etcd host (other hosts' files name them: etcd members,
+	// apiserver endpoints).
+	shared []byte
+	// hosts digests each host of the model, in description order.
+	hosts [][]byte
+}
+
+// digestModel returns the model's part of c's input digests.
+func digestModel(c *compiler.Cluster, options string) (*modelDigest, error) {
 	build, err := buildIdentity()
 	if err != nil {
 		return nil, err
@@ -52,33 +58,49 @@ func inputDigests(c *compiler.Cluster, store *pki.Store, options string) (map[st
 			}
 		}
 	}
+	m := &modelDigest{shared: shared.Sum(nil), hosts: make([][]byte, len(c.Hosts))}
+	err = parallel.ForErr(len(c.Hosts), func(i int) error {
+		d := sha256.New()
+		if err := digestJSON(d, c.Hosts[i]); err != nil {
+			return err
+		}
+		m.hosts[i] = d.Sum(nil)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// withStore returns, for each host of c (the cluster m was made of), the digest of everything
+// its bundle is made from: the model's part, the store's shared files (CAs, service-account and
+// encryption keys, files of hosts no longer described) and the host's own store files. Two
+// compiles whose digests for a host are equal render the same bundle for it, unless a
+// certificate of it comes within renew-before of its expiry (indexedHost.notAfter).
+func (m *modelDigest) withStore(c *compiler.Cluster, store *pki.Store) map[string]string {
 	own, common := storeFilesByHost(store, c)
+	shared := sha256.New()
+	shared.Write(m.shared)
 	if store != nil {
 		writeStoreFiles(shared, store, common)
 	}
 	base := shared.Sum(nil)
 	digests := make([]string, len(c.Hosts))
-	errs := make([]error, len(c.Hosts))
 	parallel.For(len(c.Hosts), func(i int) {
-		h := c.Hosts[i]
 		d := sha256.New()
 		d.Write(base)
-		if errs[i] = digestJSON(d, h); errs[i] != nil {
-			return
-		}
+		d.Write(m.hosts[i])
 		if store != nil {
-			writeStoreFiles(d, store, own[h.Name])
+			writeStoreFiles(d, store, own[c.Hosts[i].Name])
 		}
 		digests[i] = hex.EncodeToString(d.Sum(nil))
 	})
 	out := make(map[string]string, len(c.Hosts))
 	for i, h := range c.Hosts {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
 		out[h.Name] = digests[i]
 	}
-	return out, nil
+	return out
 }
 
 // storeFilesByHost returns the store's files (paths) of each host of c, and the others.

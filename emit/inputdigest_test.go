@@ -21,7 +21,7 @@ var digestBlind = map[string]string{
 }
 
 // TestDigestSeesTheWholeModel walks the types of the model the content index digests as JSON
-// (inputDigests) and lists every field JSON leaves out.
+// (digestModel) and lists every field JSON leaves out.
 func TestDigestSeesTheWholeModel(t *testing.T) {
 	var blind []string
 	seen := map[reflect.Type]bool{}

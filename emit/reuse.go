@@ -23,8 +23,9 @@ type reusePlan struct {
 	// next is the index this compile writes; order the hosts in description order.
 	next  *contentIndex
 	order []string
-	// options are the compile's options as digested.
-	options string
+	// model is the model's part of the input digests, combined again with the store the PKI
+	// step leaves.
+	model *modelDigest
 }
 
 // errStaleReuse is a reuse plan the live output no longer matches when it is written (another
@@ -36,13 +37,13 @@ var errStaleReuse = errors.New("the output changed since the compile read it")
 // the live output at dir holds for them. storeID names the store (its real directory, "-" for
 // none); store is its content (nil without the PKI).
 func planReuse(c *compiler.Cluster, o CompileOptions, store *pki.Store, storeID string) (*reusePlan, error) {
-	options := compileOptionsDigest(o)
-	digests, err := inputDigests(c, store, options)
+	model, err := digestModel(c, compileOptionsDigest(o))
 	if err != nil {
 		return nil, err
 	}
+	digests := model.withStore(c, store)
 	p := &reusePlan{unchanged: map[string]indexedHost{}, next: &contentIndex{store: storeID, hosts: map[string]indexedHost{}},
-		options: options}
+		model: model}
 	for _, h := range c.Hosts {
 		p.order = append(p.order, h.Name)
 		p.next.hosts[h.Name] = indexedHost{digest: digests[h.Name]}
@@ -92,10 +93,7 @@ func (p *reusePlan) recordRendered(c *compiler.Cluster, r *render.Result) error 
 	}
 	store := r.PKI.Store()
 	if r.PKI.Changed() {
-		digests, err := inputDigests(c, store, p.options)
-		if err != nil {
-			return err
-		}
+		digests := p.model.withStore(c, store)
 		for name, h := range p.next.hosts {
 			if _, kept := p.unchanged[name]; kept && digests[name] != h.digest {
 				return errStaleReuse
@@ -201,7 +199,7 @@ func (g *generation) putIndex(out Output) error {
 			delete(p.next.hosts, b.Name)
 			continue
 		}
-		h.entries, h.manifestSize = entries, int64(len(g.manifests[b.Name]))
+		h.entries, h.manifestSize = entries, g.manifestSizes[b.Name]
 		p.next.hosts[b.Name] = h
 	}
 	return g.putFile(indexName, p.next.encode(p.order), 0o644)

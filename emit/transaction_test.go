@@ -85,6 +85,40 @@ func storeHolds(t *testing.T, dir string) string {
 	return ""
 }
 
+// killChildAt runs the test binary's test named child in a process with env added, reads the
+// line it prints when it reaches the point it was told to stop at, kills it there and returns
+// the line.
+func killChildAt(t *testing.T, child string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$")
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	cmd.Process.Kill()
+	cmd.Wait()
+	return line
+}
+
+// onlyOutputAndStore checks that parent holds the output and its store and nothing else: a
+// clean compile removed what killed ones left beside them.
+func onlyOutputAndStore(t *testing.T, parent string) {
+	t.Helper()
+	entries, _ := os.ReadDir(parent)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if d := cmp.Diff([]string{"out", "out.pki"}, names); d != "" {
+		t.Errorf("beside the output after a clean compile:\n%s", d)
+	}
+}
+
 // TestFailedWriteLeavesStore: when the output cannot be written, the store is left exactly as
 // it was, whether it existed or not; the output too.
 func TestFailedWriteLeavesStore(t *testing.T) {
@@ -152,22 +186,13 @@ func TestKilledTransaction(t *testing.T) {
 				return snapshot(t, ref)
 			}
 			outGen, storeGen := "0", "0"
-			for i, point := range []string{"bundle h3", "kept linked", "staged", "store staged", "store committed", "swapped"} {
+			for i, point := range killPoints("h3") {
 				gen := fmt.Sprint(i + 1)
-				cmd := exec.Command(os.Args[0], "-test.run=^TestTransactionChild$")
-				cmd.Env = append(os.Environ(), "KUBEFORGE_EMIT_TX_CHILD="+dir, "KUBEFORGE_EMIT_KIND="+kind,
+				line := killChildAt(t, "TestTransactionChild", "KUBEFORGE_EMIT_TX_CHILD="+dir, "KUBEFORGE_EMIT_KIND="+kind,
 					"KUBEFORGE_EMIT_GEN="+gen, "KUBEFORGE_EMIT_STOP="+point)
-				stdout, _ := cmd.StdoutPipe()
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
+				if !strings.Contains(line, "at "+point) {
+					t.Fatalf("child did not reach %q: %q", point, line)
 				}
-				buf := make([]byte, 64)
-				n, _ := stdout.Read(buf)
-				if !strings.Contains(string(buf[:n]), "at "+point) {
-					t.Fatalf("child did not reach %q: %q", point, buf[:n])
-				}
-				cmd.Process.Kill()
-				cmd.Wait()
 				switch point {
 				case "store committed":
 					storeGen = gen
@@ -187,14 +212,7 @@ func TestKilledTransaction(t *testing.T) {
 			if d := cmp.Diff(fresh("9"), snapshot(t, dir)); d != "" {
 				t.Fatalf("after the leftovers' removal:\n%s", d)
 			}
-			entries, _ := os.ReadDir(parent)
-			var names []string
-			for _, e := range entries {
-				names = append(names, e.Name())
-			}
-			if d := cmp.Diff([]string{"out", "out.pki"}, names); d != "" {
-				t.Errorf("beside the output after a clean compile:\n%s", d)
-			}
+			onlyOutputAndStore(t, parent)
 		})
 	}
 }
@@ -313,10 +331,12 @@ func TestStoreOutsideOutput(t *testing.T) {
 	}
 }
 
-// indexedKillPoints are the steps of a compile that keeps hosts through the content index,
-// in order: the changed host's bundle written, the kept hosts linked into the next
-// generation, the output staged, the store staged and committed, the output swapped in.
-var indexedKillPoints = []string{"bundle w2", "kept linked", "staged", "store staged", "store committed", "swapped"}
+// killPoints are the steps of a write that changes bundle and keeps the rest, in order: the
+// changed bundle written, the kept files linked into the next generation, the output staged,
+// the store staged and committed, the output swapped in.
+func killPoints(bundle string) []string {
+	return []string{"bundle " + bundle, "kept linked", "staged", "store staged", "store committed", "swapped"}
+}
 
 // indexedGeneration returns examples/ha.yaml at generation gen: w2's address is the only
 // difference between generations, so a compile of the next one renders w2 alone and keeps the
@@ -379,22 +399,14 @@ func TestKilledTransactionIndexed(t *testing.T) {
 	}
 	compileGen(0, out)
 	outGen, storeGen := 0, 0
-	for i, point := range indexedKillPoints {
+	for i, point := range killPoints("w2") {
 		gen := i + 1
 		if err := os.WriteFile(desc, []byte(indexedGeneration(t, gen)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		old := snapshot(t, out)
-		cmd := exec.Command(os.Args[0], "-test.run=^TestIndexedCompileChild$")
-		cmd.Env = append(os.Environ(), "KUBEFORGE_EMIT_IDX_CHILD="+desc, "KUBEFORGE_EMIT_OUT="+out,
+		line := killChildAt(t, "TestIndexedCompileChild", "KUBEFORGE_EMIT_IDX_CHILD="+desc, "KUBEFORGE_EMIT_OUT="+out,
 			"KUBEFORGE_EMIT_STOP="+point)
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		cmd.Process.Kill()
-		cmd.Wait()
 		if want := "at " + point + "; bundles written: w2\n"; line != want {
 			t.Fatalf("child: %q, want %q (a bundle other than w2 means the index kept nothing)", line, want)
 		}
@@ -425,14 +437,7 @@ func TestKilledTransactionIndexed(t *testing.T) {
 	if d := cmp.Diff(snapshot(t, fresh), snapshot(t, out)); d != "" {
 		t.Fatalf("after the leftovers' removal:\n%s", d)
 	}
-	entries, _ := os.ReadDir(parent)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if d := cmp.Diff([]string{"out", "out.pki"}, names); d != "" {
-		t.Errorf("beside the output after a clean compile:\n%s", d)
-	}
+	onlyOutputAndStore(t, parent)
 }
 
 // TestIndexedCompileChild compiles the description at KUBEFORGE_EMIT_IDX_CHILD into

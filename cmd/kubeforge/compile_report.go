@@ -27,6 +27,9 @@ type compileReport struct {
 	Notes []string `json:"notes,omitempty"`
 	// Error says why the compile failed after the description was read, if it did.
 	Error string `json:"error,omitempty"`
+
+	// described are the description's hosts, in its order: the order Hosts lists them in.
+	described []string
 }
 
 // pkiReport is what the PKI step did with each certificate and key of the store.
@@ -40,21 +43,30 @@ type pkiReport struct {
 
 func (r *compileReport) describe(c *compiler.Cluster) {
 	r.Cluster, r.KubernetesVersion = c.Name, c.Version.String()
+	for _, h := range c.Hosts {
+		r.described = append(r.described, h.Name)
+	}
 }
 
 // result records what the compile produced.
 func (r *compileReport) result(res *emit.CompileResult, dir string, formats []emit.Format) {
 	r.OutputDir, r.Formats = dir, formats
+	compiled := map[string]bool{}
 	for _, b := range res.Hosts {
-		r.Hosts = append(r.Hosts, b.Name)
+		compiled[b.Name] = true
 		r.Files += len(b.Artifacts)
 	}
 	// Hosts whose inputs did not change were kept, not rendered: compiled all the same.
 	var kept []pki.Event
 	for _, u := range res.Unchanged {
-		r.Hosts = append(r.Hosts, u.Name)
+		compiled[u.Name] = true
 		r.Files += u.Files
 		kept = append(kept, u.Certificates...)
+	}
+	for _, name := range r.described {
+		if compiled[name] {
+			r.Hosts = append(r.Hosts, name)
+		}
 	}
 	if res.PKI == nil {
 		return
