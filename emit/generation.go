@@ -131,7 +131,7 @@ func (g *generation) finish() (string, error) {
 	if err := os.Chmod(root, 0o755); err != nil {
 		return "", err
 	}
-	return root, syncFS(root)
+	return root, atomicdir.SyncFS(root)
 }
 
 // linkKept links the kept files and trees from the live output into root.
@@ -160,17 +160,6 @@ func (g *generation) discard() {
 
 // markerText is the content of the output's marker file.
 const markerText = "kubeforge output; replaced as a whole by each compile\n"
-
-// syncFS flushes the file system holding p: one call that makes a whole generation durable,
-// where a flush per file would wait for the disk once per file.
-func syncFS(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
-}
 
 // linkTree lays a bundle's entries out under root, as writeTree does, with each file a hard
 // link to the same file under from, a tree known to hold exactly them (liveOutput.holdsTree).
