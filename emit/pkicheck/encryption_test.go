@@ -11,6 +11,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/render/pki"
 )
 
@@ -69,7 +70,7 @@ func TestEncryptionRotationChecked(t *testing.T) {
 
 		root := t.TempDir()
 		for _, h := range c.Hosts {
-			writeBundle(t, root, h, r.HostArtifacts(h))
+			emittest.WriteHostTree(t, root, h.Name, r.HostArtifacts(h))
 		}
 		bundle, err := BundleEncryption(root)
 		if err != nil || len(bundle) != 2 || bundle[0].Host != "cp1" || bundle[1].Host != "cp2" {
@@ -114,7 +115,7 @@ func TestEncryptionCheckProblems(t *testing.T) {
 	}
 
 	root := t.TempDir()
-	writeBundle(t, root, compilertest.Host(t, c, "cp1"), r.HostArtifacts(compilertest.Host(t, c, "cp1")))
+	emittest.WriteHostTree(t, root, "cp1", r.HostArtifacts(compilertest.Host(t, c, "cp1")))
 	conf := filepath.Join(root, "cp1", compiler.EncryptionConfigPath)
 	data, _ := os.ReadFile(conf)
 	_, rest, _ := strings.Cut(string(data), "\n")
@@ -155,7 +156,7 @@ func noKeyBytes(t *testing.T, store *pki.Store, statuses []pki.EncryptionStatus)
 }
 
 // writeStore writes a store's content to a new directory, as a compile commits it.
-func writeStore(t *testing.T, store *pki.Store) string {
+func writeStore(t testing.TB, store *pki.Store) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
 	for rel, f := range store.Files {

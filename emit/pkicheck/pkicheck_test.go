@@ -15,6 +15,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/compiler/untrusted"
+	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"kubeforge.dev/kubeforge/render/pki"
@@ -145,7 +146,7 @@ func TestCheckBundle(t *testing.T) {
 	n := 0
 	for _, h := range c.Hosts {
 		arts := r.HostArtifacts(h)
-		writeBundle(t, root, h, arts)
+		emittest.WriteHostTree(t, root, h.Name, arts)
 		for _, a := range arts {
 			if isCertArtifact(a) {
 				n++
@@ -201,7 +202,7 @@ func TestCheckBundleFindsForeignFiles(t *testing.T) {
 	var keys [][]byte
 	for _, h := range c.Hosts {
 		arts := r.HostArtifacts(h)
-		writeBundle(t, root, h, arts)
+		emittest.WriteHostTree(t, root, h.Name, arts)
 		for _, a := range arts {
 			if a.Secret {
 				keys = append(keys, a.Data)
@@ -333,37 +334,7 @@ func committedStore(t testing.TB, c *compiler.Cluster) (string, *pki.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "pki")
-	for rel, f := range r.Store().Files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), pki.StoreDirMode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, r
-}
-
-// writeBundle writes a host's artifacts under root/HOST, as the dir format would.
-func writeBundle(t testing.TB, root string, h *compiler.Host, arts []artifact.Artifact) {
-	t.Helper()
-	for _, a := range arts {
-		p := filepath.Join(root, h.Name, a.Path)
-		if a.IsDir() {
-			if err := os.MkdirAll(p, a.Mode.Perm()); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, a.Data, a.Mode.Perm()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return writeStore(t, r.Store()), r
 }
 
 // isCertArtifact reports whether the check lists the artifact: a certificate or a kubeconfig.
