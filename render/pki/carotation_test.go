@@ -12,6 +12,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
@@ -210,6 +211,31 @@ func TestCARotationStages(t *testing.T) {
 					(strings.HasPrefix(rel, historyDir+"/") && strings.HasSuffix(rel, ".key")) {
 					t.Errorf("after finish the store still holds %s", rel)
 				}
+			}
+			// history/ keeps the outgoing certificate (or public key), and at no stage a key.
+			outgoing := saBase + ".pub"
+			if a := authoritiesByName(name); a != nil {
+				outgoing = a.Store + ".crt"
+			}
+			var history []string
+			for i, run := range runs {
+				for rel, f := range run.r.Store().Files {
+					if !strings.HasPrefix(rel, historyDir+"/") {
+						continue
+					}
+					if untrusted.ContainsPrivateKey(f.Data) {
+						t.Errorf("stage %d: the store's %s holds a private key", i, rel)
+					}
+					if i == 3 {
+						history = append(history, rel)
+						if !bytes.Equal(f.Data, runs[0].r.Store().Files[outgoing].Data) {
+							t.Errorf("after finish %s is not the outgoing %s", rel, outgoing)
+						}
+					}
+				}
+			}
+			if len(history) != 1 {
+				t.Errorf("after finish history/ holds %v, want the outgoing %s alone", history, outgoing)
 			}
 			if states, err := RotationStates(runs[3].r.Store()); err != nil || slices.ContainsFunc(states, func(s RotationState) bool { return s.Stage != RotationNone }) {
 				t.Errorf("after finish: %v %v", states, err)
