@@ -59,7 +59,8 @@ func TestEncryptionRotationChecked(t *testing.T) {
 		}
 		store = r.Store()
 		dir := writeStore(t, store)
-		st, err := StoreEncryption(dir)
+		rep, err := Store(dir, t0)
+		st := rep.Encryption
 		if err != nil || len(st) != 1 {
 			t.Fatalf("keys %s: %v %+v", step.keys, err, st)
 		}
@@ -72,7 +73,8 @@ func TestEncryptionRotationChecked(t *testing.T) {
 		for _, h := range c.Hosts {
 			emittest.WriteHostTree(t, root, h.Name, r.HostArtifacts(h))
 		}
-		bundle, err := BundleEncryption(root)
+		rep, err = Bundle(root, t0)
+		bundle := rep.Encryption
 		if err != nil || len(bundle) != 2 || bundle[0].Host != "cp1" || bundle[1].Host != "cp2" {
 			t.Fatalf("keys %s: bundle: %v %+v", step.keys, err, bundle)
 		}
@@ -103,7 +105,8 @@ func TestEncryptionCheckProblems(t *testing.T) {
 	dir := writeStore(t, store)
 	os.WriteFile(filepath.Join(dir, "encryption", "key2.key"), []byte("short\n"), 0o600)
 	os.Remove(filepath.Join(dir, filepath.FromSlash(pki.EncryptionRecordPath)))
-	st, err := StoreEncryption(dir)
+	rep, err := Store(dir, t0)
+	st := rep.Encryption
 	if err != nil || len(st) != 1 || !st[0].Failed() || st[0].Stage != "" {
 		t.Fatalf("%v %+v", err, st)
 	}
@@ -120,7 +123,8 @@ func TestEncryptionCheckProblems(t *testing.T) {
 	data, _ := os.ReadFile(conf)
 	_, rest, _ := strings.Cut(string(data), "\n")
 	os.WriteFile(conf, []byte(rest), 0o600)
-	b, err := BundleEncryption(root)
+	rep, err = Bundle(root, t0)
+	b := rep.Encryption
 	if err != nil || len(b) != 1 || !b[0].Failed() || b[0].Stage != "" || roles(b[0]) != "key1=writes key2=reads" {
 		t.Errorf("a configuration without kubeforge's comment: %v %+v", err, b)
 	}

@@ -25,7 +25,8 @@ func TestCheckStore(t *testing.T) {
 	c := compilertest.Load(t, "ha.yaml")
 	dir, _ := committedStore(t, c)
 	now := t0.Add(24 * time.Hour)
-	st, err := Store(dir, now)
+	rep, err := Store(dir, now)
+	st := rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,8 @@ func TestCheckStore(t *testing.T) {
 	}
 
 	// After the certificates expire.
-	st, _ = Store(dir, t0.Add(c.PKI.CertValidity+time.Hour))
+	rep, _ = Store(dir, t0.Add(c.PKI.CertValidity+time.Hour))
+	st = rep.Certificates
 	var js bytes.Buffer
 	pki.WriteJSON(&js, st)
 	var decoded []map[string]any
@@ -94,7 +96,8 @@ func TestCheckStoreFindsForeignFiles(t *testing.T) {
 	os.Remove(filepath.Join(dir, "hosts/w2/kubelet-serving.crt"))
 	os.Symlink(outside, filepath.Join(dir, "hosts/w2/kubelet-serving.crt"))
 
-	st, err := Store(dir, t0)
+	rep, err := Store(dir, t0)
+	st := rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +156,8 @@ func TestCheckBundle(t *testing.T) {
 			}
 		}
 	}
-	st, err := Bundle(root, t0)
+	rep, err := Bundle(root, t0)
+	st := rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +175,8 @@ func TestCheckBundle(t *testing.T) {
 	}
 
 	// One host's tree alone.
-	one, err := Bundle(filepath.Join(root, "w1"), t0)
+	rep, err = Bundle(filepath.Join(root, "w1"), t0)
+	one := rep.Certificates
 	if err != nil || len(one) == 0 || pki.AnyFailed(one) || one[0].Host != "" || strings.HasPrefix(one[0].File, "w1/") {
 		t.Errorf("w1's tree: %+v %v", one, err)
 	}
@@ -182,7 +187,8 @@ func TestCheckBundle(t *testing.T) {
 
 	bad := filepath.Join(root, "w1", "broken.crt")
 	os.WriteFile(bad, []byte("not a certificate"), 0o644)
-	st, err = Bundle(root, t0)
+	rep, err = Bundle(root, t0)
+	st = rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +244,8 @@ func TestCheckBundleFindsForeignFiles(t *testing.T) {
 	cp3conf, _ := os.ReadFile(filepath.Join(root, "cp3", compiler.AdminConfPath))
 	put("cp3", compiler.AdminConfPath, referencing(t, cp3conf, "pki/link.pem", ""))
 
-	st, err := Bundle(root, t0)
+	rep, err := Bundle(root, t0)
+	st := rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
