@@ -162,7 +162,7 @@ func TestCARotationStages(t *testing.T) {
 			runs := rotateThrough(t, c, name)
 			exp := rotationExpectations[name]
 			oldCA, newCA := runs[0].r.trust(clusterCA), runs[3].r.trust(clusterCA)
-			if a := authoritiesByName(name); a != nil {
+			if a, _ := rotationTarget(name); a != nil {
 				oldCA, newCA = runs[0].r.cas[a.ID].CertPEM, runs[3].r.cas[a.ID].CertPEM
 				if bytes.Equal(oldCA, newCA) {
 					t.Fatal("the CA did not change")
@@ -214,7 +214,7 @@ func TestCARotationStages(t *testing.T) {
 			}
 			// history/ keeps the outgoing certificate (or public key), and at no stage a key.
 			outgoing := saBase + ".pub"
-			if a := authoritiesByName(name); a != nil {
+			if a, _ := rotationTarget(name); a != nil {
 				outgoing = a.Store + ".crt"
 			}
 			var history []string
@@ -242,15 +242,6 @@ func TestCARotationStages(t *testing.T) {
 			}
 		})
 	}
-}
-
-func authoritiesByName(name string) *authority {
-	for i := range authorities {
-		if string(authorities[i].ID) == name {
-			return &authorities[i]
-		}
-	}
-	return nil
 }
 
 // foreignKeys returns the private keys a stage's bundles hold that no host may hold at that
