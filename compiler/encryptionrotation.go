@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"kubeforge.dev/kubeforge/compiler/diag"
 )
 
@@ -40,6 +42,18 @@ func ParseEncryptionKeyRecord(data []byte) (*EncryptionKeyRecord, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
 		return nil, err
+	}
+	// The names reach diagnostics, pki check's report and the comment line of each host's
+	// EncryptionConfiguration: only what the schema accepts as a key name (#DNSLabel).
+	for _, list := range []struct {
+		field string
+		names []string
+	}{{"made", r.Made}, {"compiled", r.Compiled}} {
+		for i, n := range list.names {
+			if len(validation.IsDNS1123Label(n)) > 0 {
+				return nil, fmt.Errorf("%s[%d] is not a key name (a DNS label)", list.field, i)
+			}
+		}
 	}
 	return &r, nil
 }

@@ -32,7 +32,8 @@ func TestPKICheckListsEachCertificateOnce(t *testing.T) {
 				}
 			}
 		}
-		st, err := pkicheck.Bundle(dir, time.Now())
+		rep, err := pkicheck.Bundle(dir, time.Now())
+		st := rep.Certificates
 		if err != nil {
 			t.Fatal(err)
 		}

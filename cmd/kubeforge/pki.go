@@ -80,18 +80,15 @@ func (o *PKICheckOptions) Validate() error {
 // Run lists the certificates and the encryption keys; an expired certificate, or one or an
 // encryption key that fails a check, exits 1.
 func (o *PKICheckOptions) Run() error {
-	check, encryption := pkicheck.Bundle, pkicheck.BundleEncryption
+	check := pkicheck.Bundle
 	if o.StoreDir != "" {
-		check, encryption = pkicheck.Store, pkicheck.StoreEncryption
+		check = pkicheck.Store
 	}
-	statuses, err := check(o.dir, o.Now())
+	rep, err := check(o.dir, o.Now())
 	if err != nil {
 		return failf(exitUsage, "%v", err)
 	}
-	keys, err := encryption(o.dir)
-	if err != nil {
-		return failf(exitUsage, "%v", err)
-	}
+	statuses, keys := rep.Certificates, rep.Encryption
 	if o.Report.Output == outputJSON {
 		if keys == nil {
 			keys = []pki.EncryptionStatus{}
@@ -99,7 +96,7 @@ func (o *PKICheckOptions) Run() error {
 		if statuses == nil {
 			statuses = []pki.CertStatus{}
 		}
-		err = writeJSON(o.Out, pkiCheckReport{Certificates: statuses, Encryption: keys})
+		err = writeJSON(o.Out, pkicheck.Report{Certificates: statuses, Encryption: keys})
 	} else if err = pki.WriteTable(o.Out, statuses); err == nil {
 		err = pki.WriteEncryptionTable(o.Out, keys)
 	}
@@ -110,12 +107,4 @@ func (o *PKICheckOptions) Run() error {
 		return exitWith(exitInvalid)
 	}
 	return nil
-}
-
-// pkiCheckReport is pki check's JSON document.
-type pkiCheckReport struct {
-	Certificates []pki.CertStatus `json:"certificates"`
-	// Encryption holds the store's encryption keys, or each control-plane host's
-	// EncryptionConfiguration: keys by fingerprint, which writes, the rotation stage.
-	Encryption []pki.EncryptionStatus `json:"encryption"`
 }

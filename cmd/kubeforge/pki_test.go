@@ -123,6 +123,7 @@ func TestPKICheckEncryption(t *testing.T) {
 				t.Errorf("after %s: no row %q:\n%s", tc.keys[len(tc.keys)-1], row, r.stdout)
 			}
 		}
+		text := r
 		r = kubeforge(t, "pki", "check", "--pki-dir", dir, "--output", "json")
 		var st struct {
 			Encryption []pki.EncryptionStatus `json:"encryption"`
@@ -135,8 +136,11 @@ func TestPKICheckEncryption(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if secret := strings.TrimSpace(string(key)); strings.Contains(r.stdout, secret[:16]) {
-				t.Errorf("pki check prints %s", name)
+			secret := strings.TrimSpace(string(key))
+			for _, out := range []string{text.stdout, text.stderr, r.stdout, r.stderr} {
+				if strings.Contains(out, secret[:16]) {
+					t.Errorf("pki check prints %s", name)
+				}
 			}
 		}
 	}

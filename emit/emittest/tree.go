@@ -42,3 +42,26 @@ func CheckTree(t testing.TB, root string, b artifact.Bundle) {
 		}
 	}
 }
+
+// WriteHostTree writes a host's artifacts under root/host, as the dir format lays a bundle out
+// (permission bits only, no owner), and returns root/host.
+func WriteHostTree(t testing.TB, root, host string, arts []artifact.Artifact) string {
+	t.Helper()
+	dir := filepath.Join(root, host)
+	for _, a := range arts {
+		p := filepath.Join(dir, filepath.FromSlash(a.Path))
+		if a.IsDir() {
+			if err := os.MkdirAll(p, a.Mode.Perm()); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, a.Data, a.Mode.Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

@@ -11,6 +11,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/render/pki"
 )
 
@@ -58,7 +59,8 @@ func TestEncryptionRotationChecked(t *testing.T) {
 		}
 		store = r.Store()
 		dir := writeStore(t, store)
-		st, err := StoreEncryption(dir)
+		rep, err := Store(dir, t0)
+		st := rep.Encryption
 		if err != nil || len(st) != 1 {
 			t.Fatalf("keys %s: %v %+v", step.keys, err, st)
 		}
@@ -69,9 +71,10 @@ func TestEncryptionRotationChecked(t *testing.T) {
 
 		root := t.TempDir()
 		for _, h := range c.Hosts {
-			writeBundle(t, root, h, r.HostArtifacts(h))
+			emittest.WriteHostTree(t, root, h.Name, r.HostArtifacts(h))
 		}
-		bundle, err := BundleEncryption(root)
+		rep, err = Bundle(root, t0)
+		bundle := rep.Encryption
 		if err != nil || len(bundle) != 2 || bundle[0].Host != "cp1" || bundle[1].Host != "cp2" {
 			t.Fatalf("keys %s: bundle: %v %+v", step.keys, err, bundle)
 		}
@@ -102,7 +105,8 @@ func TestEncryptionCheckProblems(t *testing.T) {
 	dir := writeStore(t, store)
 	os.WriteFile(filepath.Join(dir, "encryption", "key2.key"), []byte("short\n"), 0o600)
 	os.Remove(filepath.Join(dir, filepath.FromSlash(pki.EncryptionRecordPath)))
-	st, err := StoreEncryption(dir)
+	rep, err := Store(dir, t0)
+	st := rep.Encryption
 	if err != nil || len(st) != 1 || !st[0].Failed() || st[0].Stage != "" {
 		t.Fatalf("%v %+v", err, st)
 	}
@@ -114,12 +118,13 @@ func TestEncryptionCheckProblems(t *testing.T) {
 	}
 
 	root := t.TempDir()
-	writeBundle(t, root, compilertest.Host(t, c, "cp1"), r.HostArtifacts(compilertest.Host(t, c, "cp1")))
+	emittest.WriteHostTree(t, root, "cp1", r.HostArtifacts(compilertest.Host(t, c, "cp1")))
 	conf := filepath.Join(root, "cp1", compiler.EncryptionConfigPath)
 	data, _ := os.ReadFile(conf)
 	_, rest, _ := strings.Cut(string(data), "\n")
 	os.WriteFile(conf, []byte(rest), 0o600)
-	b, err := BundleEncryption(root)
+	rep, err = Bundle(root, t0)
+	b := rep.Encryption
 	if err != nil || len(b) != 1 || !b[0].Failed() || b[0].Stage != "" || roles(b[0]) != "key1=writes key2=reads" {
 		t.Errorf("a configuration without kubeforge's comment: %v %+v", err, b)
 	}
@@ -155,7 +160,7 @@ func noKeyBytes(t *testing.T, store *pki.Store, statuses []pki.EncryptionStatus)
 }
 
 // writeStore writes a store's content to a new directory, as a compile commits it.
-func writeStore(t *testing.T, store *pki.Store) string {
+func writeStore(t testing.TB, store *pki.Store) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pki")
 	for rel, f := range store.Files {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,22 +22,37 @@ import (
 	"kubeforge.dev/kubeforge/render/pki"
 )
 
+// Report is what `pki check` lists of a store or a bundle, each tree walked once.
+type Report struct {
+	Certificates []pki.CertStatus `json:"certificates"`
+	// Encryption holds the store's encryption keys, or each control-plane host's
+	// EncryptionConfiguration: keys by fingerprint, which writes, the rotation stage.
+	Encryption []pki.EncryptionStatus `json:"encryption"`
+}
+
 // Store returns every certificate of the PKI store at dir, sorted by file (see
-// pki.CheckStoreFiles).
-func Store(dir string, now time.Time) ([]pki.CertStatus, error) {
+// pki.CheckStoreFiles), and its encryption keys with the stage of the last compile's key list
+// (none when the store holds no encryption key).
+func Store(dir string, now time.Time) (Report, error) {
 	root, err := checkedRoot(dir)
 	if err != nil {
-		return nil, err
+		return Report{}, err
 	}
 	in, err := readInput(root)
 	if err != nil {
-		return nil, err
+		return Report{}, err
 	}
-	return pki.CheckStoreFiles(in, now), nil
+	rep := Report{Certificates: pki.CheckStoreFiles(in, now)}
+	if st := pki.CheckStoreEncryption(in); st != nil {
+		rep.Encryption = []pki.EncryptionStatus{*st}
+	}
+	return rep, nil
 }
 
 // Bundle returns every certificate of a compiled output or of one host's tree at dir, sorted
-// by file, each once, checked against the CAs of its own host tree.
+// by file, each once, checked against the CAs of its own host tree; and the
+// EncryptionConfiguration of each host tree, in host order (control-plane hosts have one,
+// others none).
 //
 // In an output (a directory with HOST.manifest.json files), the hosts are those the
 // manifests name and their certificates are read from the host trees: the copies inside the
@@ -46,26 +60,34 @@ func Store(dir string, now time.Time) ([]pki.CertStatus, error) {
 // manifest lists certificates but whose tree is absent (an output written without the dir
 // format) gets one failing row per certificate. Without manifests, dir is one host's tree when
 // it has etc/ or var/ at its top, and otherwise every subdirectory that does is a host tree.
-func Bundle(dir string, now time.Time) ([]pki.CertStatus, error) {
+func Bundle(dir string, now time.Time) (Report, error) {
 	root, err := checkedRoot(dir)
 	if err != nil {
-		return nil, err
+		return Report{}, err
 	}
 	hosts, manifested, err := bundleHosts(root)
 	if err != nil {
-		return nil, err
+		return Report{}, err
+	}
+	var rep Report
+	// add checks one host's tree (host "" when dir is the tree).
+	add := func(tree, host string) error {
+		in, err := readInput(tree)
+		if err != nil {
+			return err
+		}
+		rep.Certificates = append(rep.Certificates, pki.CheckTreeFiles(in, host, now)...)
+		if st := pki.CheckTreeEncryption(in, host); st != nil {
+			rep.Encryption = append(rep.Encryption, *st)
+		}
+		return nil
 	}
 	if hosts == nil {
 		if !isHostTree(root) {
-			return nil, fmt.Errorf("%s holds no host tree: neither HOST%s files nor etc/ or var/", dir, compiler.ManifestSuffix)
+			return Report{}, fmt.Errorf("%s holds no host tree: neither HOST%s files nor etc/ or var/", dir, compiler.ManifestSuffix)
 		}
-		in, err := readInput(root)
-		if err != nil {
-			return nil, err
-		}
-		return pki.CheckTreeFiles(in, "", now), nil
+		return rep, add(root, "")
 	}
-	var out []pki.CertStatus
 	for _, h := range hosts {
 		tree := filepath.Join(root, h)
 		fi, err := os.Lstat(tree)
@@ -73,24 +95,22 @@ func Bundle(dir string, now time.Time) ([]pki.CertStatus, error) {
 		case errors.Is(err, fs.ErrNotExist) && manifested:
 			rows, err := unreadHost(root, h)
 			if err != nil {
-				return nil, err
+				return Report{}, err
 			}
-			out = append(out, rows...)
+			rep.Certificates = append(rep.Certificates, rows...)
 			continue
 		case err != nil:
-			return nil, err
+			return Report{}, err
 		case !fi.IsDir():
-			out = append(out, pki.CertStatus{Host: h, File: h, Problems: []string{"the host's tree " + entryProblem(fi)}})
+			rep.Certificates = append(rep.Certificates, pki.CertStatus{Host: h, File: h, Problems: []string{"the host's tree " + entryProblem(fi)}})
 			continue
 		}
-		in, err := readInput(tree)
-		if err != nil {
-			return nil, err
+		if err := add(tree, h); err != nil {
+			return Report{}, err
 		}
-		out = append(out, pki.CheckTreeFiles(in, h, now)...)
 	}
-	slices.SortStableFunc(out, func(a, b pki.CertStatus) int { return strings.Compare(a.File, b.File) })
-	return out, nil
+	slices.SortStableFunc(rep.Certificates, func(a, b pki.CertStatus) int { return strings.Compare(a.File, b.File) })
+	return rep, nil
 }
 
 // checkedRoot returns dir with the links of the path the user gave resolved (only those: no
@@ -216,55 +236,4 @@ func entryProblem(fi fs.FileInfo) string {
 		return "is larger than the limit for a PKI file; not read"
 	}
 	return ""
-}
-
-// StoreEncryption returns the encryption keys of the PKI store at dir with the stage of the
-// last compile's key list; nil when the store holds no encryption key.
-func StoreEncryption(dir string) ([]pki.EncryptionStatus, error) {
-	root, err := checkedRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	in, err := readInput(root)
-	if err != nil {
-		return nil, err
-	}
-	if st := pki.CheckStoreEncryption(in); st != nil {
-		return []pki.EncryptionStatus{*st}, nil
-	}
-	return nil, nil
-}
-
-// BundleEncryption returns the EncryptionConfiguration of each host tree of a compiled output,
-// or of one host's tree, at dir (the trees Bundle reads), in host order: control-plane hosts
-// have one, others none.
-func BundleEncryption(dir string) ([]pki.EncryptionStatus, error) {
-	root, err := checkedRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	hosts, _, err := bundleHosts(root)
-	if err != nil {
-		return nil, err
-	}
-	trees := map[string]string{"": root}
-	if hosts != nil {
-		trees = map[string]string{}
-		for _, h := range hosts {
-			if fi, err := os.Lstat(filepath.Join(root, h)); err == nil && fi.IsDir() {
-				trees[h] = filepath.Join(root, h)
-			}
-		}
-	}
-	var out []pki.EncryptionStatus
-	for _, h := range slices.Sorted(maps.Keys(trees)) {
-		in, err := readInput(trees[h])
-		if err != nil {
-			return nil, err
-		}
-		if st := pki.CheckTreeEncryption(in, h); st != nil {
-			out = append(out, *st)
-		}
-	}
-	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
 	"kubeforge.dev/kubeforge/compiler/untrusted"
+	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"kubeforge.dev/kubeforge/render/pki"
@@ -24,7 +25,8 @@ func TestCheckStore(t *testing.T) {
 	c := compilertest.Load(t, "ha.yaml")
 	dir, _ := committedStore(t, c)
 	now := t0.Add(24 * time.Hour)
-	st, err := Store(dir, now)
+	rep, err := Store(dir, now)
+	st := rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,8 @@ func TestCheckStore(t *testing.T) {
 	}
 
 	// After the certificates expire.
-	st, _ = Store(dir, t0.Add(c.PKI.CertValidity+time.Hour))
+	rep, _ = Store(dir, t0.Add(c.PKI.CertValidity+time.Hour))
+	st = rep.Certificates
 	var js bytes.Buffer
 	pki.WriteJSON(&js, st)
 	var decoded []map[string]any
@@ -93,7 +96,8 @@ func TestCheckStoreFindsForeignFiles(t *testing.T) {
 	os.Remove(filepath.Join(dir, "hosts/w2/kubelet-serving.crt"))
 	os.Symlink(outside, filepath.Join(dir, "hosts/w2/kubelet-serving.crt"))
 
-	st, err := Store(dir, t0)
+	rep, err := Store(dir, t0)
+	st := rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,14 +149,15 @@ func TestCheckBundle(t *testing.T) {
 	n := 0
 	for _, h := range c.Hosts {
 		arts := r.HostArtifacts(h)
-		writeBundle(t, root, h, arts)
+		emittest.WriteHostTree(t, root, h.Name, arts)
 		for _, a := range arts {
 			if isCertArtifact(a) {
 				n++
 			}
 		}
 	}
-	st, err := Bundle(root, t0)
+	rep, err := Bundle(root, t0)
+	st := rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +175,8 @@ func TestCheckBundle(t *testing.T) {
 	}
 
 	// One host's tree alone.
-	one, err := Bundle(filepath.Join(root, "w1"), t0)
+	rep, err = Bundle(filepath.Join(root, "w1"), t0)
+	one := rep.Certificates
 	if err != nil || len(one) == 0 || pki.AnyFailed(one) || one[0].Host != "" || strings.HasPrefix(one[0].File, "w1/") {
 		t.Errorf("w1's tree: %+v %v", one, err)
 	}
@@ -181,7 +187,8 @@ func TestCheckBundle(t *testing.T) {
 
 	bad := filepath.Join(root, "w1", "broken.crt")
 	os.WriteFile(bad, []byte("not a certificate"), 0o644)
-	st, err = Bundle(root, t0)
+	rep, err = Bundle(root, t0)
+	st = rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +208,7 @@ func TestCheckBundleFindsForeignFiles(t *testing.T) {
 	var keys [][]byte
 	for _, h := range c.Hosts {
 		arts := r.HostArtifacts(h)
-		writeBundle(t, root, h, arts)
+		emittest.WriteHostTree(t, root, h.Name, arts)
 		for _, a := range arts {
 			if a.Secret {
 				keys = append(keys, a.Data)
@@ -237,7 +244,8 @@ func TestCheckBundleFindsForeignFiles(t *testing.T) {
 	cp3conf, _ := os.ReadFile(filepath.Join(root, "cp3", compiler.AdminConfPath))
 	put("cp3", compiler.AdminConfPath, referencing(t, cp3conf, "pki/link.pem", ""))
 
-	st, err := Bundle(root, t0)
+	rep, err := Bundle(root, t0)
+	st := rep.Certificates
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,37 +341,7 @@ func committedStore(t testing.TB, c *compiler.Cluster) (string, *pki.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "pki")
-	for rel, f := range r.Store().Files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), pki.StoreDirMode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, r
-}
-
-// writeBundle writes a host's artifacts under root/HOST, as the dir format would.
-func writeBundle(t testing.TB, root string, h *compiler.Host, arts []artifact.Artifact) {
-	t.Helper()
-	for _, a := range arts {
-		p := filepath.Join(root, h.Name, a.Path)
-		if a.IsDir() {
-			if err := os.MkdirAll(p, a.Mode.Perm()); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, a.Data, a.Mode.Perm()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return writeStore(t, r.Store()), r
 }
 
 // isCertArtifact reports whether the check lists the artifact: a certificate or a kubeconfig.

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"golang.org/x/sys/unix"
-
 	"kubeforge.dev/kubeforge/compiler/parallel"
 	"kubeforge.dev/kubeforge/emit/internal/atomicdir"
 	"kubeforge.dev/kubeforge/render/pki"
@@ -151,17 +149,7 @@ func (u *Update) writeTree(root string) error {
 	// The files' data and the new directory entries, the links included, are on disk before
 	// Commit's rename: one flush of the file system, where a flush per file and directory waited
 	// for the disk thousands of times.
-	return syncFS(root)
-}
-
-// syncFS flushes the file system holding p.
-func syncFS(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
+	return atomicdir.SyncFS(root)
 }
 
 // writeFile creates a file with exactly mode and content.

@@ -11,6 +11,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/emit/emittest"
 )
 
 // TestCARotationRealAPIServer rotates the cluster CA and the service-account key of the
@@ -30,31 +31,14 @@ func TestCARotationRealAPIServer(t *testing.T) {
 	root := t.TempDir()
 	stageDir := make([]string, len(runs))
 	for i, run := range runs {
-		stageDir[i] = writeBundle(t, filepath.Join(root, "stage"+string(rune('0'+i))), h, run.r.HostArtifacts(h))
+		stageDir[i] = emittest.WriteHostTree(t, filepath.Join(root, "stage"+string(rune('0'+i))), h.Name, run.r.HostArtifacts(h))
 	}
 	file := func(stage int, p string) string { return filepath.Join(stageDir[stage], p) }
 
 	// etcd's CA is not rotated: one etcd serves every stage.
-	client, peer, metrics := freePort(t), freePort(t), freePort(t)
-	clientURL, peerURL := "https://127.0.0.1:"+client, "https://127.0.0.1:"+peer
+	clientURL, etcdLog := startEtcd(t, etcd, h, func(p string) string { return file(1, p) }, filepath.Join(root, "etcd"))
 	ctx, cancel := context.WithCancel(context.Background())
-	e := exec.CommandContext(ctx, etcd, "--name", h.NodeName, "--data-dir", filepath.Join(root, "etcd"),
-		"--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
-		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-		"--initial-cluster", h.NodeName+"="+peerURL, "--listen-metrics-urls", "http://127.0.0.1:"+metrics,
-		"--cert-file", file(1, compiler.EtcdServerCert), "--key-file", file(1, compiler.EtcdServerKey),
-		"--client-cert-auth", "--trusted-ca-file", file(1, compiler.EtcdCACertPath),
-		"--peer-cert-file", file(1, compiler.EtcdPeerCert), "--peer-key-file", file(1, compiler.EtcdPeerKey),
-		"--peer-client-cert-auth", "--peer-trusted-ca-file", file(1, compiler.EtcdCACertPath))
-	etcdLog := &strings.Builder{}
-	e.Stdout, e.Stderr = etcdLog, etcdLog
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cancel()
-		e.Wait()
-	}()
+	defer cancel()
 
 	empty := filepath.Join(root, "empty.conf")
 	os.WriteFile(empty, []byte("apiVersion: v1\nkind: Config\n"), 0o600)

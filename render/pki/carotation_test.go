@@ -12,6 +12,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/compiler/untrusted"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
@@ -161,7 +162,7 @@ func TestCARotationStages(t *testing.T) {
 			runs := rotateThrough(t, c, name)
 			exp := rotationExpectations[name]
 			oldCA, newCA := runs[0].r.trust(clusterCA), runs[3].r.trust(clusterCA)
-			if a := authoritiesByName(name); a != nil {
+			if a, _ := rotationTarget(name); a != nil {
 				oldCA, newCA = runs[0].r.cas[a.ID].CertPEM, runs[3].r.cas[a.ID].CertPEM
 				if bytes.Equal(oldCA, newCA) {
 					t.Fatal("the CA did not change")
@@ -211,20 +212,36 @@ func TestCARotationStages(t *testing.T) {
 					t.Errorf("after finish the store still holds %s", rel)
 				}
 			}
+			// history/ keeps the outgoing certificate (or public key), and at no stage a key.
+			outgoing := saBase + ".pub"
+			if a, _ := rotationTarget(name); a != nil {
+				outgoing = a.Store + ".crt"
+			}
+			var history []string
+			for i, run := range runs {
+				for rel, f := range run.r.Store().Files {
+					if !strings.HasPrefix(rel, historyDir+"/") {
+						continue
+					}
+					if untrusted.ContainsPrivateKey(f.Data) {
+						t.Errorf("stage %d: the store's %s holds a private key", i, rel)
+					}
+					if i == 3 {
+						history = append(history, rel)
+						if !bytes.Equal(f.Data, runs[0].r.Store().Files[outgoing].Data) {
+							t.Errorf("after finish %s is not the outgoing %s", rel, outgoing)
+						}
+					}
+				}
+			}
+			if len(history) != 1 {
+				t.Errorf("after finish history/ holds %v, want the outgoing %s alone", history, outgoing)
+			}
 			if states, err := RotationStates(runs[3].r.Store()); err != nil || slices.ContainsFunc(states, func(s RotationState) bool { return s.Stage != RotationNone }) {
 				t.Errorf("after finish: %v %v", states, err)
 			}
 		})
 	}
-}
-
-func authoritiesByName(name string) *authority {
-	for i := range authorities {
-		if string(authorities[i].ID) == name {
-			return &authorities[i]
-		}
-	}
-	return nil
 }
 
 // foreignKeys returns the private keys a stage's bundles hold that no host may hold at that

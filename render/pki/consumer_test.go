@@ -19,6 +19,7 @@ import (
 
 	"kubeforge.dev/kubeforge/compiler"
 	"kubeforge.dev/kubeforge/compiler/compilertest"
+	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/render/internal/realbin"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 )
@@ -117,29 +118,9 @@ func TestEtcdAcceptsCertificates(t *testing.T) {
 	c, r := issuedExample(t, "single-node.yaml")
 	h := c.Hosts[0]
 	root := t.TempDir()
-	b := writeBundle(t, root, h, r.HostArtifacts(h))
+	b := emittest.WriteHostTree(t, root, h.Name, r.HostArtifacts(h))
 	f := func(p string) string { return filepath.Join(b, p) }
-	client, peer, metrics := freePort(t), freePort(t), freePort(t)
-	clientURL := "https://127.0.0.1:" + client
-	peerURL := "https://127.0.0.1:" + peer
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, etcd, "--name", h.NodeName, "--data-dir", filepath.Join(root, "data"),
-		"--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
-		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-		"--initial-cluster", h.NodeName+"="+peerURL, "--listen-metrics-urls", "http://127.0.0.1:"+metrics,
-		"--cert-file", f(compiler.EtcdServerCert), "--key-file", f(compiler.EtcdServerKey),
-		"--client-cert-auth", "--trusted-ca-file", f(compiler.EtcdCACertPath),
-		"--peer-cert-file", f(compiler.EtcdPeerCert), "--peer-key-file", f(compiler.EtcdPeerKey),
-		"--peer-client-cert-auth", "--peer-trusted-ca-file", f(compiler.EtcdCACertPath))
-	logs := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cancel()
-		cmd.Wait()
-	}()
+	clientURL, logs := startEtcd(t, etcd, h, f, filepath.Join(root, "data"))
 	ctl := func(cert, key string, args ...string) (string, error) {
 		all := append([]string{"--endpoints", clientURL, "--cacert", f(compiler.EtcdCACertPath),
 			"--cert", f(cert), "--key", f(key), "--dial-timeout", "2s", "--command-timeout", "3s"}, args...)
@@ -166,6 +147,36 @@ func TestEtcdAcceptsCertificates(t *testing.T) {
 	if out, err := ctl(compiler.APIServerKubeletClientCert, compiler.APIServerKubeletClientKey, "get", "/registry/k"); err == nil {
 		t.Errorf("etcd accepted a client certificate of the cluster CA:\n%s", out)
 	}
+}
+
+// startEtcd starts the real etcd as a single member named after h, with the member's files
+// f(path) of a host tree, mutual TLS on both ports and its data under dataDir; it is stopped
+// when the test ends. It returns the client URL and etcd's log.
+func startEtcd(t *testing.T, etcd string, h *compiler.Host, f func(string) string, dataDir string) (string, *strings.Builder) {
+	t.Helper()
+	client, peer, metrics := freePort(t), freePort(t), freePort(t)
+	clientURL := "https://127.0.0.1:" + client
+	peerURL := "https://127.0.0.1:" + peer
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, etcd, "--name", h.NodeName, "--data-dir", dataDir,
+		"--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
+		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
+		"--initial-cluster", h.NodeName+"="+peerURL, "--listen-metrics-urls", "http://127.0.0.1:"+metrics,
+		"--cert-file", f(compiler.EtcdServerCert), "--key-file", f(compiler.EtcdServerKey),
+		"--client-cert-auth", "--trusted-ca-file", f(compiler.EtcdCACertPath),
+		"--peer-cert-file", f(compiler.EtcdPeerCert), "--peer-key-file", f(compiler.EtcdPeerKey),
+		"--peer-client-cert-auth", "--peer-trusted-ca-file", f(compiler.EtcdCACertPath))
+	logs := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	return clientURL, logs
 }
 
 func freePort(t *testing.T) string {

@@ -3,6 +3,7 @@ package pki
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -210,5 +211,32 @@ func TestEncryptionKeysUnknown(t *testing.T) {
 	a, ok := lookup(r.HostArtifacts(compilertest.Host(t, c, "cp1")), compiler.EncryptionConfigPath)
 	if !ok || !a.Unknown || !a.Secret || a.Data != nil {
 		t.Errorf("artifact %+v", a)
+	}
+}
+
+// TestHostileKeyRecord: a store whose encryption/keys.json names a key with a newline, a
+// control byte or a path is refused by a compile and reported by pki check, neither echoing
+// the name (it would reach each host's EncryptionConfiguration comment line otherwise).
+func TestHostileKeyRecord(t *testing.T) {
+	c := encryptedCluster(t, "[{name: key1}]")
+	st, _ := issuedStore(t, c)
+	for _, name := range []string{"key1\nkind: Hostile", "key1\x1b[2J", "../key1", strings.Repeat("k", 64)} {
+		record, _ := json.Marshal(compiler.EncryptionKeyRecord{Made: []string{"key1", name}, Compiled: []string{"key1"}})
+		bad := st.clone()
+		bad.set(EncryptionRecordPath, record, StoreCertMode)
+		_, err := Issue(c, Options{Store: bad, Now: at(t0)})
+		if err == nil || !strings.Contains(err.Error(), "made[1] is not a key name") || strings.Contains(err.Error(), name) {
+			t.Errorf("record naming %q: compile gave %v", name, err)
+		}
+		in := CheckInput{Files: map[string]string{}, Read: func(p string) ([]byte, string) {
+			return bad.Files[strings.TrimPrefix(p, "/")].Data, ""
+		}}
+		for rel := range bad.Files {
+			in.Files["/"+rel] = ""
+		}
+		es := CheckStoreEncryption(in)
+		if es == nil || !es.Failed() || strings.Contains(strings.Join(es.Problems, "\n"), name) {
+			t.Errorf("record naming %q: pki check gave %+v", name, es)
+		}
 	}
 }

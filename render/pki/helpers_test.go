@@ -95,28 +95,6 @@ func lookup(arts []artifact.Artifact, path string) (artifact.Artifact, bool) {
 	return artifact.Artifact{}, false
 }
 
-// writeBundle writes a host's PKI artifacts under root/<host>, as an emitter would.
-func writeBundle(t testing.TB, root string, h *compiler.Host, arts []artifact.Artifact) string {
-	t.Helper()
-	dir := filepath.Join(root, h.Name)
-	for _, a := range arts {
-		p := filepath.Join(dir, a.Path)
-		if a.IsDir() {
-			if err := os.MkdirAll(p, a.Mode.Perm()); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, a.Data, a.Mode.Perm()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // snapshot returns every file under dir with its content and mode, by relative path.
 func snapshot(t testing.TB, dir string) map[string]string {
 	t.Helper()

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"kubeforge.dev/kubeforge/compiler"
+	"kubeforge.dev/kubeforge/emit/emittest"
 	"kubeforge.dev/kubeforge/render/artifact"
 	"kubeforge.dev/kubeforge/render/kubeconfig"
 	"kubeforge.dev/kubeforge/render/testenv"
@@ -39,7 +40,7 @@ func TestOpenSSLVerify(t *testing.T) {
 			c, r := issuedExample(t, ex)
 			root := t.TempDir()
 			for _, h := range c.Hosts {
-				dir := writeBundle(t, root, h, r.HostArtifacts(h))
+				dir := emittest.WriteHostTree(t, root, h.Name, r.HostArtifacts(h))
 				for _, a := range r.HostArtifacts(h) {
 					if isCertArtifact(a) {
 						verifyArtifact(t, openssl, dir, h, a)
@@ -123,7 +124,7 @@ func TestOpenSSLOwnNames(t *testing.T) {
 			c, r := issuedExample(t, ex)
 			root := t.TempDir()
 			for _, h := range c.Hosts {
-				dir := writeBundle(t, root, h, r.HostArtifacts(h))
+				dir := emittest.WriteHostTree(t, root, h.Name, r.HostArtifacts(h))
 				for _, path := range []string{compiler.APIServerCertPath, compiler.EtcdServerCert, compiler.EtcdPeerCert, compiler.KubeletServingCert} {
 					a, ok := lookup(r.HostArtifacts(h), path)
 					if !ok {
@@ -156,7 +157,7 @@ func TestOpenSSLRejectsWrongPurpose(t *testing.T) {
 	openssl := needOpenSSL(t)
 	c, r := issuedExample(t, "single-node.yaml")
 	h := c.Hosts[0]
-	dir := writeBundle(t, t.TempDir(), h, r.HostArtifacts(h))
+	dir := emittest.WriteHostTree(t, t.TempDir(), h.Name, r.HostArtifacts(h))
 	out, err := opensslRun(openssl, "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile",
 		filepath.Join(dir, compiler.CACertPath), filepath.Join(dir, compiler.APIServerKubeletClientCert))
 	if err == nil && bytes.Contains([]byte(out), []byte(": OK")) {

@@ -102,7 +102,8 @@ type RotationState struct {
 func RotationStates(st *Store) ([]RotationState, error) {
 	var out []RotationState
 	for _, name := range RotatableNames() {
-		base, sa := rotationBase(name)
+		a, base := rotationTarget(name)
+		sa := a == nil
 		if _, ok := st.Files[base+".crt"]; !ok && !sa {
 			continue
 		}
@@ -118,18 +119,18 @@ func RotationStates(st *Store) ([]RotationState, error) {
 	return out, nil
 }
 
-// rotationBase returns the store base name of a rotatable name, and whether it is the
-// service-account key; base is "" for an unknown name.
-func rotationBase(name string) (base string, sa bool) {
+// rotationTarget returns the CA a rotatable name stands for (nil for the service-account key)
+// and its store base name; base is "" for an unknown name.
+func rotationTarget(name string) (a *authority, base string) {
 	if name == saName {
-		return saBase, true
+		return nil, saBase
 	}
-	for _, a := range authorities {
-		if string(a.ID) == name {
-			return a.Store, false
+	for i := range authorities {
+		if string(authorities[i].ID) == name {
+			return &authorities[i], authorities[i].Store
 		}
 	}
-	return "", false
+	return nil, ""
 }
 
 // Rotation steps, in order.
@@ -144,7 +145,8 @@ const (
 // 1), advance makes it the signer (stage 2), finish retires the outgoing one. Each step needs
 // the one before; the next compile emits the stage's files. st is not changed.
 func Rotate(st *Store, name, step string, c *compiler.Cluster, now time.Time) (*Store, RotationStage, error) {
-	base, sa := rotationBase(name)
+	a, base := rotationTarget(name)
+	sa := a == nil
 	if base == "" {
 		return nil, 0, fmt.Errorf("no CA or key named %q can be rotated; one of %s", name, strings.Join(RotatableNames(), ", "))
 	}
@@ -164,21 +166,12 @@ func Rotate(st *Store, name, step string, c *compiler.Cluster, now time.Time) (*
 	if sa {
 		err = out.rotateServiceAccount(step, c)
 	} else {
-		err = out.rotateCA(authorityOfStore(base), step, c, now)
+		err = out.rotateCA(a, step, c, now)
 	}
 	if err != nil {
 		return nil, 0, err
 	}
 	return out, (stage + 1) % 3, nil
-}
-
-func authorityOfStore(base string) *authority {
-	for i := range authorities {
-		if authorities[i].Store == base {
-			return &authorities[i]
-		}
-	}
-	panic("pki: no CA stored as " + base)
 }
 
 // rotateCA applies one step to a CA's files.
