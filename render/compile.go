@@ -95,10 +95,7 @@ func Compile(c *compiler.Cluster, opts Options) (*Result, error) {
 			}
 		}
 		report(Progress{Stage: StageCertificates, Done: issued, Total: issued})
-		f = hostInputs{pods: staticpod.Options{ExternalCA: res.PKI.ExternalCA()}, extra: res.PKI.HostArtifacts}
-		if s := res.PKI.ClusterSigningCert(); s != compiler.CACertPath {
-			f.pods.ClusterSigningCert = s
-		}
+		f = hostInputs{pods: staticpod.Options{ExternalCA: res.PKI.ExternalCA(), ClusterSigningCert: res.PKI.ClusterSigningCert()}, extra: res.PKI.HostArtifacts}
 	}
 	var rendered atomic.Int64
 	report(Progress{Stage: StageHosts, Total: len(hosts)})

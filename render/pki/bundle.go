@@ -82,7 +82,7 @@ func (r *Result) hostFiles(h *compiler.Host) ([]artifact.Artifact, error) {
 			secret(a.KeyPath, keyMode, ca.KeyPEM, "pki.keyAlgorithm")
 			// The controller-manager signs with one certificate (it refuses a bundle), so
 			// while ca.crt holds two the signing one has a file of its own.
-			if a.ID == clusterCA && r.ClusterSigningCert() != compiler.CACertPath {
+			if a.ID == clusterCA && r.ClusterSigningCert() != "" {
 				cert(ClusterSigningCertPath, ca.CertPEM, "pki.keyAlgorithm", "pki.caValidity")
 			}
 		}

@@ -1,7 +1,5 @@
 package pki
 
-import "kubeforge.dev/kubeforge/compiler"
-
 // CACert returns the cluster CA certificates (PEM) every client trusts, which the cluster
 // bundle's cluster-info ConfigMap publishes: during a rotation, the outgoing and the incoming
 // one.
@@ -12,13 +10,14 @@ func (r *Result) CACert() []byte { return r.trust(clusterCA) }
 const ClusterSigningCertPath = "/etc/kubernetes/pki/ca-signing.crt"
 
 // ClusterSigningCert returns the file the controller-manager's --cluster-signing-cert-file
-// names: ca.crt, or ClusterSigningCertPath while the cluster CA is being rotated (the
-// controller-manager takes exactly one certificate there; ca.key is that certificate's key).
+// must name while the cluster CA is being rotated (ClusterSigningCertPath: the
+// controller-manager takes exactly one certificate there; ca.key is that certificate's key),
+// and "" otherwise, when the flag's kubeadm default, ca.crt, holds the one CA.
 func (r *Result) ClusterSigningCert() string {
 	if r.stages[clusterCA] != RotationNone {
 		return ClusterSigningCertPath
 	}
-	return compiler.CACertPath
+	return ""
 }
 
 // trust returns the certificates hosts trust for a CA: its own, and during its rotation the
